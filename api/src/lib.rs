@@ -1,0 +1,6 @@
+//! kyb-api: the resource model shared by kybd, kyb and the dashboard. It does no I/O.
+
+pub mod duration;
+pub mod registry;
+pub mod selector;
+pub mod status;

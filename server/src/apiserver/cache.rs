@@ -1,0 +1,303 @@
+//! The watch cache: the current objects and a window of recent events in memory, fed by the store's event stream.
+//! Gets, lists and watches are served from here; only writes reach the store.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::{broadcast, watch};
+
+use crate::store::{Event, Store, StoreError};
+
+/// The prefix every object key starts with.
+pub const ROOT: &str = "/registry/";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One change, with the object after it (for a delete: the last state, at the deleting revision).
+#[derive(Debug)]
+pub struct CacheEvent {
+    pub revision: u64,
+    pub key: String,
+    pub kind: EventType,
+    pub object: Arc<Value>,
+    /// The object before the change, so a selector watch can tell an object leaving its set.
+    pub prev: Option<Arc<Value>>,
+}
+
+struct Inner {
+    revision: u64,
+    objects: BTreeMap<String, Arc<Value>>,
+    history: VecDeque<Arc<CacheEvent>>,
+    /// Every event after this revision is in `history`.
+    oldest: u64,
+}
+
+/// Why a watch cannot start.
+#[derive(Debug)]
+pub enum WatchStart {
+    /// The requested revision fell out of the window: 410 Expired.
+    TooOld { requested: u64, oldest: u64 },
+}
+
+/// A watch's start: the events it must replay, then the live feed.
+pub struct Subscription {
+    pub backlog: Vec<Arc<CacheEvent>>,
+    pub live: broadcast::Receiver<Arc<CacheEvent>>,
+}
+
+pub struct WatchCache {
+    // A std lock: no await ever happens while it is held, and every critical section is short.
+    inner: RwLock<Inner>,
+    events: broadcast::Sender<Arc<CacheEvent>>,
+    progress: watch::Sender<u64>,
+    capacity: usize,
+}
+
+/// Parses a stored value and stamps its resourceVersion.
+fn materialize(bytes: &[u8], revision: u64) -> Option<Value> {
+    let mut v: Value = serde_json::from_slice(bytes).ok()?;
+    if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert(
+            "resourceVersion".into(),
+            Value::String(revision.to_string()),
+        );
+    }
+    Some(v)
+}
+
+impl WatchCache {
+    /// Loads every object from the store and follows its events from then on.
+    pub async fn start(store: Arc<dyn Store>, capacity: usize) -> Result<Arc<Self>, StoreError> {
+        let feed = store.subscribe();
+        let (objects, revision) = Self::load(store.as_ref()).await?;
+        let (events, _) = broadcast::channel(capacity.max(1024));
+        let (progress, _) = watch::channel(revision);
+        let cache = Arc::new(WatchCache {
+            inner: RwLock::new(Inner {
+                revision,
+                objects,
+                history: VecDeque::with_capacity(capacity.min(1 << 16)),
+                oldest: revision,
+            }),
+            events,
+            progress,
+            capacity,
+        });
+        tokio::spawn(cache.clone().follow(store, feed));
+        Ok(cache)
+    }
+
+    async fn load(store: &dyn Store) -> Result<(BTreeMap<String, Arc<Value>>, u64), StoreError> {
+        let (kvs, revision) = store.list(ROOT).await?;
+        let objects = kvs
+            .into_iter()
+            .filter_map(|kv| {
+                let v = materialize(&kv.value, kv.revision);
+                if v.is_none() {
+                    tracing::warn!(key = kv.key, "skipping undecodable stored object");
+                }
+                Some((kv.key, Arc::new(v?)))
+            })
+            .collect();
+        Ok((objects, revision))
+    }
+
+    async fn follow(
+        self: Arc<Self>,
+        store: Arc<dyn Store>,
+        mut feed: broadcast::Receiver<Arc<Event>>,
+    ) {
+        loop {
+            match feed.recv().await {
+                Ok(event) => self.apply(&event),
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "watch cache fell behind the store; reloading");
+                    feed = store.subscribe();
+                    match Self::load(store.as_ref()).await {
+                        Ok((objects, revision)) => self.reset(objects, revision),
+                        Err(e) => tracing::error!(error = %e, "watch cache reload failed"),
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
+    /// Replaces the state after a reload; watchers older than this get 410 and relist.
+    fn reset(&self, objects: BTreeMap<String, Arc<Value>>, revision: u64) {
+        let Ok(mut inner) = self.inner.write() else {
+            return;
+        };
+        inner.objects = objects;
+        inner.history.clear();
+        inner.revision = revision;
+        inner.oldest = revision;
+        drop(inner);
+        self.progress.send_replace(revision);
+    }
+
+    fn apply(&self, event: &Event) {
+        let Ok(mut inner) = self.inner.write() else {
+            return;
+        };
+        if event.revision <= inner.revision {
+            return; // Already part of the loaded state.
+        }
+        let prev = inner.objects.get(&event.key).cloned();
+        let change = match (&event.value, prev.clone()) {
+            (Some(bytes), _) => match materialize(bytes, event.revision) {
+                Some(v) => {
+                    let obj = Arc::new(v);
+                    inner.objects.insert(event.key.clone(), obj.clone());
+                    let kind = if prev.is_some() {
+                        EventType::Modified
+                    } else {
+                        EventType::Added
+                    };
+                    Some((kind, obj))
+                }
+                None => None,
+            },
+            (None, Some(old)) => {
+                inner.objects.remove(&event.key);
+                let mut last = (*old).clone();
+                if let Some(meta) = last.get_mut("metadata").and_then(Value::as_object_mut) {
+                    meta.insert(
+                        "resourceVersion".into(),
+                        Value::String(event.revision.to_string()),
+                    );
+                }
+                Some((EventType::Deleted, Arc::new(last)))
+            }
+            (None, None) => None,
+        };
+        inner.revision = event.revision;
+        if let Some((kind, object)) = change {
+            let ev = Arc::new(CacheEvent {
+                revision: event.revision,
+                key: event.key.clone(),
+                kind,
+                object,
+                prev,
+            });
+            if inner.history.len() >= self.capacity {
+                if let Some(old) = inner.history.pop_front() {
+                    inner.oldest = old.revision;
+                }
+            }
+            inner.history.push_back(ev.clone());
+            // Sent under the lock so that a subscriber taken under the lock sees each event exactly once.
+            let _ = self.events.send(ev);
+        }
+        let rev = inner.revision;
+        drop(inner);
+        self.progress.send_replace(rev);
+    }
+
+    /// Waits until the cache has caught up with `revision`, so that reads follow writes.
+    pub async fn wait_for(&self, revision: u64) -> bool {
+        let mut rx = self.progress.subscribe();
+        let caught_up =
+            tokio::time::timeout(Duration::from_secs(3), rx.wait_for(|r| *r >= revision)).await;
+        matches!(caught_up, Ok(Ok(_)))
+    }
+
+    pub fn revision(&self) -> u64 {
+        self.inner.read().map(|i| i.revision).unwrap_or(0)
+    }
+
+    pub fn get(&self, key: &str) -> Option<Arc<Value>> {
+        self.inner.read().ok()?.objects.get(key).cloned()
+    }
+
+    /// Objects under `prefix` after the key `after`, up to `limit` of those `keep` accepts.
+    /// Returns them, the cache revision, and the key to continue from when the limit cut the list.
+    pub fn list(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: Option<usize>,
+        keep: impl Fn(&Value) -> bool,
+    ) -> (Vec<Arc<Value>>, u64, Option<String>) {
+        let Ok(inner) = self.inner.read() else {
+            return (Vec::new(), 0, None);
+        };
+        let start = match after {
+            Some(k) => std::ops::Bound::Excluded(k.to_string()),
+            None => std::ops::Bound::Included(prefix.to_string()),
+        };
+        let mut out = Vec::new();
+        let mut last_key: Option<&String> = None;
+        let mut cont = None;
+        for (key, obj) in inner.objects.range((start, std::ops::Bound::Unbounded)) {
+            if !key.starts_with(prefix) {
+                break;
+            }
+            if !keep(obj) {
+                continue;
+            }
+            if limit.is_some_and(|l| out.len() >= l) {
+                cont = last_key.cloned();
+                break;
+            }
+            out.push(obj.clone());
+            last_key = Some(key);
+        }
+        (out, inner.revision, cont)
+    }
+
+    /// Starts a watch of `prefix`: from `since` (replaying later events) or, with `None`, from the current state as ADDED events.
+    pub fn subscribe(&self, prefix: &str, since: Option<u64>) -> Result<Subscription, WatchStart> {
+        let inner = self.inner.read().map_err(|_| WatchStart::TooOld {
+            requested: 0,
+            oldest: 0,
+        })?;
+        let live = self.events.subscribe();
+        let backlog = match since {
+            None => inner
+                .objects
+                .range(prefix.to_string()..)
+                .take_while(|(k, _)| k.starts_with(prefix))
+                .map(|(k, o)| {
+                    Arc::new(CacheEvent {
+                        revision: inner.revision,
+                        key: k.clone(),
+                        kind: EventType::Added,
+                        object: o.clone(),
+                        prev: None,
+                    })
+                })
+                .collect(),
+            Some(rev) if rev < inner.oldest => {
+                return Err(WatchStart::TooOld {
+                    requested: rev,
+                    oldest: inner.oldest,
+                });
+            }
+            Some(rev) => inner
+                .history
+                .iter()
+                .filter(|e| e.revision > rev && e.key.starts_with(prefix))
+                .cloned()
+                .collect(),
+        };
+        Ok(Subscription { backlog, live })
+    }
+}

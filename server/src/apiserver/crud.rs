@@ -1,0 +1,715 @@
+//! get, create, update and delete of single objects, with Kubernetes' metadata, finalizer and namespace rules.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use kyb_api::registry::{self, Resource};
+use kyb_api::status::Status;
+use serde_json::{json, Value};
+
+use super::error::{ApiError, ApiResult};
+use super::meta::{self, key};
+use super::path::Target;
+use super::request::{json as json_response, Req};
+use super::{defaults, list, validation, Api};
+use crate::store::StoreError;
+
+/// The namespaces Kubernetes creates at boot.
+const SYSTEM_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+fn namespaces() -> &'static Resource {
+    // The registry always serves namespaces; the table is static.
+    registry::lookup("", "v1", "namespaces").unwrap_or(&registry::RESOURCES[0])
+}
+
+pub async fn ensure_system_namespaces(api: &Arc<Api>) -> Result<(), StoreError> {
+    let mut boot: Vec<(&Resource, Option<&str>, Value)> = SYSTEM_NAMESPACES
+        .iter()
+        .map(|ns| {
+            (
+                namespaces(),
+                None,
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+            )
+        })
+        .collect();
+    if let Some(services) = registry::lookup("", "v1", "services") {
+        boot.push((services, Some("default"), json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "kubernetes", "namespace": "default", "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {"type": "ClusterIP", "clusterIP": super::allocator::KUBERNETES_SERVICE_IP, "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
+        })));
+    }
+    for (resource, ns, obj) in boot {
+        if api
+            .cache
+            .get(&key(resource, ns, meta::name(&obj).unwrap_or_default()))
+            .is_some()
+        {
+            continue;
+        }
+        match create_object(api, resource, ns, obj, false).await {
+            Ok(_) => {}
+            Err(ApiError(s)) if s.reason == "AlreadyExists" => {}
+            Err(ApiError(s)) => return Err(StoreError::Backend(s.message)),
+        }
+    }
+    super::namespace::resume(api);
+    Ok(())
+}
+
+/// Reads one object through the watch cache, after it has caught up with every acknowledged write.
+pub async fn read(
+    api: &Api,
+    resource: &Resource,
+    namespace: Option<&str>,
+    name: &str,
+) -> ApiResult<Arc<Value>> {
+    api.cache.wait_for(api.store.revision()).await;
+    api.cache
+        .get(&key(resource, namespace, name))
+        .ok_or_else(|| ApiError::from(Status::not_found(resource.group, resource.plural, name)))
+}
+
+fn target_name(target: &Target) -> &str {
+    target.name.as_deref().unwrap_or_default()
+}
+
+/// Answers with one object in the representation the client accepts.
+pub fn respond(
+    req: &Req,
+    resource: &Resource,
+    obj: &Value,
+    code: StatusCode,
+) -> ApiResult<Response> {
+    Ok(match req.output()? {
+        super::request::Output::Object => json_response(code, &meta::from_storage(resource, obj)),
+        super::request::Output::Table(include) => json_response(
+            code,
+            &list::table(
+                resource,
+                &[obj],
+                include,
+                meta::resource_version(obj).unwrap_or(""),
+                true,
+            ),
+        ),
+        super::request::Output::Metadata => json_response(code, &list::partial(obj)),
+    })
+}
+
+pub async fn get(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Response> {
+    let obj = read(
+        api,
+        target.resource,
+        target.namespace.as_deref(),
+        target_name(target),
+    )
+    .await?;
+    respond(req, target.resource, &obj, StatusCode::OK)
+}
+
+pub async fn create(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Response> {
+    let mut obj = req.value()?;
+    meta::check_type(target.resource, &mut obj)?;
+    meta::check_namespace(target.resource, &mut obj, target.namespace.as_deref())?;
+    super::fields::check(target.resource, &obj, req.strict_fields()?)?;
+    let created = create_object(
+        api,
+        target.resource,
+        target.namespace.as_deref(),
+        obj,
+        req.dry_run()?,
+    )
+    .await?;
+    respond(req, target.resource, &created, StatusCode::CREATED)
+}
+
+/// Refuses objects in a namespace that is missing (404) or being deleted (403).
+async fn check_namespace_open(
+    api: &Api,
+    resource: &Resource,
+    ns: &str,
+    name: &str,
+) -> ApiResult<()> {
+    let nsobj = read(api, namespaces(), None, ns).await?;
+    if meta::str_field(&nsobj, "deletionTimestamp").is_some() {
+        let mut s = Status::failure(
+            403,
+            "Forbidden",
+            format!(
+                "{} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
+                resource.qualified_plural()
+            ),
+        )
+        .with_details(resource.group, resource.plural, name);
+        if let Some(d) = s.details.as_mut() {
+            d.causes.push(kyb_api::status::StatusCause {
+                reason: "NamespaceTerminating".into(),
+                message: format!("namespace {ns} is being terminated"),
+                field: "metadata.namespace".into(),
+            });
+        }
+        return Err(ApiError::from(s));
+    }
+    Ok(())
+}
+
+/// Kubernetes resets the status of most kinds on create: it is the controllers' to write.
+fn reset_status_on_create(resource: &Resource, obj: &mut Value) {
+    let Some(o) = obj.as_object_mut() else { return };
+    match (resource.group, resource.plural) {
+        ("", "pods") => {
+            let qos = qos_class(o.get("spec"));
+            o.insert(
+                "status".into(),
+                json!({"phase": "Pending", "qosClass": qos}),
+            );
+        }
+        ("", "namespaces") => {
+            o.insert("status".into(), json!({"phase": "Active"}));
+        }
+        ("", "persistentvolumeclaims" | "persistentvolumes") => {
+            o.insert("status".into(), json!({"phase": "Pending"}));
+        }
+        ("", "services") => {
+            o.insert("status".into(), json!({"loadBalancer": {}}));
+        }
+        ("", "nodes") => {}
+        _ if resource.has_status() => {
+            o.remove("status");
+        }
+        _ => {}
+    }
+}
+
+/// The pod's QoS class, as Kubernetes derives it from requests and limits.
+fn qos_class(spec: Option<&Value>) -> &'static str {
+    let containers = spec
+        .into_iter()
+        .flat_map(|s| {
+            ["containers", "initContainers"]
+                .into_iter()
+                .filter_map(move |f| s.get(f))
+        })
+        .filter_map(Value::as_array)
+        .flatten();
+    let (mut any, mut guaranteed) = (false, true);
+    for c in containers {
+        let res = c.get("resources");
+        let req = res
+            .and_then(|r| r.get("requests"))
+            .and_then(Value::as_object);
+        let lim = res.and_then(|r| r.get("limits")).and_then(Value::as_object);
+        for r in ["cpu", "memory"] {
+            let l = lim.and_then(|m| m.get(r));
+            let q = req.and_then(|m| m.get(r)).or(l);
+            any |= q.is_some() || l.is_some();
+            guaranteed &= l.is_some() && q == l;
+        }
+    }
+    match (any, guaranteed) {
+        (false, _) => "BestEffort",
+        (true, true) => "Guaranteed",
+        (true, false) => "Burstable",
+    }
+}
+
+/// Creates an object after the Kubernetes create rules: names, uid, timestamps, defaults, validation.
+pub async fn create_object(
+    api: &Api,
+    resource: &Resource,
+    namespace: Option<&str>,
+    mut obj: Value,
+    dry_run: bool,
+) -> ApiResult<Value> {
+    let m = meta::meta_mut(&mut obj)?;
+    let name = match m
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
+        Some(n) => n.to_string(),
+        None => match m
+            .get("generateName")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        {
+            Some(prefix) => {
+                let base: String = prefix.chars().take(58).collect();
+                format!("{base}{}", meta::random_suffix())
+            }
+            None => {
+                return Err(meta::invalid(
+                    resource,
+                    "",
+                    &[validation::Cause {
+                        reason: "FieldValueRequired",
+                        field: "metadata.name".into(),
+                        message: "Required value: name or generateName is required".into(),
+                    }],
+                ))
+            }
+        },
+    };
+    m.insert("name".into(), json!(name));
+    m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
+    m.insert("creationTimestamp".into(), json!(meta::now()));
+    m.insert("generation".into(), json!(1));
+    for transient in [
+        "resourceVersion",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "selfLink",
+    ] {
+        m.remove(transient);
+    }
+    if let Some(ns) = namespace {
+        if resource.plural != "namespaces" {
+            check_namespace_open(api, resource, ns, &name).await?;
+        }
+    }
+    reset_status_on_create(resource, &mut obj);
+    if resource.group == "batch" && resource.plural == "jobs" {
+        generate_job_selector(&mut obj);
+    }
+    defaults::apply(resource.group, resource.plural, &mut obj);
+    let causes = validation::validate(resource.group, resource.plural, &obj, None);
+    if !causes.is_empty() {
+        return Err(meta::invalid(resource, &name, &causes));
+    }
+    if is_service(resource) {
+        api.allocator.assign(&api.cache, resource, &mut obj, None)?;
+    }
+    let k = key(resource, namespace, &name);
+    if dry_run {
+        if api.cache.get(&k).is_some() {
+            return Err(ApiError::from(Status::already_exists(
+                resource.group,
+                resource.plural,
+                &name,
+            )));
+        }
+        return Ok(obj);
+    }
+    let bytes = serde_json::to_vec(&obj).map_err(|e| ApiError::from(Status::internal(e)))?;
+    let rev = api
+        .store
+        .create(k, bytes)
+        .await
+        .map_err(|e| ApiError::from_store(e, resource, &name))?;
+    stamp(&mut obj, rev);
+    Ok(obj)
+}
+
+fn is_service(resource: &Resource) -> bool {
+    resource.group.is_empty() && resource.plural == "services"
+}
+
+/// Jobs without `manualSelector` select their pods by the job's uid, as the Job REST strategy arranges.
+fn generate_job_selector(job: &mut Value) {
+    if job.pointer("/spec/manualSelector") == Some(&json!(true)) {
+        return;
+    }
+    let uid = job.pointer("/metadata/uid").cloned().unwrap_or(Value::Null);
+    let name = job
+        .pointer("/metadata/name")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let Some(spec) = job.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    spec.insert(
+        "selector".into(),
+        json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}),
+    );
+    let template = spec.entry("template").or_insert_with(|| json!({}));
+    if !template.is_object() {
+        return;
+    }
+    let labels = template
+        .as_object_mut()
+        .map(|t| t.entry("metadata").or_insert_with(|| json!({})));
+    if let Some(Value::Object(m)) = labels {
+        let labels = m.entry("labels").or_insert_with(|| json!({}));
+        if let Some(l) = labels.as_object_mut() {
+            for (k, v) in [
+                ("batch.kubernetes.io/controller-uid", &uid),
+                ("batch.kubernetes.io/job-name", &name),
+                ("controller-uid", &uid),
+                ("job-name", &name),
+            ] {
+                l.insert(k.into(), v.clone());
+            }
+        }
+    }
+}
+
+fn stamp(obj: &mut Value, rev: u64) {
+    if let Ok(m) = meta::meta_mut(obj) {
+        m.insert("resourceVersion".into(), json!(rev.to_string()));
+    }
+}
+
+pub async fn update(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Response> {
+    let resource = target.resource;
+    let name = target_name(target);
+    let mut obj = req.value()?;
+    meta::check_type(resource, &mut obj)?;
+    meta::check_name(&mut obj, name)?;
+    meta::check_namespace(resource, &mut obj, target.namespace.as_deref())?;
+    super::fields::check(resource, &obj, req.strict_fields()?)?;
+    let current = read(api, resource, target.namespace.as_deref(), name).await?;
+    if let Some(rv) = meta::resource_version(&obj) {
+        if Some(rv) != meta::resource_version(&current) {
+            meta::parse_rv(rv)?;
+            return Err(ApiError::from(Status::conflict(
+                resource.group,
+                resource.plural,
+                name,
+            )));
+        }
+    }
+    let new = merge_for_subresource(resource, &current, obj, target.subresource.as_deref());
+    let saved = store_update(api, resource, &current, new, req.dry_run()?).await?;
+    respond(req, resource, &saved, StatusCode::OK)
+}
+
+/// Builds the object a write produces: a main-resource write keeps the stored status, a status write keeps everything but status, and `finalize` takes only the namespace's spec.finalizers.
+pub fn merge_for_subresource(
+    resource: &Resource,
+    current: &Value,
+    mut incoming: Value,
+    sub: Option<&str>,
+) -> Value {
+    match sub {
+        Some("status") => {
+            let mut out = current.clone();
+            out["status"] = incoming.get("status").cloned().unwrap_or(json!({}));
+            out
+        }
+        Some("finalize") => {
+            let mut out = current.clone();
+            out["spec"]["finalizers"] = incoming
+                .pointer("/spec/finalizers")
+                .cloned()
+                .unwrap_or(json!([]));
+            out
+        }
+        _ => {
+            if resource.has_status() {
+                match current.get("status") {
+                    Some(s) => incoming["status"] = s.clone(),
+                    None => {
+                        if let Some(o) = incoming.as_object_mut() {
+                            o.remove("status");
+                        }
+                    }
+                }
+            }
+            incoming
+        }
+    }
+}
+
+/// Writes `new` over `current` with compare-and-swap on current's revision, applying the update rules.
+pub async fn store_update(
+    api: &Api,
+    resource: &Resource,
+    current: &Value,
+    mut new: Value,
+    dry_run: bool,
+) -> ApiResult<Value> {
+    let name = meta::name(current).unwrap_or_default().to_string();
+    let namespace = meta::str_field(current, "namespace").map(str::to_string);
+    let cur_meta = meta::meta(current).cloned().unwrap_or_default();
+    {
+        let m = meta::meta_mut(&mut new)?;
+        for keep in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "namespace",
+            "name",
+            "generation",
+        ] {
+            match cur_meta.get(keep) {
+                Some(v) => m.insert(keep.into(), v.clone()),
+                None => m.remove(keep),
+            };
+        }
+        m.remove("resourceVersion");
+        m.remove("selfLink");
+    }
+    if new.get("spec").is_some() && new.get("spec") != current.get("spec") {
+        let generation = cur_meta
+            .get("generation")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            + 1;
+        new["metadata"]["generation"] = json!(generation);
+    }
+    defaults::apply(resource.group, resource.plural, &mut new);
+    if is_service(resource) {
+        api.allocator
+            .assign(&api.cache, resource, &mut new, Some(current))?;
+    }
+    let causes = validation::validate(resource.group, resource.plural, &new, Some(current));
+    if !causes.is_empty() {
+        return Err(meta::invalid(resource, &name, &causes));
+    }
+    let expected = meta::resource_version(current).and_then(|rv| rv.parse::<u64>().ok());
+    let k = key(resource, namespace.as_deref(), &name);
+    let finalized =
+        meta::str_field(&new, "deletionTimestamp").is_some() && no_finalizers(resource, &new);
+    if dry_run {
+        return Ok(new);
+    }
+    if finalized {
+        let (rev, _) = api
+            .store
+            .delete(k, expected)
+            .await
+            .map_err(|e| ApiError::from_store(e, resource, &name))?;
+        stamp(&mut new, rev);
+        return Ok(new);
+    }
+    if new == *current {
+        return Ok(current.clone()); // A no-op write keeps the resourceVersion, as in Kubernetes.
+    }
+    let bytes = serde_json::to_vec(&new).map_err(|e| ApiError::from(Status::internal(e)))?;
+    let rev = api
+        .store
+        .update(k, bytes, expected)
+        .await
+        .map_err(|e| ApiError::from_store(e, resource, &name))?;
+    stamp(&mut new, rev);
+    Ok(new)
+}
+
+fn no_finalizers(resource: &Resource, obj: &Value) -> bool {
+    let empty = |v: Option<&Value>| v.and_then(Value::as_array).is_none_or(|a| a.is_empty());
+    empty(obj.pointer("/metadata/finalizers"))
+        && (resource.plural != "namespaces" || empty(obj.pointer("/spec/finalizers")))
+}
+
+/// DeleteOptions from the body and the query.
+#[derive(Debug, Default)]
+pub struct DeleteOptions {
+    pub grace: Option<i64>,
+    pub uid: Option<String>,
+    pub resource_version: Option<String>,
+}
+
+fn delete_options(req: &Req) -> ApiResult<DeleteOptions> {
+    let mut opts = DeleteOptions {
+        grace: req.int("gracePeriodSeconds")?,
+        ..Default::default()
+    };
+    if !req.body.is_empty() {
+        let body: Value = serde_json::from_slice(&req.body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding DeleteOptions: {e}")))?;
+        if let Some(g) = body.get("gracePeriodSeconds").and_then(Value::as_i64) {
+            opts.grace = Some(g);
+        }
+        if let Some(p) = body.get("preconditions") {
+            opts.uid = p.get("uid").and_then(Value::as_str).map(str::to_string);
+            opts.resource_version = p
+                .get("resourceVersion")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+        }
+    }
+    Ok(opts)
+}
+
+pub async fn delete(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Response> {
+    let opts = delete_options(req)?;
+    let resource = target.resource;
+    let name = target_name(target);
+    let current = read(api, resource, target.namespace.as_deref(), name).await?;
+    let precondition_failed = |what: &str, want: &str, have: &str| {
+        ApiError::from(
+            Status::failure(
+                409,
+                "Conflict",
+                format!("Operation cannot be fulfilled on {} \"{name}\": Precondition failed: {what} in precondition: {want}, {what} in object meta: {have}", resource.qualified_plural()),
+            )
+            .with_details(resource.group, resource.plural, name),
+        )
+    };
+    if let Some(uid) = &opts.uid {
+        let have = meta::str_field(&current, "uid").unwrap_or_default();
+        if uid != have {
+            return Err(precondition_failed("UID", uid, have));
+        }
+    }
+    if let Some(rv) = &opts.resource_version {
+        let have = meta::resource_version(&current).unwrap_or_default();
+        if rv != have {
+            return Err(precondition_failed("ResourceVersion", rv, have));
+        }
+    }
+    let out = delete_object(api, resource, &current, opts.grace, req.dry_run()?).await?;
+    respond(req, resource, &out, StatusCode::OK)
+}
+
+/// Deletes an object, or marks it for deletion when finalizers, a namespace's contents or a running pod's grace period must come first.
+pub async fn delete_object(
+    api: &Api,
+    resource: &Resource,
+    current: &Value,
+    grace: Option<i64>,
+    dry_run: bool,
+) -> ApiResult<Value> {
+    let name = meta::name(current).unwrap_or_default().to_string();
+    let being_deleted = meta::str_field(current, "deletionTimestamp").is_some();
+    let is_namespace = resource.group.is_empty() && resource.plural == "namespaces";
+    if is_namespace {
+        if SYSTEM_NAMESPACES[1..].contains(&name.as_str()) || name == "default" {
+            return Err(ApiError::from(
+                Status::failure(
+                    403,
+                    "Forbidden",
+                    format!(
+                        "namespaces \"{name}\" is forbidden: this namespace may not be deleted"
+                    ),
+                )
+                .with_details("", "namespaces", &name),
+            ));
+        }
+        if being_deleted {
+            return Ok(current.clone());
+        }
+        let mut new = current.clone();
+        new["metadata"]["deletionTimestamp"] = json!(meta::now());
+        new["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+        new["status"]["phase"] = json!("Terminating");
+        let saved = store_raw_update(api, resource, current, new, dry_run).await?;
+        if !dry_run {
+            super::namespace::finalize_later(api, name);
+        }
+        return Ok(saved);
+    }
+    let has_finalizers = !no_finalizers(resource, current);
+    let pod_grace = if resource.group.is_empty()
+        && resource.plural == "pods"
+        && current.pointer("/spec/nodeName").is_some()
+    {
+        let g = grace
+            .or_else(|| {
+                current
+                    .pointer("/spec/terminationGracePeriodSeconds")
+                    .and_then(Value::as_i64)
+            })
+            .unwrap_or(30);
+        (g > 0).then_some(g)
+    } else {
+        None
+    };
+    if has_finalizers || pod_grace.is_some() {
+        if being_deleted
+            && pod_grace.is_none_or(|g| {
+                Some(g)
+                    >= current
+                        .pointer("/metadata/deletionGracePeriodSeconds")
+                        .and_then(Value::as_i64)
+            })
+        {
+            return Ok(current.clone());
+        }
+        let g = pod_grace.unwrap_or(0);
+        let mut new = current.clone();
+        let at = chrono::Utc::now() + chrono::Duration::seconds(g);
+        new["metadata"]["deletionTimestamp"] =
+            json!(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        new["metadata"]["deletionGracePeriodSeconds"] = json!(g);
+        return store_raw_update(api, resource, current, new, dry_run).await;
+    }
+    let mut last = current.clone();
+    if dry_run {
+        return Ok(last);
+    }
+    let k = key(resource, meta::str_field(current, "namespace"), &name);
+    let expected = meta::resource_version(current).and_then(|rv| rv.parse::<u64>().ok());
+    let (rev, _) = api
+        .store
+        .delete(k, expected)
+        .await
+        .map_err(|e| ApiError::from_store(e, resource, &name))?;
+    stamp(&mut last, rev);
+    Ok(last)
+}
+
+/// A write of server-owned fields (deletion marks, a binding), skipping the user-write rules.
+pub async fn store_raw_update(
+    api: &Api,
+    resource: &Resource,
+    current: &Value,
+    mut new: Value,
+    dry_run: bool,
+) -> ApiResult<Value> {
+    if dry_run {
+        return Ok(new);
+    }
+    let name = meta::name(current).unwrap_or_default().to_string();
+    let k = key(resource, meta::str_field(current, "namespace"), &name);
+    let expected = meta::resource_version(current).and_then(|rv| rv.parse::<u64>().ok());
+    if let Ok(m) = meta::meta_mut(&mut new) {
+        m.remove("resourceVersion");
+    }
+    let bytes = serde_json::to_vec(&new).map_err(|e| ApiError::from(Status::internal(e)))?;
+    let rev = api
+        .store
+        .update(k, bytes, expected)
+        .await
+        .map_err(|e| ApiError::from_store(e, resource, &name))?;
+    stamp(&mut new, rev);
+    Ok(new)
+}
+
+pub async fn delete_collection(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Response> {
+    if !target.resource.verbs.contains(&"deletecollection") {
+        return Err(ApiError::from(Status::method_not_allowed(format!(
+            "the server does not allow this method on the requested resource (delete {})",
+            target.resource.plural
+        ))));
+    }
+    let opts = delete_options(req)?;
+    let dry_run = req.dry_run()?;
+    let items = list::select(api, target, req).await?;
+    let mut deleted = Vec::with_capacity(items.len());
+    for obj in items {
+        match delete_object(api, target.resource, &obj, opts.grace, dry_run).await {
+            Ok(v) => deleted.push(meta::from_storage(target.resource, &v)),
+            Err(ApiError(s)) if s.code == 404 || s.code == 409 => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let list = json!({
+        "kind": format!("{}List", target.resource.kind),
+        "apiVersion": target.resource.api_version(),
+        "metadata": {"resourceVersion": api.store.revision().to_string()},
+        "items": deleted,
+    });
+    Ok(json_response(StatusCode::OK, &list))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qos_classes() {
+        assert_eq!(
+            qos_class(Some(&json!({"containers":[{"name":"a"}]}))),
+            "BestEffort"
+        );
+        let g = json!({"containers":[{"resources":{"limits":{"cpu":"1","memory":"1Gi"}}}]});
+        assert_eq!(qos_class(Some(&g)), "Guaranteed");
+        let b = json!({"containers":[{"resources":{"requests":{"cpu":"100m"}}}]});
+        assert_eq!(qos_class(Some(&b)), "Burstable");
+    }
+}

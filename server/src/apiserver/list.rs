@@ -1,0 +1,380 @@
+//! list and watch: selectors, paging, the watch stream, and Table and metadata-only renderings.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use kyb_api::registry::Resource;
+use kyb_api::selector::{FieldSelector, LabelSelector};
+use kyb_api::status::Status;
+use serde_json::{json, Value};
+
+use super::cache::{CacheEvent, EventType, WatchStart};
+use super::error::{ApiError, ApiResult};
+use super::meta::{self, list_prefix};
+use super::path::Target;
+use super::request::{json as json_response, Include, Output, Req};
+use super::{tables, Api};
+
+/// Label and field selectors of a request, checked against what the resource supports.
+struct Filter {
+    labels: LabelSelector,
+    fields: FieldSelector,
+}
+
+impl Filter {
+    fn from(req: &Req, resource: &Resource) -> ApiResult<Filter> {
+        let labels = LabelSelector::parse(req.query("labelSelector").unwrap_or(""))
+            .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
+        let fields = FieldSelector::parse(req.query("fieldSelector").unwrap_or(""))
+            .map_err(|e| ApiError::bad_request(format!("invalid field selector: {e}")))?;
+        for f in fields.fields() {
+            if !field_supported(resource, f) {
+                return Err(ApiError::bad_request(format!(
+                    "field label not supported: {f}"
+                )));
+            }
+        }
+        Ok(Filter { labels, fields })
+    }
+
+    fn matches(&self, obj: &Value) -> bool {
+        self.labels.matches(
+            meta::meta(obj)
+                .and_then(|m| m.get("labels"))
+                .and_then(Value::as_object),
+        ) && self.fields.matches(obj)
+    }
+}
+
+/// The field selectors Kubernetes supports for each kind (its field label conversion functions).
+fn field_supported(resource: &Resource, field: &str) -> bool {
+    if matches!(field, "metadata.name" | "metadata.namespace") {
+        return true;
+    }
+    match (resource.group, resource.plural) {
+        ("", "pods") => matches!(
+            field,
+            "spec.nodeName"
+                | "spec.restartPolicy"
+                | "spec.schedulerName"
+                | "spec.serviceAccountName"
+                | "spec.hostNetwork"
+                | "status.phase"
+                | "status.podIP"
+                | "status.nominatedNodeName"
+        ),
+        ("", "events") => {
+            field.starts_with("involvedObject.")
+                || matches!(field, "reason" | "reportingComponent" | "source" | "type")
+        }
+        ("events.k8s.io", "events") => {
+            field.starts_with("regarding.")
+                || matches!(field, "reason" | "type" | "reportingController")
+        }
+        ("", "secrets") => field == "type",
+        ("", "nodes") => field == "spec.unschedulable",
+        ("", "namespaces") => field == "status.phase",
+        ("", "replicationcontrollers") | ("apps", "replicasets") => field == "status.replicas",
+        ("batch", "jobs") => field == "status.successful",
+        _ => false,
+    }
+}
+
+/// The objects a list of `target` returns (all pages), for deletecollection.
+pub async fn select(api: &Api, target: &Target, req: &Req) -> ApiResult<Vec<Arc<Value>>> {
+    let filter = Filter::from(req, target.resource)?;
+    api.cache.wait_for(api.store.revision()).await;
+    Ok(api
+        .cache
+        .list(&list_prefix(target), None, None, |o| filter.matches(o))
+        .0)
+}
+
+pub async fn list_or_watch(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Response> {
+    let filter = Filter::from(req, target.resource)?;
+    let output = req.output()?;
+    if req.flag("watch") {
+        return watch(api, target, req, filter, output);
+    }
+    let limit = req.int("limit")?.filter(|l| *l > 0).map(|l| l as usize);
+    let after = match req.query("continue") {
+        Some(token) => Some(decode_continue(token)?),
+        None => None,
+    };
+    if let Some(rv) = req.query("resourceVersion").filter(|rv| *rv != "0") {
+        let rv = meta::parse_rv(rv)?;
+        if !api.cache.wait_for(rv).await {
+            return Err(ApiError::from(Status::failure(
+                504,
+                "Timeout",
+                format!(
+                    "Timeout: Too large resource version: {rv}, current: {}",
+                    api.cache.revision()
+                ),
+            )));
+        }
+    } else {
+        api.cache.wait_for(api.store.revision()).await;
+    }
+    let prefix = list_prefix(target);
+    let (items, rev, next) = api
+        .cache
+        .list(&prefix, after.as_deref(), limit, |o| filter.matches(o));
+    let rev = rev.to_string();
+    let cont = next.map(|k| encode_continue(&rev, &k));
+    let resource = target.resource;
+    let body = match output {
+        Output::Table(include) => {
+            let refs: Vec<&Value> = items.iter().map(|o| o.as_ref()).collect();
+            let mut t = table(resource, &refs, include, &rev, true);
+            if let Some(c) = &cont {
+                t["metadata"]["continue"] = json!(c);
+            }
+            t
+        }
+        Output::Metadata => json!({
+            "kind": "PartialObjectMetadataList",
+            "apiVersion": "meta.k8s.io/v1",
+            "metadata": list_meta(&rev, cont.as_deref()),
+            "items": items.iter().map(|o| partial(o)).collect::<Vec<_>>(),
+        }),
+        Output::Object => json!({
+            "kind": format!("{}List", resource.kind),
+            "apiVersion": resource.api_version(),
+            "metadata": list_meta(&rev, cont.as_deref()),
+            "items": items.iter().map(|o| meta::from_storage(resource, o)).collect::<Vec<_>>(),
+        }),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+fn list_meta(rev: &str, cont: Option<&str>) -> Value {
+    match cont {
+        Some(c) => json!({"resourceVersion": rev, "continue": c}),
+        None => json!({"resourceVersion": rev}),
+    }
+}
+
+/// Continue tokens carry the key to resume after; they are opaque to clients.
+fn encode_continue(rev: &str, key: &str) -> String {
+    let raw = json!({"rv": rev, "start": key}).to_string();
+    raw.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_continue(token: &str) -> ApiResult<String> {
+    let bad = || {
+        ApiError::from(Status::failure(
+            400,
+            "BadRequest",
+            "continue key is not valid: malformed token",
+        ))
+    };
+    if !token.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    let bytes: Option<Vec<u8>> = (0..token.len())
+        .step_by(2)
+        .map(|i| {
+            token
+                .get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect();
+    let v: Value = serde_json::from_slice(&bytes.ok_or_else(bad)?).map_err(|_| bad())?;
+    v.get("start")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(bad)
+}
+
+/// An object reduced to `PartialObjectMetadata`.
+pub fn partial(obj: &Value) -> Value {
+    json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj.get("metadata").cloned().unwrap_or(json!({}))})
+}
+
+/// A `meta.k8s.io/v1` Table of `objs`, with the server-side columns for the resource.
+pub fn table(
+    resource: &Resource,
+    objs: &[&Value],
+    include: Include,
+    rev: &str,
+    with_columns: bool,
+) -> Value {
+    let now = chrono::Utc::now();
+    let columns: Vec<Value> = if with_columns {
+        tables::columns(resource.group, resource.plural)
+            .iter()
+            .map(|c| json!({"name": c.name, "type": c.type_, "format": c.format, "description": c.description, "priority": c.priority}))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let rows: Vec<Value> = objs
+        .iter()
+        .map(|o| {
+            let cells = tables::cells(resource.group, resource.plural, o, now);
+            match include {
+                Include::None => json!({"cells": cells}),
+                Include::Metadata => json!({"cells": cells, "object": partial(o)}),
+                Include::Object => {
+                    json!({"cells": cells, "object": meta::from_storage(resource, o)})
+                }
+            }
+        })
+        .collect();
+    json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": rev}, "columnDefinitions": columns, "rows": rows})
+}
+
+fn watch(
+    api: &Arc<Api>,
+    target: &Target,
+    req: &Req,
+    filter: Filter,
+    output: Output,
+) -> ApiResult<Response> {
+    let since = match req.query("resourceVersion") {
+        None | Some("0") => None,
+        Some(rv) => Some(meta::parse_rv(rv)?),
+    };
+    let timeout = Duration::from_secs(
+        req.int("timeoutSeconds")?
+            .filter(|t| *t > 0)
+            .unwrap_or(1800) as u64,
+    );
+    let bookmarks = req.flag("allowWatchBookmarks");
+    let resource = target.resource;
+    let prefix = list_prefix(target);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
+    match api.cache.subscribe(&prefix, since) {
+        Err(WatchStart::TooOld { requested, oldest }) => {
+            let status =
+                Status::expired(format!("too old resource version: {requested} ({oldest})"));
+            let line = json!({"type": "ERROR", "object": status}).to_string() + "\n";
+            let _ = tx.try_send(Ok(Bytes::from(line)));
+        }
+        Ok(sub) => {
+            let api = api.clone();
+            tokio::spawn(async move {
+                let mut w = Watcher {
+                    resource,
+                    prefix,
+                    filter,
+                    output,
+                    first: true,
+                    last_rev: 0,
+                };
+                let deadline = tokio::time::sleep(timeout);
+                tokio::pin!(deadline);
+                for ev in sub.backlog {
+                    w.last_rev = w.last_rev.max(ev.revision);
+                    if let Some(line) = w.render(&ev) {
+                        if tx.send(Ok(line)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                let mut live = sub.live;
+                let mut ticker = tokio::time::interval(api.bookmark_interval);
+                ticker.tick().await;
+                loop {
+                    tokio::select! {
+                        _ = &mut deadline => return,
+                        _ = tx.closed() => return,
+                        _ = ticker.tick(), if bookmarks => {
+                            let rev = api.cache.revision().max(w.last_rev);
+                            if tx.send(Ok(w.bookmark(rev))).await.is_err() { return; }
+                        }
+                        ev = live.recv() => match ev {
+                            Ok(ev) if ev.revision > w.last_rev || w.last_rev == 0 => {
+                                w.last_rev = ev.revision;
+                                if let Some(line) = w.render(&ev) {
+                                    if tx.send(Ok(line)).await.is_err() { return; }
+                                }
+                            }
+                            Ok(_) => {}
+                            // A watcher that fell behind is ended; the client resumes from its last revision.
+                            Err(_) => return,
+                        },
+                    }
+                }
+            });
+        }
+    }
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/json;stream=watch"),
+            (header::CACHE_CONTROL, "no-cache, private"),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+struct Watcher {
+    resource: &'static Resource,
+    prefix: String,
+    filter: Filter,
+    output: Output,
+    first: bool,
+    last_rev: u64,
+}
+
+impl Watcher {
+    /// One event line, or none when the object is outside the watch. Objects moving out of a selector's set are DELETED, as in Kubernetes.
+    fn render(&mut self, ev: &CacheEvent) -> Option<Bytes> {
+        if !ev.key.starts_with(&self.prefix) {
+            return None;
+        }
+        let now = self.filter.matches(&ev.object);
+        let before = ev.prev.as_ref().is_some_and(|p| self.filter.matches(p));
+        let kind = match (ev.kind, before, now) {
+            (EventType::Deleted, _, true) => EventType::Deleted,
+            (EventType::Deleted, _, false) => return None,
+            (EventType::Added, _, true) => EventType::Added,
+            (EventType::Modified, true, true) => EventType::Modified,
+            (EventType::Modified, false, true) => EventType::Added,
+            (EventType::Modified, true, false) => EventType::Deleted,
+            (_, _, false) => return None,
+        };
+        let object = match self.output {
+            Output::Object => meta::from_storage(self.resource, &ev.object),
+            Output::Metadata => partial(&ev.object),
+            Output::Table(include) => {
+                let rev = ev.revision.to_string();
+                let t = table(self.resource, &[&ev.object], include, &rev, self.first);
+                self.first = false;
+                t
+            }
+        };
+        let line = json!({"type": kind.as_str(), "object": object}).to_string() + "\n";
+        Some(Bytes::from(line))
+    }
+
+    fn bookmark(&self, rev: u64) -> Bytes {
+        let object = json!({"kind": self.resource.kind, "apiVersion": self.resource.api_version(), "metadata": {"resourceVersion": rev.to_string()}});
+        Bytes::from(json!({"type": "BOOKMARK", "object": object}).to_string() + "\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn continue_tokens_round_trip_and_reject_garbage() {
+        let t = encode_continue("12", "/registry/core/pods/default/a");
+        assert_eq!(
+            decode_continue(&t).ok().as_deref(),
+            Some("/registry/core/pods/default/a")
+        );
+        assert!(decode_continue("zz").is_err());
+        assert!(decode_continue("abc").is_err());
+    }
+}

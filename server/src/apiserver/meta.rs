@@ -1,0 +1,265 @@
+//! Object metadata rules shared by every verb: keys, names, uids, timestamps and version conversion.
+
+use kyb_api::registry::Resource;
+use kyb_api::status::Status;
+use serde_json::{json, Map, Value};
+
+use super::error::{ApiError, ApiResult};
+use super::path::Target;
+
+/// The store key of one object.
+pub fn key(resource: &Resource, namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) if resource.namespaced => format!("{}{ns}/{name}", resource.storage_prefix()),
+        _ => format!("{}{name}", resource.storage_prefix()),
+    }
+}
+
+/// The key prefix a list or watch of `target` covers.
+pub fn list_prefix(target: &Target) -> String {
+    match &target.namespace {
+        Some(ns) => format!("{}{ns}/", target.resource.storage_prefix()),
+        None => target.resource.storage_prefix(),
+    }
+}
+
+pub fn meta(obj: &Value) -> Option<&Map<String, Value>> {
+    obj.get("metadata").and_then(Value::as_object)
+}
+
+pub fn meta_mut(obj: &mut Value) -> ApiResult<&mut Map<String, Value>> {
+    let o = obj
+        .as_object_mut()
+        .ok_or_else(|| ApiError::bad_request("the body must be a JSON object"))?;
+    let m = o.entry("metadata").or_insert_with(|| json!({}));
+    if m.is_null() {
+        *m = json!({});
+    }
+    m.as_object_mut()
+        .ok_or_else(|| ApiError::bad_request("metadata must be an object"))
+}
+
+pub fn str_field<'a>(obj: &'a Value, field: &str) -> Option<&'a str> {
+    meta(obj).and_then(|m| m.get(field)).and_then(Value::as_str)
+}
+
+pub fn name(obj: &Value) -> Option<&str> {
+    str_field(obj, "name").filter(|s| !s.is_empty())
+}
+
+pub fn resource_version(obj: &Value) -> Option<&str> {
+    str_field(obj, "resourceVersion").filter(|s| !s.is_empty())
+}
+
+/// Parses a resourceVersion the client sent; anything but a decimal revision is a 400.
+pub fn parse_rv(rv: &str) -> ApiResult<u64> {
+    rv.parse::<u64>()
+        .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv}")))
+}
+
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Five characters from Kubernetes' alphabet for generated names (no vowels, no confusable digits).
+pub fn random_suffix() -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    uuid::Uuid::new_v4()
+        .as_bytes()
+        .iter()
+        .take(5)
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// Checks `apiVersion` and `kind` against the endpoint (filling them when absent), and converts to the storage version.
+pub fn check_type(resource: &Resource, obj: &mut Value) -> ApiResult<()> {
+    let Some(o) = obj.as_object_mut() else {
+        return Err(ApiError::bad_request("the body must be a JSON object"));
+    };
+    let want = resource.api_version();
+    match o.get("apiVersion") {
+        None | Some(Value::Null) => {
+            o.insert("apiVersion".into(), Value::String(want.clone()));
+        }
+        Some(Value::String(v)) if *v == want => {}
+        Some(v) => {
+            return Err(ApiError::bad_request(format!(
+                "the API version in the data ({}) does not match the expected API version ({want})",
+                v.as_str().unwrap_or("<invalid>")
+            )))
+        }
+    }
+    match o.get("kind") {
+        None | Some(Value::Null) => {
+            o.insert("kind".into(), Value::String(resource.kind.into()));
+        }
+        Some(Value::String(k)) if k == resource.kind => {}
+        Some(k) => {
+            return Err(ApiError::bad_request(format!(
+                "{} in version {:?} cannot be handled as a {}: the kind in the data does not match the endpoint",
+                k.as_str().unwrap_or("<invalid>"),
+                resource.version,
+                resource.kind
+            )))
+        }
+    }
+    to_storage(resource, obj);
+    Ok(())
+}
+
+/// The name in the body must be the name in the URL; an empty one takes the URL's.
+pub fn check_name(obj: &mut Value, url_name: &str) -> ApiResult<()> {
+    let m = meta_mut(obj)?;
+    match m.get("name").and_then(Value::as_str) {
+        None | Some("") => {
+            m.insert("name".into(), Value::String(url_name.into()));
+            Ok(())
+        }
+        Some(n) if n == url_name => Ok(()),
+        Some(n) => Err(ApiError::bad_request(format!(
+            "the name of the object ({n}) does not match the name on the URL ({url_name})"
+        ))),
+    }
+}
+
+/// The namespace in the body must be the one in the URL; cluster-scoped objects carry none.
+pub fn check_namespace(
+    resource: &Resource,
+    obj: &mut Value,
+    url_ns: Option<&str>,
+) -> ApiResult<()> {
+    let m = meta_mut(obj)?;
+    if !resource.namespaced {
+        // Kubernetes clears a namespace given for a cluster-scoped kind.
+        m.remove("namespace");
+        return Ok(());
+    }
+    let Some(url_ns) = url_ns else {
+        return Err(ApiError::bad_request(format!(
+            "{} are namespaced: use a path with namespaces/<namespace>/",
+            resource.plural
+        )));
+    };
+    match m.get("namespace").and_then(Value::as_str) {
+        None | Some("") => {
+            m.insert("namespace".into(), Value::String(url_ns.into()));
+            Ok(())
+        }
+        Some(n) if n == url_ns => Ok(()),
+        Some(_) => Err(ApiError::bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        )),
+    }
+}
+
+/// The Status for a failed validation: 422 Invalid with one cause per field.
+pub fn invalid(resource: &Resource, name: &str, causes: &[super::validation::Cause]) -> ApiError {
+    let mut s = Status::failure(
+        422,
+        "Invalid",
+        super::validation::message(resource.kind, resource.group, name, causes),
+    )
+    .with_details(resource.group, resource.kind, name);
+    if let Some(d) = s.details.as_mut() {
+        d.causes = causes
+            .iter()
+            .map(|c| kyb_api::status::StatusCause {
+                reason: c.reason.into(),
+                message: c.message.clone(),
+                field: c.field.clone(),
+            })
+            .collect();
+    }
+    ApiError::from(s)
+}
+
+/// Converts an object of a served version into the stored version (autoscaling/v1 HPAs are stored as v2).
+pub fn to_storage(resource: &Resource, obj: &mut Value) {
+    if resource.group == "autoscaling" && resource.version == "v1" {
+        hpa_v1_to_v2(obj);
+    }
+}
+
+/// Converts a stored object into the version the client asked for.
+pub fn from_storage(resource: &Resource, obj: &Value) -> Value {
+    let mut out = obj.clone();
+    if resource.version != resource.storage_version && resource.group == "autoscaling" {
+        hpa_v2_to_v1(&mut out);
+    }
+    out
+}
+
+fn hpa_v1_to_v2(obj: &mut Value) {
+    obj["apiVersion"] = json!("autoscaling/v2");
+    if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
+        if let Some(target) = spec.remove("targetCPUUtilizationPercentage") {
+            spec.insert(
+                "metrics".into(),
+                json!([{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": target}}}]),
+            );
+        }
+    }
+    if let Some(status) = obj.get_mut("status").and_then(Value::as_object_mut) {
+        if let Some(current) = status.remove("currentCPUUtilizationPercentage") {
+            status.insert(
+                "currentMetrics".into(),
+                json!([{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": current}}}]),
+            );
+        }
+    }
+}
+
+fn cpu_metric<'a>(metrics: Option<&'a Value>, field: &str) -> Option<&'a Value> {
+    metrics?.as_array()?.iter().find_map(|m| {
+        let r = m.get("resource")?;
+        (m.get("type")? == "Resource" && r.get("name")? == "cpu")
+            .then(|| r.get(field)?.get("averageUtilization"))?
+    })
+}
+
+fn hpa_v2_to_v1(obj: &mut Value) {
+    obj["apiVersion"] = json!("autoscaling/v1");
+    if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
+        let target = cpu_metric(spec.get("metrics"), "target").cloned();
+        spec.remove("metrics");
+        spec.remove("behavior");
+        if let Some(t) = target {
+            spec.insert("targetCPUUtilizationPercentage".into(), t);
+        }
+    }
+    if let Some(status) = obj.get_mut("status").and_then(Value::as_object_mut) {
+        let current = cpu_metric(status.get("currentMetrics"), "current").cloned();
+        status.remove("currentMetrics");
+        status.remove("conditions");
+        if let Some(c) = current {
+            status.insert("currentCPUUtilizationPercentage".into(), c);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hpa_round_trips_between_versions() {
+        let v1 = json!({"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","spec":{"maxReplicas":5,"targetCPUUtilizationPercentage":70,"scaleTargetRef":{"kind":"Deployment","name":"web"}}});
+        let mut stored = v1.clone();
+        hpa_v1_to_v2(&mut stored);
+        assert_eq!(
+            stored["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
+            70
+        );
+        let mut back = stored.clone();
+        hpa_v2_to_v1(&mut back);
+        assert_eq!(back, v1);
+    }
+
+    #[test]
+    fn generated_suffixes_use_the_safe_alphabet() {
+        let s = random_suffix();
+        assert_eq!(s.len(), 5);
+        assert!(s.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)));
+    }
+}

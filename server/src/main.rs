@@ -1,0 +1,77 @@
+//! kybd: the Kybernet server. With no subcommand, or `server`, it runs the control plane.
+
+mod apiserver;
+mod config;
+mod store;
+
+use anyhow::Context;
+use clap::Parser;
+
+use config::{Cli, Command, ServerArgs};
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KYBD_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.command.unwrap_or(Command::Server(cli.server)) {
+        Command::Server(args) => runtime.block_on(run_server(args)),
+    }
+}
+
+async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
+    let settings = config::ServerSettings::try_from(args)?;
+    let store =
+        store::open(&settings.datastore_endpoint, &settings.data_dir).with_context(|| {
+            format!(
+                "opening the datastore under {}",
+                settings.data_dir.display()
+            )
+        })?;
+    let api = apiserver::Api::start(store, &settings.api)
+        .await
+        .context("starting the API server")?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    config::write_kubeconfig(&settings.kubeconfig, addr)
+        .with_context(|| format!("writing {}", settings.kubeconfig.display()))?;
+    tracing::info!(%addr, kubeconfig = %settings.kubeconfig.display(), "kybd API server ready");
+    if settings.agent {
+        tracing::info!(
+            "node agent not yet available in this build; serving the control plane only"
+        );
+    }
+    apiserver::serve(listener, api, shutdown_signal()).await?;
+    tracing::info!("kybd stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,309 @@
+//! The end-to-end harness: a fresh `kybd` on a free loopback port per test, and the real clients to drive it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The folder holding the workspace's built binaries (`target/debug`).
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    // The test binary lives in target/<profile>/deps/.
+    exe.parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// A workspace binary by name, failing clearly when it has not been built.
+pub fn bin(name: &str) -> PathBuf {
+    let p = bin_dir().join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build --workspace --bins` before the tests",
+        p.display()
+    );
+    p
+}
+
+/// A temporary folder removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let p = std::env::temp_dir().join(format!("kyb-e2e-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap_or_else(|e| panic!("creating {}: {e}", p.display()));
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running `kybd server` with its own data folder.
+pub struct Kybd {
+    child: Option<Child>,
+    pub dir: TempDir,
+    pub url: String,
+    pub kubeconfig: PathBuf,
+    log: PathBuf,
+}
+
+impl Kybd {
+    /// Starts kybd on a free port with a fresh data folder.
+    pub fn start() -> Kybd {
+        Kybd::start_in(TempDir::new("kybd"), &[])
+    }
+
+    /// Starts kybd with extra flags.
+    pub fn start_with(args: &[&str]) -> Kybd {
+        Kybd::start_in(TempDir::new("kybd"), args)
+    }
+
+    /// Starts kybd on an existing data folder (for restart tests).
+    pub fn start_in(dir: TempDir, extra: &[&str]) -> Kybd {
+        let kubeconfig = dir.0.join("kubeconfig.yaml");
+        let _ = std::fs::remove_file(&kubeconfig);
+        let log = dir.0.join(format!(
+            "kybd-{}.log",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        let logfile = std::fs::File::create(&log).unwrap_or_else(|e| panic!("creating log: {e}"));
+        let child = Command::new(bin("kybd"))
+            .args([
+                "server",
+                "--listen",
+                "127.0.0.1:0",
+                "--disable-agent",
+                "--data-dir",
+            ])
+            .arg(&dir.0)
+            .args(extra)
+            .env("KYBD_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(logfile)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting kybd: {e}"));
+        let mut k = Kybd {
+            child: Some(child),
+            dir,
+            url: String::new(),
+            kubeconfig,
+            log,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&k.kubeconfig) {
+                if let Some(line) = text.lines().find(|l| l.trim_start().starts_with("server:")) {
+                    k.url = line
+                        .trim_start()
+                        .trim_start_matches("server:")
+                        .trim()
+                        .to_string();
+                    break;
+                }
+            }
+            if let Some(Ok(Some(status))) = k.child.as_mut().map(|c| c.try_wait()) {
+                panic!("kybd exited early ({status}):\n{}", k.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "kybd did not start:\n{}",
+                k.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        k
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Kills the server with SIGKILL and hands back its data folder.
+    pub fn kill9(mut self) -> TempDir {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let dir = std::mem::replace(&mut self.dir, TempDir(PathBuf::new()));
+        std::mem::forget(self);
+        dir
+    }
+
+    /// Runs a client binary with this server's kubeconfig.
+    pub fn run(&self, program: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("HOME", &self.dir.0);
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("running {}: {e}", program.display()));
+        if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            use std::io::Write;
+            let _ = pipe.write_all(input.as_bytes());
+        }
+        child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("waiting for {}: {e}", program.display()))
+    }
+
+    /// Runs a client and asserts success, printing everything on failure.
+    pub fn ok(&self, program: &Path, args: &[&str], stdin: Option<&str>) -> String {
+        let out = self.run(program, args, stdin);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{} {args:?} failed ({}):\nstdout:\n{stdout}\nstderr:\n{}\nserver log:\n{}",
+            program.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
+        stdout
+    }
+
+    /// Runs a client expecting failure; returns stderr.
+    pub fn fails(&self, program: &Path, args: &[&str], stdin: Option<&str>) -> String {
+        let out = self.run(program, args, stdin);
+        assert!(
+            !out.status.success(),
+            "{} {args:?} unexpectedly succeeded:\n{}",
+            program.display(),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// A raw HTTP request; returns the status and the body parsed as JSON (Null when it is not JSON).
+    pub fn http(&self, method: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
+        let (code, text) = self.http_raw(method, path, &[("Content-Type", content_type)], body);
+        (code, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A raw HTTP request with extra headers; returns the status and the body text.
+    pub fn http_raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let url = format!("{}{path}", self.url);
+        let mut req = ureq::http::Request::builder().method(method).uri(&url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req
+            .body(body.to_vec())
+            .unwrap_or_else(|e| panic!("building request: {e}"));
+        let mut resp = agent
+            .run(req)
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}\n{}", self.log()));
+        let code = resp.status().as_u16();
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_string()
+            .unwrap_or_default();
+        (code, text)
+    }
+
+    pub fn get_json(&self, path: &str) -> (u16, Value) {
+        self.http("GET", path, "application/json", b"")
+    }
+
+    /// Opens a watch and returns a reader of its event lines.
+    pub fn watch(&self, path: &str) -> impl Iterator<Item = Value> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let url = format!("{}{path}", self.url);
+        let resp = agent
+            .get(&url)
+            .call()
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let reader = BufReader::new(resp.into_body().into_reader());
+        reader
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|l| serde_json::from_str(&l).ok())
+    }
+}
+
+impl Drop for Kybd {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// kubectl 1.32, the binary itself rather than the version dispatcher.
+pub fn kubectl() -> PathBuf {
+    let direct = PathBuf::from("/usr/lib/google-cloud-sdk/bin/kubectl.1.32");
+    if direct.exists() {
+        direct
+    } else {
+        PathBuf::from("/usr/bin/kubectl")
+    }
+}
+
+/// Debian's kubectl 1.20, unpacked by `.ci/run` into a private folder (never over /usr/bin/kubectl).
+pub fn kubectl_120() -> Option<PathBuf> {
+    let dir = std::env::var_os("KYB_KUBECTL_120")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/kybernet-test/kubectl-1.20/usr/bin/kubectl"));
+    dir.exists().then_some(dir)
+}
+
+/// Debian's Python, which has `python3-kubernetes`.
+pub fn python() -> PathBuf {
+    PathBuf::from("/usr/bin/python3")
+}
+
+/// The folder of the test scripts in this crate.
+pub fn scripts_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python")
+}
+
+/// Polls `f` until it returns Some, for up to `secs` seconds.
+pub fn eventually<T>(secs: u64, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

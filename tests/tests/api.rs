@@ -1,0 +1,550 @@
+//! The REST API over raw HTTP: discovery, tables, object semantics, subresources, list and watch.
+
+use kyb_e2e::Kybd;
+use serde_json::{json, Value};
+
+fn post(k: &Kybd, path: &str, body: Value) -> (u16, Value) {
+    k.http(
+        "POST",
+        path,
+        "application/json",
+        body.to_string().as_bytes(),
+    )
+}
+
+fn put(k: &Kybd, path: &str, body: &Value) -> (u16, Value) {
+    k.http("PUT", path, "application/json", body.to_string().as_bytes())
+}
+
+fn rv(v: &Value) -> u64 {
+    v["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+fn deployment(name: &str) -> Value {
+    json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}}})
+}
+
+#[test]
+fn health_version_and_discovery() {
+    let k = Kybd::start();
+    for p in ["/healthz", "/livez", "/readyz"] {
+        assert_eq!(k.http_raw("GET", p, &[], b""), (200, "ok".to_string()));
+    }
+    let (_, v) = k.get_json("/version");
+    assert_eq!(
+        (v["major"].as_str(), v["minor"].as_str()),
+        (Some("1"), Some("32"))
+    );
+    let (_, apis) = k.get_json("/apis");
+    let groups: Vec<&str> = apis["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g["name"].as_str())
+        .collect();
+    for g in [
+        "apps",
+        "batch",
+        "autoscaling",
+        "networking.k8s.io",
+        "coordination.k8s.io",
+        "discovery.k8s.io",
+        "policy",
+        "events.k8s.io",
+    ] {
+        assert!(groups.contains(&g), "{g} missing from {groups:?}");
+    }
+    let (_, autoscaling) = k.get_json("/apis/autoscaling");
+    assert_eq!(autoscaling["preferredVersion"]["version"], "v2");
+    let (_, core) = k.get_json("/api/v1");
+    let rows = core["resources"].as_array().cloned().unwrap_or_default();
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r["name"] == name)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(row("pods")["shortNames"], json!(["po"]));
+    assert_eq!(row("pods")["categories"], json!(["all"]));
+    assert_eq!(row("nodes")["namespaced"], false);
+    assert_eq!(row("pods/eviction")["group"], "policy");
+    let (_, apps) = k.get_json("/apis/apps/v1");
+    let scale = apps["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["name"] == "deployments/scale")
+        .cloned();
+    assert_eq!(
+        scale.map(|s| (s["group"].clone(), s["kind"].clone())),
+        Some((json!("autoscaling"), json!("Scale")))
+    );
+
+    // Aggregated discovery only when asked for.
+    let accept =
+        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+    let (code, text) = k.http_raw("GET", "/apis", &[("Accept", accept)], b"");
+    assert_eq!(code, 200);
+    let agg: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    assert_eq!(agg["kind"], "APIGroupDiscoveryList");
+    let apps = agg["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["metadata"]["name"] == "apps")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let deploy = apps["versions"][0]["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["resource"] == "deployments")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(deploy["subresources"].as_array().map(|s| s.len()), Some(2));
+    let (_, plain) = k.get_json("/apis");
+    assert_eq!(plain["kind"], "APIGroupList");
+}
+
+#[test]
+fn tables_follow_the_kubernetes_printers() {
+    let k = Kybd::start();
+    assert_eq!(
+        post(
+            &k,
+            "/apis/apps/v1/namespaces/default/deployments",
+            deployment("web")
+        )
+        .0,
+        201
+    );
+    let accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+    let (code, text) = k.http_raw(
+        "GET",
+        "/apis/apps/v1/namespaces/default/deployments",
+        &[("Accept", accept)],
+        b"",
+    );
+    assert_eq!(code, 200);
+    let t: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    assert_eq!(t["kind"], "Table");
+    let cols: Vec<(&str, i64)> = t["columnDefinitions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or(""),
+                c["priority"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cols,
+        [
+            ("Name", 0),
+            ("Ready", 0),
+            ("Up-to-date", 0),
+            ("Available", 0),
+            ("Age", 0),
+            ("Containers", 1),
+            ("Images", 1),
+            ("Selector", 1)
+        ]
+    );
+    let row = &t["rows"][0];
+    assert_eq!(row["cells"][0], "web");
+    assert_eq!(row["cells"][1], "0/1");
+    assert_eq!(row["cells"][6], "busybox:1.36");
+    assert_eq!(row["object"]["kind"], "PartialObjectMetadata");
+    assert_eq!(row["object"]["metadata"]["name"], "web");
+    // Unknown-printer kinds get the generic table.
+    post(
+        &k,
+        "/apis/coordination.k8s.io/v1/namespaces/default/leases",
+        json!({"metadata": {"name": "l"}, "spec": {"holderIdentity": "me"}}),
+    );
+    let (_, text) = k.http_raw(
+        "GET",
+        "/apis/coordination.k8s.io/v1/namespaces/default/leases",
+        &[("Accept", accept)],
+        b"",
+    );
+    let t: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    assert_eq!(t["rows"][0]["cells"][0], "l");
+}
+
+#[test]
+fn object_semantics() {
+    let k = Kybd::start();
+    let base = "/apis/apps/v1/namespaces/default/deployments";
+    let (code, d) = post(&k, base, deployment("web"));
+    assert_eq!(code, 201);
+    assert!(d["metadata"]["uid"].as_str().is_some_and(|u| u.len() == 36));
+    assert!(d["metadata"]["creationTimestamp"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
+    assert_eq!(d["metadata"]["generation"], 1);
+    assert_eq!(d["spec"]["progressDeadlineSeconds"], 600);
+    assert_eq!(d["spec"]["template"]["spec"]["restartPolicy"], "Always");
+    assert!(d.get("status").is_none());
+
+    // A metadata-only change keeps the generation; a spec change bumps it.
+    let mut labeled = d.clone();
+    labeled["metadata"]["labels"] = json!({"x": "y"});
+    let (code, l) = put(&k, &format!("{base}/web"), &labeled);
+    assert_eq!(code, 200);
+    assert_eq!(l["metadata"]["generation"], 1);
+    assert!(rv(&l) > rv(&d));
+    let mut scaled = l.clone();
+    scaled["spec"]["replicas"] = json!(3);
+    let (_, s) = put(&k, &format!("{base}/web"), &scaled);
+    assert_eq!(s["metadata"]["generation"], 2);
+    // The stale copy conflicts.
+    let (code, c) = put(&k, &format!("{base}/web"), &labeled);
+    assert_eq!((code, c["reason"].as_str()), (409, Some("Conflict")));
+    assert!(c["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("the object has been modified"));
+
+    // Status writes ignore spec, spec writes ignore status.
+    let mut st = s.clone();
+    st["status"] = json!({"replicas": 3, "readyReplicas": 2});
+    st["spec"]["replicas"] = json!(9);
+    let (code, after) = put(&k, &format!("{base}/web/status"), &st);
+    assert_eq!(code, 200, "{after}");
+    assert_eq!(
+        (
+            after["spec"]["replicas"].as_i64(),
+            after["status"]["readyReplicas"].as_i64()
+        ),
+        (Some(3), Some(2))
+    );
+    let mut sp = after.clone();
+    sp["status"] = json!({"replicas": 0});
+    sp["spec"]["replicas"] = json!(5);
+    let (_, after) = put(&k, &format!("{base}/web"), &sp);
+    assert_eq!(
+        (
+            after["spec"]["replicas"].as_i64(),
+            after["status"]["readyReplicas"].as_i64()
+        ),
+        (Some(5), Some(2))
+    );
+
+    // Scale subresource.
+    let (_, scale) = k.get_json(&format!("{base}/web/scale"));
+    assert_eq!(
+        (
+            scale["kind"].as_str(),
+            scale["spec"]["replicas"].as_i64(),
+            scale["status"]["selector"].as_str()
+        ),
+        (Some("Scale"), Some(5), Some("app=web"))
+    );
+    let (code, _) = k.http(
+        "PATCH",
+        &format!("{base}/web/scale"),
+        "application/merge-patch+json",
+        br#"{"spec":{"replicas":7}}"#,
+    );
+    assert_eq!(code, 200);
+    assert_eq!(k.get_json(&format!("{base}/web")).1["spec"]["replicas"], 7);
+
+    // generateName.
+    let (code, g) = post(
+        &k,
+        "/api/v1/namespaces/default/configmaps",
+        json!({"metadata": {"generateName": "gen-"}}),
+    );
+    assert_eq!(code, 201);
+    assert!(g["metadata"]["name"]
+        .as_str()
+        .is_some_and(|n| n.starts_with("gen-") && n.len() == 9));
+
+    // Finalizers hold deletion until they are removed.
+    let cm = json!({"metadata": {"name": "held", "finalizers": ["example.com/hold"]}});
+    post(&k, "/api/v1/namespaces/default/configmaps", cm);
+    let (code, del) = k.http(
+        "DELETE",
+        "/api/v1/namespaces/default/configmaps/held",
+        "application/json",
+        b"",
+    );
+    assert_eq!(code, 200);
+    assert!(del["metadata"]["deletionTimestamp"].is_string());
+    let (code, still) = k.get_json("/api/v1/namespaces/default/configmaps/held");
+    assert_eq!(code, 200);
+    let (code, _) = k.http(
+        "PATCH",
+        "/api/v1/namespaces/default/configmaps/held",
+        "application/merge-patch+json",
+        br#"{"metadata":{"finalizers":null}}"#,
+    );
+    assert_eq!(code, 200, "{still}");
+    assert_eq!(
+        k.get_json("/api/v1/namespaces/default/configmaps/held").0,
+        404
+    );
+
+    // Missing and terminating namespaces.
+    let (code, e) = post(
+        &k,
+        "/api/v1/namespaces/nope/configmaps",
+        json!({"metadata": {"name": "x"}}),
+    );
+    assert_eq!(
+        (code, e["message"].as_str()),
+        (404, Some("namespaces \"nope\" not found"))
+    );
+    post(
+        &k,
+        "/api/v1/namespaces",
+        json!({"metadata": {"name": "doomed"}}),
+    );
+    post(
+        &k,
+        "/api/v1/namespaces/doomed/configmaps",
+        json!({"metadata": {"name": "blocker", "finalizers": ["example.com/hold"]}}),
+    );
+    k.http(
+        "DELETE",
+        "/api/v1/namespaces/doomed",
+        "application/json",
+        b"",
+    );
+    let (_, ns) = k.get_json("/api/v1/namespaces/doomed");
+    assert_eq!(ns["status"]["phase"], "Terminating");
+    let (code, e) = post(
+        &k,
+        "/api/v1/namespaces/doomed/configmaps",
+        json!({"metadata": {"name": "late"}}),
+    );
+    assert_eq!((code, e["reason"].as_str()), (403, Some("Forbidden")));
+    k.http(
+        "PATCH",
+        "/api/v1/namespaces/doomed/configmaps/blocker",
+        "application/merge-patch+json",
+        br#"{"metadata":{"finalizers":[]}}"#,
+    );
+    let gone = kyb_e2e::eventually(20, || {
+        (k.get_json("/api/v1/namespaces/doomed").0 == 404).then_some(())
+    });
+    assert!(gone.is_some(), "namespace not finalized");
+    for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        assert_eq!(k.get_json(&format!("/api/v1/namespaces/{ns}")).0, 200);
+    }
+}
+
+#[test]
+fn binding_eviction_and_pod_defaults() {
+    let k = Kybd::start();
+    let pods = "/api/v1/namespaces/default/pods";
+    let pod = json!({"metadata": {"name": "p", "labels": {"app": "p"}}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}});
+    let (code, p) = post(&k, pods, pod);
+    assert_eq!(code, 201);
+    assert_eq!(p["status"]["phase"], "Pending");
+    assert_eq!(p["status"]["qosClass"], "BestEffort");
+    assert_eq!(p["spec"]["containers"][0]["imagePullPolicy"], "Always");
+    assert_eq!(p["spec"]["serviceAccountName"], "default");
+    let binding = json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "p"}, "target": {"kind": "Node", "name": "n1"}});
+    assert_eq!(
+        post(&k, &format!("{pods}/p/binding"), binding.clone()).0,
+        201
+    );
+    let (_, p) = k.get_json(&format!("{pods}/p"));
+    assert_eq!(p["spec"]["nodeName"], "n1");
+    assert_eq!(post(&k, &format!("{pods}/p/binding"), binding).0, 409);
+
+    // A budget with no disruptions allowed refuses the eviction with 429.
+    post(
+        &k,
+        "/apis/policy/v1/namespaces/default/poddisruptionbudgets",
+        json!({"metadata": {"name": "b"}, "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "p"}}}}),
+    );
+    let eviction =
+        json!({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "p"}});
+    let (code, e) = post(&k, &format!("{pods}/p/eviction"), eviction.clone());
+    assert_eq!((code, e["reason"].as_str()), (429, Some("TooManyRequests")));
+    k.http(
+        "DELETE",
+        "/apis/policy/v1/namespaces/default/poddisruptionbudgets/b",
+        "application/json",
+        b"",
+    );
+    assert_eq!(post(&k, &format!("{pods}/p/eviction"), eviction).0, 201);
+    // A bound pod is deleted gracefully: it stays, marked, until its node's agent removes it.
+    let (_, p) = k.get_json(&format!("{pods}/p"));
+    assert_eq!(p["metadata"]["deletionGracePeriodSeconds"], 30);
+    let (code, _) = k.http(
+        "DELETE",
+        &format!("{pods}/p?gracePeriodSeconds=0"),
+        "application/json",
+        b"",
+    );
+    assert_eq!(code, 200);
+    assert_eq!(k.get_json(&format!("{pods}/p")).0, 404);
+}
+
+#[test]
+fn autoscaling_versions_share_objects() {
+    let k = Kybd::start();
+    let v1 = json!({"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"},
+        "spec": {"maxReplicas": 5, "targetCPUUtilizationPercentage": 70, "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}}});
+    assert_eq!(
+        post(
+            &k,
+            "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers",
+            v1
+        )
+        .0,
+        201
+    );
+    let (_, v2) = k.get_json("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/h");
+    assert_eq!(v2["apiVersion"], "autoscaling/v2");
+    assert_eq!(
+        v2["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
+        70
+    );
+    let (_, back) =
+        k.get_json("/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/h");
+    assert_eq!(back["spec"]["targetCPUUtilizationPercentage"], 70);
+}
+
+#[test]
+fn list_selectors_paging_and_watch() {
+    let k = Kybd::start_with(&["--watch-window", "20"]);
+    let cms = "/api/v1/namespaces/default/configmaps";
+    for i in 0..5 {
+        post(
+            &k,
+            cms,
+            json!({"metadata": {"name": format!("c{i}"), "labels": {"parity": if i % 2 == 0 { "even" } else { "odd" }}}}),
+        );
+    }
+    let (_, l) = k.get_json(&format!("{cms}?labelSelector=parity%3Deven"));
+    let names: Vec<&str> = l["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(names, ["c0", "c2", "c4"]);
+    let (_, l) = k.get_json(&format!(
+        "{cms}?fieldSelector=metadata.name%21%3Dc0&labelSelector=parity%20in%20(even)"
+    ));
+    assert_eq!(l["items"].as_array().map(|a| a.len()), Some(2));
+    let (_, page) = k.get_json(&format!("{cms}?limit=2"));
+    assert_eq!(page["items"].as_array().map(|a| a.len()), Some(2));
+    let cont = page["metadata"]["continue"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (_, page2) = k.get_json(&format!("{cms}?limit=10&continue={cont}"));
+    assert_eq!(page2["items"][0]["metadata"]["name"], "c2");
+    assert!(page2["metadata"].get("continue").is_none());
+    let (_, all) = k.get_json("/api/v1/configmaps");
+    assert!(all["items"].as_array().is_some_and(|a| a.len() >= 5));
+    let list_rv = rv(&all);
+
+    // A watch from the list's revision sees later changes only; selectors turn leaving objects into DELETED.
+    let mut w = k.watch(&format!(
+        "{cms}?watch=1&resourceVersion={list_rv}&labelSelector=parity%3Deven&timeoutSeconds=5"
+    ));
+    k.http(
+        "PATCH",
+        &format!("{cms}/c0"),
+        "application/merge-patch+json",
+        br#"{"metadata":{"labels":{"parity":"odd"}}}"#,
+    );
+    post(
+        &k,
+        cms,
+        json!({"metadata": {"name": "c6", "labels": {"parity": "even"}}}),
+    );
+    let first = w.next().unwrap_or(Value::Null);
+    assert_eq!(
+        (
+            first["type"].as_str(),
+            first["object"]["metadata"]["name"].as_str()
+        ),
+        (Some("DELETED"), Some("c0"))
+    );
+    let second = w.next().unwrap_or(Value::Null);
+    assert_eq!(
+        (
+            second["type"].as_str(),
+            second["object"]["metadata"]["name"].as_str()
+        ),
+        (Some("ADDED"), Some("c6"))
+    );
+    // timeoutSeconds ends the stream.
+    assert!(w.next().is_none());
+
+    // Without a revision the watch starts with the current objects as ADDED.
+    let mut w = k.watch(&format!(
+        "{cms}?watch=true&labelSelector=parity%3Dodd&timeoutSeconds=2"
+    ));
+    let names: Vec<String> = (0..3)
+        .filter_map(|_| w.next())
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["type"].as_str().unwrap_or(""),
+                e["object"]["metadata"]["name"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(names, ["ADDED c0", "ADDED c1", "ADDED c3"]);
+
+    // Push the old revision out of the 20-event window: the watch gets 410 Expired.
+    for i in 0..25 {
+        post(&k, cms, json!({"metadata": {"name": format!("filler{i}")}}));
+    }
+    let mut w = k.watch(&format!("{cms}?watch=1&resourceVersion={list_rv}"));
+    let e = w.next().unwrap_or(Value::Null);
+    assert_eq!(
+        (
+            e["type"].as_str(),
+            e["object"]["code"].as_i64(),
+            e["object"]["reason"].as_str()
+        ),
+        (Some("ERROR"), Some(410), Some("Expired"))
+    );
+
+    // deletecollection with a selector.
+    let (code, _) = k.http(
+        "DELETE",
+        &format!("{cms}?labelSelector=parity"),
+        "application/json",
+        b"",
+    );
+    assert_eq!(code, 200);
+    let (_, l) = k.get_json(&format!("{cms}?labelSelector=parity"));
+    assert_eq!(l["items"].as_array().map(|a| a.len()), Some(0));
+}
+
+#[test]
+fn bookmarks_only_when_asked() {
+    let k = Kybd::start_with(&["--watch-bookmark-interval", "1"]);
+    let cms = "/api/v1/namespaces/default/configmaps";
+    let events: Vec<Value> = k
+        .watch(&format!("{cms}?watch=1&timeoutSeconds=3"))
+        .collect();
+    assert!(events.iter().all(|e| e["type"] != "BOOKMARK"), "{events:?}");
+    let mut w = k.watch(&format!(
+        "{cms}?watch=1&allowWatchBookmarks=true&timeoutSeconds=10"
+    ));
+    let e = w.next().unwrap_or(Value::Null);
+    assert_eq!(
+        (e["type"].as_str(), e["object"]["kind"].as_str()),
+        (Some("BOOKMARK"), Some("ConfigMap"))
+    );
+    assert!(rv(&e["object"]) > 0);
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests: every test starts its own kybd on a free loopback port and drives it with real clients.
+
+mod api;
+mod bad_input;
+mod durability;
+mod kubectl;
+mod python;
