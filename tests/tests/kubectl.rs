@@ -273,3 +273,98 @@ fn kubectl_1_20_everyday_flow() {
     };
     everyday_flow(&bin);
 }
+
+/// kubectl 1.32 sends its typed-client writes (the `create` generators, `run`) as protobuf.
+#[test]
+fn kubectl_1_32_generators_send_protobuf() {
+    let k = Kybd::start();
+    let bin = kubectl();
+    let runs: &[&[&str]] = &[
+        &["create", "namespace", "team"],
+        &[
+            "create",
+            "deployment",
+            "web",
+            "--image=nginx:1.27",
+            "--replicas=2",
+            "--port=80",
+        ],
+        &["create", "configmap", "cfg", "--from-literal=a=b"],
+        &[
+            "create",
+            "secret",
+            "generic",
+            "s",
+            "--from-literal=password=hunter2",
+        ],
+        &["create", "service", "nodeport", "np", "--tcp=80:8080"],
+        &["create", "job", "once", "--image=busybox"],
+        &[
+            "create",
+            "cronjob",
+            "tick",
+            "--image=busybox",
+            "--schedule=*/5 * * * *",
+        ],
+        &["create", "serviceaccount", "robot"],
+        &["create", "quota", "q", "--hard=pods=10"],
+        &["create", "ingress", "ing", "--rule=a.example.com/=np:80"],
+        &[
+            "create",
+            "poddisruptionbudget",
+            "pdb",
+            "--selector=app=web",
+            "--min-available=1",
+        ],
+        &[
+            "run",
+            "solo",
+            "--image=busybox",
+            "--restart=Never",
+            "--labels=app=solo",
+        ],
+    ];
+    for args in runs {
+        k.ok(&bin, args, None);
+    }
+    let d = json_of(&k, &bin, &["get", "deploy", "web", "-o", "json"]);
+    assert_eq!(d["spec"]["replicas"], 2);
+    assert_eq!(d["spec"]["strategy"]["type"], "RollingUpdate");
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"],
+        80
+    );
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"],
+        "IfNotPresent"
+    );
+    let s = json_of(&k, &bin, &["get", "secret", "s", "-o", "json"]);
+    assert_eq!(s["data"]["password"], "aHVudGVyMg==");
+    let svc = json_of(&k, &bin, &["get", "svc", "np", "-o", "json"]);
+    assert_eq!(svc["spec"]["ports"][0]["targetPort"], 8080);
+    assert!(svc["spec"]["ports"][0]["nodePort"]
+        .as_u64()
+        .is_some_and(|p| (30000..=32767).contains(&p)));
+    let job = json_of(&k, &bin, &["get", "job", "once", "-o", "json"]);
+    let uid = job["metadata"]["uid"].clone();
+    assert_eq!(
+        job["spec"]["selector"]["matchLabels"]["batch.kubernetes.io/controller-uid"],
+        uid
+    );
+    let pod = json_of(&k, &bin, &["get", "pod", "solo", "-o", "json"]);
+    assert_eq!(
+        (
+            pod["spec"]["restartPolicy"].as_str(),
+            pod["metadata"]["labels"]["app"].as_str()
+        ),
+        (Some("Never"), Some("solo"))
+    );
+    assert_eq!(
+        k.ok(
+            &bin,
+            &["get", "ns", "team", "-o", "jsonpath={.status.phase}"],
+            None
+        ),
+        "Active"
+    );
+}

@@ -509,8 +509,7 @@ fn delete_options(req: &Req) -> ApiResult<DeleteOptions> {
         ..Default::default()
     };
     if !req.body.is_empty() {
-        let body: Value = serde_json::from_slice(&req.body)
-            .map_err(|e| ApiError::bad_request(format!("error decoding DeleteOptions: {e}")))?;
+        let body = req.value()?;
         if let Some(g) = body.get("gracePeriodSeconds").and_then(Value::as_i64) {
             opts.grace = Some(g);
         }

@@ -12,6 +12,7 @@ mod meta;
 mod namespace;
 mod patch;
 mod path;
+mod protobuf;
 mod request;
 mod strategic;
 mod subresources;

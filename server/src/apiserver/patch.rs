@@ -52,7 +52,7 @@ pub fn apply_patch(
             // Applied configuration merges like a strategic patch; it never removes fields it does not mention.
             strategic::apply(current, &patch, resource.group, resource.kind).map_err(|e| ApiError::bad_request(e.to_string()))
         }
-        BodyType::Json | BodyType::Yaml => Err(ApiError::from(Status::failure(
+        BodyType::Json | BodyType::Yaml | BodyType::Protobuf => Err(ApiError::from(Status::failure(
             415,
             "UnsupportedMediaType",
             "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json",

@@ -29,7 +29,11 @@ pub enum Route {
 
 /// The apiserver's answer for a path that names nothing it serves.
 fn not_found(_path: &str) -> ApiError {
-    ApiError::from(Status::failure(404, "NotFound", "the server could not find the requested resource"))
+    ApiError::from(Status::failure(
+        404,
+        "NotFound",
+        "the server could not find the requested resource",
+    ))
 }
 
 /// Splits a path into its route. Unknown groups, versions or resources are 404 NotFound.

@@ -45,13 +45,15 @@ pub enum BodyType {
     MergePatch,
     StrategicMergePatch,
     ApplyPatch,
+    /// `application/vnd.kubernetes.protobuf`, which typed Go clients send.
+    Protobuf,
 }
 
 fn unsupported_media(ct: &str) -> ApiError {
     ApiError::from(Status::failure(
         415,
         "UnsupportedMediaType",
-        format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {ct:?})"),
+        format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got {ct:?})"),
     ))
 }
 
@@ -146,6 +148,7 @@ impl Req {
             "application/merge-patch+json" => BodyType::MergePatch,
             "application/strategic-merge-patch+json" => BodyType::StrategicMergePatch,
             "application/apply-patch+yaml" => BodyType::ApplyPatch,
+            "application/vnd.kubernetes.protobuf" => BodyType::Protobuf,
             _ => return Err(unsupported_media(ct)),
         })
     }
@@ -208,6 +211,8 @@ pub fn decode(body: &[u8], kind: BodyType) -> ApiResult<Value> {
             serde_saphyr::from_str::<Value>(text)
                 .map_err(|e| ApiError::bad_request(format!("error converting YAML to JSON: {e}")))
         }
+        BodyType::Protobuf => super::protobuf::decode(body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding protobuf: {e}"))),
         _ => serde_json::from_slice(body)
             .map_err(|e| ApiError::bad_request(format!("error decoding JSON: {e}"))),
     }

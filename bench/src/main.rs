@@ -1,0 +1,400 @@
+//! kyb-bench: API server figures for kybd beside etcd (Debian's etcd-server) measured in the same run.
+//!
+//! Run with `bash bench/run.sh`. Figures, not tests: nothing here asserts a time.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_idle_connections_per_host(128)
+        .build()
+        .into()
+}
+
+/// A server process killed on drop, with its temporary folder.
+struct Proc {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Proc {
+    fn rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let kb: f64 = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        kb / 1024.0
+    }
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("kyb-bench-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    let _ = std::fs::create_dir_all(&d);
+    d
+}
+
+fn free_port() -> Result<u16, BoxError> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn wait_http(url: &str) -> Result<(), BoxError> {
+    let a = agent();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if a.get(url).call().is_ok_and(|r| r.status().is_success()) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("{url} did not come up").into())
+}
+
+fn start_kybd(bin: &Path) -> Result<(Proc, String), BoxError> {
+    let dir = temp_dir("kybd");
+    let port = free_port()?;
+    let child = Command::new(bin)
+        .args([
+            "server",
+            "--disable-agent",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .env("KYBD_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let url = format!("http://127.0.0.1:{port}");
+    let p = Proc { child, dir };
+    wait_http(&format!("{url}/readyz"))?;
+    Ok((p, url))
+}
+
+fn start_etcd() -> Result<(Proc, String), BoxError> {
+    let dir = temp_dir("etcd");
+    let (client, peer) = (free_port()?, free_port()?);
+    let url = format!("http://127.0.0.1:{client}");
+    let child = Command::new("etcd")
+        .args(["--data-dir"])
+        .arg(dir.join("data"))
+        .args([
+            "--listen-client-urls",
+            &url,
+            "--advertise-client-urls",
+            &url,
+        ])
+        .args([
+            "--listen-peer-urls",
+            &format!("http://127.0.0.1:{peer}"),
+            "--initial-advertise-peer-urls",
+            &format!("http://127.0.0.1:{peer}"),
+        ])
+        .args([
+            "--initial-cluster",
+            &format!("default=http://127.0.0.1:{peer}"),
+            "--log-level",
+            "error",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let p = Proc { child, dir };
+    wait_http(&format!("{url}/health"))?;
+    Ok((p, url))
+}
+
+/// Latencies of `total` requests spread over `clients` threads; `req(agent, i)` sends request i.
+fn load(
+    clients: usize,
+    total: usize,
+    req: impl Fn(&ureq::Agent, usize) -> bool + Send + Sync + 'static,
+) -> (f64, Vec<Duration>, usize) {
+    let req = Arc::new(req);
+    let barrier = Arc::new(Barrier::new(clients + 1));
+    let handles: Vec<_> = (0..clients)
+        .map(|c| {
+            let (req, barrier) = (req.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let a = agent();
+                let mut lat = Vec::new();
+                let mut failed = 0;
+                barrier.wait();
+                for i in (c..total).step_by(clients) {
+                    let t = Instant::now();
+                    if !req(&a, i) {
+                        failed += 1;
+                    }
+                    lat.push(t.elapsed());
+                }
+                (lat, failed)
+            })
+        })
+        .collect();
+    barrier.wait();
+    let start = Instant::now();
+    let mut all = Vec::with_capacity(total);
+    let mut failed = 0;
+    for h in handles {
+        if let Ok((l, f)) = h.join() {
+            all.extend(l);
+            failed += f;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    all.sort();
+    (total as f64 / secs, all, failed)
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn post_json(a: &ureq::Agent, url: &str, body: &Value) -> bool {
+    a.post(url)
+        .header("Content-Type", "application/json")
+        .send(body.to_string().as_bytes())
+        .is_ok_and(|r| r.status().is_success())
+}
+
+fn b64(s: &str) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = s.as_bytes();
+    let mut out = String::new();
+    for chunk in b.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, x)| acc | (u32::from(*x) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn pod(i: usize) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("pod-{i}"), "labels": {"app": "bench", "shard": (i % 10).to_string()}},
+        "spec": {"containers": [{"name": "c", "image": "busybox:1.36", "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}})
+}
+
+fn main() -> Result<(), BoxError> {
+    let bin = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .ok_or("usage: kyb-bench PATH/TO/kybd")?;
+    let writes: usize = std::env::var("KYB_BENCH_WRITES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4000);
+    let pods: usize = std::env::var("KYB_BENCH_PODS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+
+    let (kybd, kurl) = start_kybd(&bin)?;
+    std::thread::sleep(Duration::from_millis(500));
+    let idle_rss = kybd.rss_mb();
+    let etcd = start_etcd();
+
+    println!("ConfigMap creates over HTTP, {writes} per row (etcd: the same number of puts through its HTTP gateway)");
+    println!(
+        "{:>8} | {:>12} {:>9} {:>9} | {:>12} {:>9} {:>9}",
+        "clients", "kybd op/s", "p50 ms", "p99 ms", "etcd op/s", "p50 ms", "p99 ms"
+    );
+    for (round, clients) in [1usize, 16, 64].into_iter().enumerate() {
+        let url = format!("{kurl}/api/v1/namespaces/default/configmaps");
+        let (rate, lat, failed) = load(clients, writes, move |a, i| {
+            post_json(
+                a,
+                &url,
+                &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("cm-{round}-{i}")}, "data": {"k": "v"}}),
+            )
+        });
+        let mut line = format!(
+            "{clients:>8} | {rate:>12.0} {:>9.2} {:>9.2}",
+            pct(&lat, 0.5),
+            pct(&lat, 0.99)
+        );
+        if failed > 0 {
+            line.push_str(&format!(" ({failed} failed)"));
+        }
+        match &etcd {
+            Ok((_, eurl)) => {
+                let url = format!("{eurl}/v3/kv/put");
+                let (rate, lat, failed) = load(clients, writes, move |a, i| {
+                    post_json(
+                        a,
+                        &url,
+                        &json!({"key": b64(&format!("/registry/configmaps/default/cm-{round}-{i}")), "value": b64("{\"data\":{\"k\":\"v\"}}")}),
+                    )
+                });
+                line.push_str(&format!(
+                    " | {rate:>12.0} {:>9.2} {:>9.2}",
+                    pct(&lat, 0.5),
+                    pct(&lat, 0.99)
+                ));
+                if failed > 0 {
+                    line.push_str(&format!(" ({failed} failed)"));
+                }
+            }
+            Err(e) => line.push_str(&format!(" | etcd unavailable: {e}")),
+        }
+        println!("{line}");
+    }
+
+    // 10,000 pods stored.
+    let url = format!("{kurl}/api/v1/namespaces/default/pods");
+    let (rate, _, failed) = load(64, pods, move |a, i| post_json(a, &url, &pod(i)));
+    println!("\nStored {pods} pods at {rate:.0} creates/s ({failed} failed)");
+    let a = agent();
+    let mut list_ms = Vec::new();
+    let mut table_ms = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let mut r = a.get(&format!("{kurl}/api/v1/pods")).call()?;
+        let n = r
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()?
+            .len();
+        list_ms.push((t.elapsed(), n));
+        let t = Instant::now();
+        let mut r = a
+            .get(&format!("{kurl}/api/v1/pods"))
+            .header(
+                "Accept",
+                "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+            )
+            .call()?;
+        let _ = r.body_mut().with_config().limit(1 << 30).read_to_vec()?;
+        table_ms.push(t.elapsed());
+    }
+    let mut l: Vec<Duration> = list_ms.iter().map(|x| x.0).collect();
+    l.sort();
+    table_ms.sort();
+    println!(
+        "LIST all pods as JSON ({} MB): median {:.1} ms; as a Table: median {:.1} ms",
+        list_ms[0].1 / (1 << 20),
+        pct(&l, 0.5),
+        pct(&table_ms, 0.5)
+    );
+    if let Ok((_, eurl)) = &etcd {
+        let url = format!("{eurl}/v3/kv/put");
+        load(64, pods, move |a, i| {
+            post_json(
+                a,
+                &url,
+                &json!({"key": b64(&format!("/registry/pods/default/pod-{i}")), "value": b64(&pod(i).to_string())}),
+            )
+        });
+        let mut e = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            let body = json!({"key": b64("/registry/pods/"), "range_end": b64("/registry/pods0")});
+            let mut r = a
+                .post(&format!("{eurl}/v3/kv/range"))
+                .send(body.to_string().as_bytes())?;
+            let _ = r.body_mut().with_config().limit(1 << 30).read_to_vec()?;
+            e.push(t.elapsed());
+        }
+        e.sort();
+        println!(
+            "etcd range of the same {pods} pods: median {:.1} ms",
+            pct(&e, 0.5)
+        );
+    }
+
+    // Watch fan-out: 100 watchers each see 100 new objects.
+    let watchers = 100;
+    let events = 100;
+    let ready = Arc::new(Barrier::new(watchers + 1));
+    let handles: Vec<_> = (0..watchers)
+        .map(|_| {
+            let url =
+                format!("{kurl}/api/v1/namespaces/default/secrets?watch=1&timeoutSeconds=120");
+            let ready = ready.clone();
+            std::thread::spawn(move || -> Option<Instant> {
+                let r = agent().get(&url).call().ok()?;
+                let mut lines = BufReader::new(r.into_body().into_reader()).lines();
+                ready.wait();
+                let mut n = 0;
+                for line in lines.by_ref() {
+                    if line.ok()?.contains("\"ADDED\"") {
+                        n += 1;
+                        if n == events {
+                            return Some(Instant::now());
+                        }
+                    }
+                }
+                None
+            })
+        })
+        .collect();
+    ready.wait();
+    let start = Instant::now();
+    let url = format!("{kurl}/api/v1/namespaces/default/secrets");
+    for i in 0..events {
+        post_json(
+            &a,
+            &url,
+            &json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": format!("s{i}")}}),
+        );
+    }
+    let writes_done = start.elapsed();
+    let mut done: Vec<Duration> = handles
+        .into_iter()
+        .filter_map(|h| h.join().ok().flatten())
+        .map(|t| t - start)
+        .collect();
+    done.sort();
+    println!(
+        "\nWatch fan-out: {events} creates (sequential, {:.0} ms) delivered to {}/{watchers} watchers; last watcher done after {:.0} ms",
+        writes_done.as_secs_f64() * 1000.0,
+        done.len(),
+        done.last().map(|d| d.as_secs_f64() * 1000.0).unwrap_or(f64::NAN)
+    );
+
+    std::thread::sleep(Duration::from_millis(300));
+    println!(
+        "\nRSS of kybd: idle {idle_rss:.1} MB; with {pods} pods stored {:.1} MB",
+        kybd.rss_mb()
+    );
+    if let Ok((e, _)) = &etcd {
+        println!("RSS of etcd after the same writes: {:.1} MB", e.rss_mb());
+    }
+    Ok(())
+}
