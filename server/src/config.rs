@@ -45,7 +45,7 @@ pub struct ServerArgs {
     #[arg(long)]
     pub disable_agent: bool,
     /// Events kept in memory for resuming watches; older resourceVersions get 410 Expired.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 10_000)]
     pub watch_window: usize,
     /// Seconds between BOOKMARK events on watches that allow them.
     #[arg(long, default_value_t = 60, hide = true)]

@@ -38,7 +38,8 @@ fn in_use(cache: &WatchCache, services: &Resource, skip_uid: Option<&str>) -> Ha
     let mut used = HashSet::new();
     for svc in all
         .iter()
-        .filter(|s| skip_uid.is_none() || meta::str_field(s, "uid") != skip_uid)
+        .filter(|s| skip_uid.is_none() || s.meta_str("uid") != skip_uid)
+        .map(|s| s.value())
     {
         if let Some(ip) = svc
             .pointer("/spec/clusterIP")

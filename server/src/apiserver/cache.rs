@@ -1,11 +1,16 @@
 //! The watch cache: the current objects and a window of recent events in memory, fed by the store's event stream.
 //! Gets, lists and watches are served from here; only writes reach the store.
+//!
+//! Objects are held as their JSON bytes plus a small index (name, namespace, labels and the kind's
+//! selectable fields), so lists and watches copy bytes instead of re-serializing, and memory stays close
+//! to the size of the JSON itself.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use serde_json::Value;
+use axum::body::Bytes;
+use serde_json::{json, Value};
 use tokio::sync::{broadcast, watch};
 
 use crate::store::{Event, Store, StoreError};
@@ -30,20 +35,67 @@ impl EventType {
     }
 }
 
+/// One cached object: its JSON with `metadata.resourceVersion` stamped, and what selectors read.
+#[derive(Debug)]
+pub struct Obj {
+    pub raw: Bytes,
+    /// `{"metadata": {name, namespace, labels, uid, deletionTimestamp}, ...selectable fields}`.
+    index: Value,
+}
+
+impl Obj {
+    /// Builds a cached object from a parsed value already stamped with its revision.
+    fn new(v: &Value, selectable: &[&str]) -> Option<Obj> {
+        let raw = Bytes::from(serde_json::to_vec(v).ok()?);
+        let meta = v.get("metadata");
+        let mut m = serde_json::Map::new();
+        for f in ["name", "namespace", "labels", "uid", "deletionTimestamp"] {
+            if let Some(x) = meta.and_then(|m| m.get(f)) {
+                m.insert(f.into(), x.clone());
+            }
+        }
+        let mut index = json!({ "metadata": m });
+        for path in selectable {
+            if let Some(x) = path.split('.').try_fold(v, |v, p| v.get(p)) {
+                let mut slot = &mut index;
+                for part in path.split('.') {
+                    slot = &mut slot[part];
+                }
+                *slot = x.clone();
+            }
+        }
+        Some(Obj { raw, index })
+    }
+
+    /// The full object.
+    pub fn value(&self) -> Value {
+        serde_json::from_slice(&self.raw).unwrap_or(Value::Null)
+    }
+
+    /// Name, namespace, labels, uid, deletionTimestamp and the kind's selectable fields, for selectors.
+    pub fn index(&self) -> &Value {
+        &self.index
+    }
+
+    pub fn meta_str(&self, field: &str) -> Option<&str> {
+        self.index["metadata"].get(field).and_then(Value::as_str)
+    }
+}
+
 /// One change, with the object after it (for a delete: the last state, at the deleting revision).
 #[derive(Debug)]
 pub struct CacheEvent {
     pub revision: u64,
     pub key: String,
     pub kind: EventType,
-    pub object: Arc<Value>,
+    pub object: Arc<Obj>,
     /// The object before the change, so a selector watch can tell an object leaving its set.
-    pub prev: Option<Arc<Value>>,
+    pub prev: Option<Arc<Obj>>,
 }
 
 struct Inner {
     revision: u64,
-    objects: BTreeMap<String, Arc<Value>>,
+    objects: BTreeMap<String, Arc<Obj>>,
     history: VecDeque<Arc<CacheEvent>>,
     /// Every event after this revision is in `history`.
     oldest: u64,
@@ -70,16 +122,30 @@ pub struct WatchCache {
     capacity: usize,
 }
 
-/// Parses a stored value and stamps its resourceVersion.
-fn materialize(bytes: &[u8], revision: u64) -> Option<Value> {
+/// The field paths a key's kind can be selected by, from the registry's group and plural in the key.
+fn selectable_for(key: &str) -> &'static [&'static str] {
+    let mut parts = key.strip_prefix(ROOT).unwrap_or(key).split('/');
+    let group = match parts.next() {
+        Some("core") | None => "",
+        Some(g) => g,
+    };
+    super::list::selectable_fields(group, parts.next().unwrap_or_default())
+}
+
+/// Parses a stored value, stamps its resourceVersion, and indexes it.
+fn materialize(key: &str, bytes: &[u8], revision: u64) -> Option<Obj> {
     let mut v: Value = serde_json::from_slice(bytes).ok()?;
+    stamp(&mut v, revision);
+    Obj::new(&v, selectable_for(key))
+}
+
+fn stamp(v: &mut Value, revision: u64) {
     if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.insert(
             "resourceVersion".into(),
             Value::String(revision.to_string()),
         );
     }
-    Some(v)
 }
 
 impl WatchCache {
@@ -87,7 +153,8 @@ impl WatchCache {
     pub async fn start(store: Arc<dyn Store>, capacity: usize) -> Result<Arc<Self>, StoreError> {
         let feed = store.subscribe();
         let (objects, revision) = Self::load(store.as_ref()).await?;
-        let (events, _) = broadcast::channel(capacity.max(1024));
+        // Watchers that fall further behind than this are ended and resume from their last revision.
+        let (events, _) = broadcast::channel(capacity.clamp(1024, 1 << 14));
         let (progress, _) = watch::channel(revision);
         let cache = Arc::new(WatchCache {
             inner: RwLock::new(Inner {
@@ -104,16 +171,16 @@ impl WatchCache {
         Ok(cache)
     }
 
-    async fn load(store: &dyn Store) -> Result<(BTreeMap<String, Arc<Value>>, u64), StoreError> {
+    async fn load(store: &dyn Store) -> Result<(BTreeMap<String, Arc<Obj>>, u64), StoreError> {
         let (kvs, revision) = store.list(ROOT).await?;
         let objects = kvs
             .into_iter()
             .filter_map(|kv| {
-                let v = materialize(&kv.value, kv.revision);
-                if v.is_none() {
+                let o = materialize(&kv.key, &kv.value, kv.revision);
+                if o.is_none() {
                     tracing::warn!(key = kv.key, "skipping undecodable stored object");
                 }
-                Some((kv.key, Arc::new(v?)))
+                Some((kv.key, Arc::new(o?)))
             })
             .collect();
         Ok((objects, revision))
@@ -141,7 +208,7 @@ impl WatchCache {
     }
 
     /// Replaces the state after a reload; watchers older than this get 410 and relist.
-    fn reset(&self, objects: BTreeMap<String, Arc<Value>>, revision: u64) {
+    fn reset(&self, objects: BTreeMap<String, Arc<Obj>>, revision: u64) {
         let Ok(mut inner) = self.inner.write() else {
             return;
         };
@@ -154,6 +221,11 @@ impl WatchCache {
     }
 
     fn apply(&self, event: &Event) {
+        // Parsing and indexing happen before the lock is taken.
+        let new = event
+            .value
+            .as_ref()
+            .and_then(|bytes| materialize(&event.key, bytes, event.revision).map(Arc::new));
         let Ok(mut inner) = self.inner.write() else {
             return;
         };
@@ -161,32 +233,24 @@ impl WatchCache {
             return; // Already part of the loaded state.
         }
         let prev = inner.objects.get(&event.key).cloned();
-        let change = match (&event.value, prev.clone()) {
-            (Some(bytes), _) => match materialize(bytes, event.revision) {
-                Some(v) => {
-                    let obj = Arc::new(v);
-                    inner.objects.insert(event.key.clone(), obj.clone());
-                    let kind = if prev.is_some() {
-                        EventType::Modified
-                    } else {
-                        EventType::Added
-                    };
-                    Some((kind, obj))
-                }
-                None => None,
-            },
-            (None, Some(old)) => {
-                inner.objects.remove(&event.key);
-                let mut last = (*old).clone();
-                if let Some(meta) = last.get_mut("metadata").and_then(Value::as_object_mut) {
-                    meta.insert(
-                        "resourceVersion".into(),
-                        Value::String(event.revision.to_string()),
-                    );
-                }
-                Some((EventType::Deleted, Arc::new(last)))
+        let change = match (new, &prev) {
+            (Some(obj), _) => {
+                inner.objects.insert(event.key.clone(), obj.clone());
+                let kind = if prev.is_some() {
+                    EventType::Modified
+                } else {
+                    EventType::Added
+                };
+                Some((kind, obj))
             }
-            (None, None) => None,
+            (None, Some(old)) if event.value.is_none() => {
+                inner.objects.remove(&event.key);
+                let mut last = old.value();
+                stamp(&mut last, event.revision);
+                Obj::new(&last, selectable_for(&event.key))
+                    .map(|o| (EventType::Deleted, Arc::new(o)))
+            }
+            _ => None,
         };
         inner.revision = event.revision;
         if let Some((kind, object)) = change {
@@ -223,7 +287,7 @@ impl WatchCache {
         self.inner.read().map(|i| i.revision).unwrap_or(0)
     }
 
-    pub fn get(&self, key: &str) -> Option<Arc<Value>> {
+    pub fn get(&self, key: &str) -> Option<Arc<Obj>> {
         self.inner.read().ok()?.objects.get(key).cloned()
     }
 
@@ -234,8 +298,8 @@ impl WatchCache {
         prefix: &str,
         after: Option<&str>,
         limit: Option<usize>,
-        keep: impl Fn(&Value) -> bool,
-    ) -> (Vec<Arc<Value>>, u64, Option<String>) {
+        keep: impl Fn(&Obj) -> bool,
+    ) -> (Vec<Arc<Obj>>, u64, Option<String>) {
         let Ok(inner) = self.inner.read() else {
             return (Vec::new(), 0, None);
         };
@@ -299,5 +363,24 @@ impl WatchCache {
                 .collect(),
         };
         Ok(Subscription { backlog, live })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_keeps_metadata_and_selectable_fields_only() {
+        let pod = json!({"metadata": {"name": "p", "namespace": "d", "labels": {"a": "b"}, "annotations": {"big": "x"}},
+            "spec": {"nodeName": "n1", "containers": []}, "status": {"phase": "Running"}});
+        let o =
+            materialize("/registry/core/pods/d/p", pod.to_string().as_bytes(), 7).expect("indexed");
+        assert_eq!(o.index()["spec"]["nodeName"], "n1");
+        assert_eq!(o.index()["status"]["phase"], "Running");
+        assert_eq!(o.index()["metadata"]["labels"]["a"], "b");
+        assert!(o.index()["metadata"].get("annotations").is_none());
+        assert_eq!(o.value()["metadata"]["resourceVersion"], "7");
+        assert_eq!(o.meta_str("name"), Some("p"));
     }
 }

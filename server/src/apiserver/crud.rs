@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use kyb_api::registry::{self, Resource};
 use kyb_api::status::Status;
 use serde_json::{json, Value};
 
+use super::cache::Obj;
 use super::error::{ApiError, ApiResult};
 use super::meta::{self, key};
 use super::path::Target;
@@ -59,17 +60,27 @@ pub async fn ensure_system_namespaces(api: &Arc<Api>) -> Result<(), StoreError> 
     Ok(())
 }
 
-/// Reads one object through the watch cache, after it has caught up with every acknowledged write.
+/// Reads one cached object, after the cache has caught up with every acknowledged write.
+pub async fn read_obj(
+    api: &Api,
+    resource: &Resource,
+    namespace: Option<&str>,
+    name: &str,
+) -> ApiResult<Arc<Obj>> {
+    api.cache.wait_for(api.store.revision()).await;
+    api.cache
+        .get(&key(resource, namespace, name))
+        .ok_or_else(|| ApiError::from(Status::not_found(resource.group, resource.plural, name)))
+}
+
+/// Reads one object as a value, for the verbs that change it.
 pub async fn read(
     api: &Api,
     resource: &Resource,
     namespace: Option<&str>,
     name: &str,
-) -> ApiResult<Arc<Value>> {
-    api.cache.wait_for(api.store.revision()).await;
-    api.cache
-        .get(&key(resource, namespace, name))
-        .ok_or_else(|| ApiError::from(Status::not_found(resource.group, resource.plural, name)))
+) -> ApiResult<Value> {
+    Ok(read_obj(api, resource, namespace, name).await?.value())
 }
 
 fn target_name(target: &Target) -> &str {
@@ -89,7 +100,7 @@ pub fn respond(
             code,
             &list::table(
                 resource,
-                &[obj],
+                [obj],
                 include,
                 meta::resource_version(obj).unwrap_or(""),
                 true,
@@ -100,14 +111,24 @@ pub fn respond(
 }
 
 pub async fn get(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Response> {
-    let obj = read(
+    let resource = target.resource;
+    let obj = read_obj(
         api,
-        target.resource,
+        resource,
         target.namespace.as_deref(),
         target_name(target),
     )
     .await?;
-    respond(req, target.resource, &obj, StatusCode::OK)
+    if req.output()? == super::request::Output::Object {
+        let body = meta::presented(resource, &obj);
+        return Ok((
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response());
+    }
+    respond(req, resource, &obj.value(), StatusCode::OK)
 }
 
 pub async fn create(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Response> {
@@ -681,7 +702,7 @@ pub async fn delete_collection(api: &Arc<Api>, target: &Target, req: &Req) -> Ap
     let items = list::select(api, target, req).await?;
     let mut deleted = Vec::with_capacity(items.len());
     for obj in items {
-        match delete_object(api, target.resource, &obj, opts.grace, dry_run).await {
+        match delete_object(api, target.resource, &obj.value(), opts.grace, dry_run).await {
             Ok(v) => deleted.push(meta::from_storage(target.resource, &v)),
             Err(ApiError(s)) if s.code == 404 || s.code == 409 => {}
             Err(e) => return Err(e),

@@ -11,7 +11,7 @@ use kyb_api::selector::{FieldSelector, LabelSelector};
 use kyb_api::status::Status;
 use serde_json::{json, Value};
 
-use super::cache::{CacheEvent, EventType, WatchStart};
+use super::cache::{CacheEvent, EventType, Obj, WatchStart};
 use super::error::{ApiError, ApiResult};
 use super::meta::{self, list_prefix};
 use super::path::Target;
@@ -40,51 +40,69 @@ impl Filter {
         Ok(Filter { labels, fields })
     }
 
-    fn matches(&self, obj: &Value) -> bool {
-        self.labels.matches(
-            meta::meta(obj)
-                .and_then(|m| m.get("labels"))
-                .and_then(Value::as_object),
-        ) && self.fields.matches(obj)
+    fn matches(&self, obj: &Obj) -> bool {
+        let index = obj.index();
+        self.labels
+            .matches(index["metadata"].get("labels").and_then(Value::as_object))
+            && self.fields.matches(index)
     }
 }
 
-/// The field selectors Kubernetes supports for each kind (its field label conversion functions).
+/// The field selectors Kubernetes supports for each kind besides metadata.name and metadata.namespace
+/// (its field label conversion functions). The watch cache indexes exactly these.
+pub fn selectable_fields(group: &str, plural: &str) -> &'static [&'static str] {
+    match (group, plural) {
+        ("", "pods") => &[
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.nominatedNodeName",
+        ],
+        ("", "events") => &[
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+        ],
+        ("events.k8s.io", "events") => &[
+            "regarding.kind",
+            "regarding.namespace",
+            "regarding.name",
+            "regarding.uid",
+            "regarding.apiVersion",
+            "regarding.resourceVersion",
+            "regarding.fieldPath",
+            "reason",
+            "type",
+            "reportingController",
+        ],
+        ("", "secrets") => &["type"],
+        ("", "nodes") => &["spec.unschedulable"],
+        ("", "namespaces") => &["status.phase"],
+        ("", "replicationcontrollers") | ("apps", "replicasets") => &["status.replicas"],
+        ("batch", "jobs") => &["status.successful"],
+        _ => &[],
+    }
+}
+
 fn field_supported(resource: &Resource, field: &str) -> bool {
-    if matches!(field, "metadata.name" | "metadata.namespace") {
-        return true;
-    }
-    match (resource.group, resource.plural) {
-        ("", "pods") => matches!(
-            field,
-            "spec.nodeName"
-                | "spec.restartPolicy"
-                | "spec.schedulerName"
-                | "spec.serviceAccountName"
-                | "spec.hostNetwork"
-                | "status.phase"
-                | "status.podIP"
-                | "status.nominatedNodeName"
-        ),
-        ("", "events") => {
-            field.starts_with("involvedObject.")
-                || matches!(field, "reason" | "reportingComponent" | "source" | "type")
-        }
-        ("events.k8s.io", "events") => {
-            field.starts_with("regarding.")
-                || matches!(field, "reason" | "type" | "reportingController")
-        }
-        ("", "secrets") => field == "type",
-        ("", "nodes") => field == "spec.unschedulable",
-        ("", "namespaces") => field == "status.phase",
-        ("", "replicationcontrollers") | ("apps", "replicasets") => field == "status.replicas",
-        ("batch", "jobs") => field == "status.successful",
-        _ => false,
-    }
+    matches!(field, "metadata.name" | "metadata.namespace")
+        || selectable_fields(resource.group, resource.plural).contains(&field)
 }
 
 /// The objects a list of `target` returns (all pages), for deletecollection.
-pub async fn select(api: &Api, target: &Target, req: &Req) -> ApiResult<Vec<Arc<Value>>> {
+pub async fn select(api: &Api, target: &Target, req: &Req) -> ApiResult<Vec<Arc<Obj>>> {
     let filter = Filter::from(req, target.resource)?;
     api.cache.wait_for(api.store.revision()).await;
     Ok(api
@@ -128,8 +146,13 @@ pub async fn list_or_watch(api: &Arc<Api>, target: &Target, req: &Req) -> ApiRes
     let resource = target.resource;
     let body = match output {
         Output::Table(include) => {
-            let refs: Vec<&Value> = items.iter().map(|o| o.as_ref()).collect();
-            let mut t = table(resource, &refs, include, &rev, true);
+            let mut t = table(
+                resource,
+                items.iter().map(|o| o.value()),
+                include,
+                &rev,
+                true,
+            );
             if let Some(c) = &cont {
                 t["metadata"]["continue"] = json!(c);
             }
@@ -139,14 +162,30 @@ pub async fn list_or_watch(api: &Arc<Api>, target: &Target, req: &Req) -> ApiRes
             "kind": "PartialObjectMetadataList",
             "apiVersion": "meta.k8s.io/v1",
             "metadata": list_meta(&rev, cont.as_deref()),
-            "items": items.iter().map(|o| partial(o)).collect::<Vec<_>>(),
+            "items": items.iter().map(|o| partial(&o.value())).collect::<Vec<_>>(),
         }),
-        Output::Object => json!({
-            "kind": format!("{}List", resource.kind),
-            "apiVersion": resource.api_version(),
-            "metadata": list_meta(&rev, cont.as_deref()),
-            "items": items.iter().map(|o| meta::from_storage(resource, o)).collect::<Vec<_>>(),
-        }),
+        Output::Object => {
+            // The items are copied as stored bytes: no object is parsed or re-serialized.
+            let head = json!({"kind": format!("{}List", resource.kind), "apiVersion": resource.api_version(), "metadata": list_meta(&rev, cont.as_deref())});
+            let mut body =
+                Vec::with_capacity(items.iter().map(|o| o.raw.len() + 1).sum::<usize>() + 256);
+            let head = head.to_string();
+            body.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
+            body.extend_from_slice(b",\"items\":[");
+            for (i, o) in items.iter().enumerate() {
+                if i > 0 {
+                    body.push(b',');
+                }
+                body.extend_from_slice(&meta::presented(resource, o));
+            }
+            body.extend_from_slice(b"]}");
+            return Ok((
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response());
+        }
     };
     Ok(json_response(StatusCode::OK, &body))
 }
@@ -196,9 +235,10 @@ pub fn partial(obj: &Value) -> Value {
 }
 
 /// A `meta.k8s.io/v1` Table of `objs`, with the server-side columns for the resource.
-pub fn table(
+/// Objects are taken one at a time, so a large list never holds every parsed object at once.
+pub fn table<V: std::borrow::Borrow<Value>>(
     resource: &Resource,
-    objs: &[&Value],
+    objs: impl IntoIterator<Item = V>,
     include: Include,
     rev: &str,
     with_columns: bool,
@@ -213,8 +253,9 @@ pub fn table(
         Vec::new()
     };
     let rows: Vec<Value> = objs
-        .iter()
+        .into_iter()
         .map(|o| {
+            let o = o.borrow();
             let cells = tables::cells(resource.group, resource.plural, o, now);
             match include {
                 Include::None => json!({"cells": cells}),
@@ -344,16 +385,27 @@ impl Watcher {
             (_, _, false) => return None,
         };
         let object = match self.output {
-            Output::Object => meta::from_storage(self.resource, &ev.object),
-            Output::Metadata => partial(&ev.object),
+            Output::Object => meta::presented(self.resource, &ev.object),
+            Output::Metadata => Bytes::from(partial(&ev.object.value()).to_string()),
             Output::Table(include) => {
                 let rev = ev.revision.to_string();
-                let t = table(self.resource, &[&ev.object], include, &rev, self.first);
+                let t = table(
+                    self.resource,
+                    [ev.object.value()],
+                    include,
+                    &rev,
+                    self.first,
+                );
                 self.first = false;
-                t
+                Bytes::from(t.to_string())
             }
         };
-        let line = json!({"type": kind.as_str(), "object": object}).to_string() + "\n";
+        let mut line = Vec::with_capacity(object.len() + 32);
+        line.extend_from_slice(b"{\"type\":\"");
+        line.extend_from_slice(kind.as_str().as_bytes());
+        line.extend_from_slice(b"\",\"object\":");
+        line.extend_from_slice(&object);
+        line.extend_from_slice(b"}\n");
         Some(Bytes::from(line))
     }
 

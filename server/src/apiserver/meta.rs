@@ -181,6 +181,14 @@ pub fn to_storage(resource: &Resource, obj: &mut Value) {
     }
 }
 
+/// The bytes of a cached object in the version the client asked for; no copy when that is the stored version.
+pub fn presented(resource: &Resource, obj: &super::cache::Obj) -> axum::body::Bytes {
+    if resource.version == resource.storage_version {
+        return obj.raw.clone();
+    }
+    axum::body::Bytes::from(from_storage(resource, &obj.value()).to_string())
+}
+
 /// Converts a stored object into the version the client asked for.
 pub fn from_storage(resource: &Resource, obj: &Value) -> Value {
     let mut out = obj.clone();

@@ -10,7 +10,7 @@ use kyb_api::registry::{self, RESOURCES};
 use serde_json::{json, Value};
 
 use super::crud::{delete_object, read, store_update};
-use super::{meta, Api};
+use super::Api;
 
 /// Starts termination of namespaces left Terminating by an earlier run.
 pub fn resume(api: &Arc<Api>) {
@@ -18,10 +18,10 @@ pub fn resume(api: &Arc<Api>) {
         return;
     };
     let (all, _, _) = api.cache.list(&ns.storage_prefix(), None, None, |o| {
-        meta::str_field(o, "deletionTimestamp").is_some()
+        o.meta_str("deletionTimestamp").is_some()
     });
     for obj in all {
-        if let Some(name) = meta::name(&obj) {
+        if let Some(name) = obj.meta_str("name") {
             finalize_later(api, name.to_string());
         }
     }
@@ -58,8 +58,8 @@ async fn finalize_once(api: &Api, name: &str) -> Result<bool, super::error::ApiE
         let (objs, _, _) = api.cache.list(&prefix, None, None, |_| true);
         for obj in objs {
             remaining += 1;
-            if meta::str_field(&obj, "deletionTimestamp").is_none() {
-                delete_object(api, r, &obj, Some(0), false).await?;
+            if obj.meta_str("deletionTimestamp").is_none() {
+                delete_object(api, r, &obj.value(), Some(0), false).await?;
             }
         }
     }
@@ -70,7 +70,7 @@ async fn finalize_once(api: &Api, name: &str) -> Result<bool, super::error::ApiE
         Ok(c) => c,
         Err(_) => return Ok(true),
     };
-    let mut new = (*current).clone();
+    let mut new = current.clone();
     let finalizers: Vec<Value> = new
         .pointer("/spec/finalizers")
         .and_then(Value::as_array)

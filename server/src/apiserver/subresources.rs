@@ -115,7 +115,7 @@ pub async fn scale(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Resp
         }
         None => serde_json::Number::from(0),
     };
-    let mut new = (*current).clone();
+    let mut new = current.clone();
     new["spec"]["replicas"] = Value::Number(replicas);
     let saved = store_update(api, resource, &current, new, req.dry_run()?).await?;
     Ok(json_response(StatusCode::OK, &scale_of(&saved)))
@@ -148,7 +148,7 @@ pub async fn binding(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Re
     {
         return Err(ApiError::from(Status::failure(409, "Conflict", format!("Operation cannot be fulfilled on pods/binding \"{name}\": pod {name} is already assigned to node \"{existing}\""))));
     }
-    let mut new = (*current).clone();
+    let mut new = current.clone();
     new["spec"]["nodeName"] = json!(node);
     let conditions = new["status"]
         .get("conditions")
@@ -180,7 +180,7 @@ pub async fn eviction(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<R
     if let Some(pdbs) = kyb_api::registry::lookup("policy", "v1", "poddisruptionbudgets") {
         let prefix = format!("{}{}/", pdbs.storage_prefix(), ns.unwrap_or_default());
         let (budgets, _, _) = api.cache.list(&prefix, None, None, |_| true);
-        for pdb in budgets {
+        for pdb in budgets.iter().map(|b| b.value()) {
             let Some(sel) = pdb.pointer("/spec/selector") else {
                 continue;
             };

@@ -15,6 +15,9 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const REVISION_KEY: &str = "revision";
 /// How many queued writes one transaction may take; bounds the latency of the first.
 const MAX_BATCH: usize = 512;
+const CACHE_BYTES: usize = 32 << 20;
+/// Events a slow subscriber may fall behind by before it must reload; the channel keeps this many values alive.
+const EVENT_BACKLOG: usize = 16 << 10;
 
 enum Op {
     Create(String, Vec<u8>),
@@ -64,7 +67,11 @@ impl RedbStore {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(backend)?;
         }
-        let db = Database::create(path).map_err(backend)?;
+        // redb's default page cache is 1 GiB; the watch cache already holds every object, so keep this small.
+        let db = redb::Builder::new()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(backend)?;
         let txn = db.begin_write().map_err(backend)?;
         let revision = {
             txn.open_table(OBJECTS).map_err(backend)?;
@@ -75,7 +82,7 @@ impl RedbStore {
         txn.commit().map_err(backend)?;
         let db = Arc::new(db);
         let revision = Arc::new(AtomicU64::new(revision));
-        let (events, _) = broadcast::channel(1 << 16);
+        let (events, _) = broadcast::channel(EVENT_BACKLOG);
         let (writes, queue) = mpsc::channel();
         let writer = Writer {
             db: db.clone(),
