@@ -24,9 +24,9 @@ pub struct Resource {
     pub categories: &'static [&'static str],
     pub verbs: &'static [&'static str],
     pub subresources: &'static [Subresource],
-    /// The group whose storage holds this resource, so that two versions of one
-    /// resource (autoscaling v1 and v2) share their objects.
-    pub storage_version: &'static str,
+    /// The group and version objects are stored in, so that every version of one resource
+    /// (autoscaling v1 and v2, core and events.k8s.io events) shares its objects.
+    pub storage: (&'static str, &'static str),
 }
 
 impl Resource {
@@ -50,12 +50,17 @@ impl Resource {
 
     /// The key prefix under which this resource's objects are stored, shared by all its versions.
     pub fn storage_prefix(&self) -> String {
-        let group = if self.group.is_empty() {
+        let group = if self.storage.0.is_empty() {
             "core"
         } else {
-            self.group
+            self.storage.0
         };
         format!("/registry/{group}/{}/", self.plural)
+    }
+
+    /// Whether objects of this resource are stored in the form it serves (no conversion needed).
+    pub fn is_storage_form(&self) -> bool {
+        self.storage == (self.group, self.version)
     }
 
     pub fn subresource(&self, name: &str) -> Option<&'static Subresource> {
@@ -79,7 +84,7 @@ pub const ALL_VERBS: &[&str] = &[
     "update",
     "watch",
 ];
-const NODELETECOLLECTION: &[&str] = &[
+const NO_DELETECOLLECTION: &[&str] = &[
     "create", "delete", "get", "list", "patch", "update", "watch",
 ];
 const STATUS_VERBS: &[&str] = &["get", "patch", "update"];
@@ -141,7 +146,7 @@ const fn res(
         categories,
         verbs: ALL_VERBS,
         subresources,
-        storage_version: version,
+        storage: (group, version),
     }
 }
 
@@ -149,345 +154,47 @@ const ALL: &[&str] = &["all"];
 const NONE: &[&str] = &[];
 
 /// Every resource served, in discovery order.
+#[rustfmt::skip]
 pub static RESOURCES: &[Resource] = &[
     // core/v1
-    res(
-        "",
-        "v1",
-        "ConfigMap",
-        "configmaps",
-        "configmap",
-        true,
-        &["cm"],
-        NONE,
-        &[],
-    ),
-    res(
-        "",
-        "v1",
-        "Endpoints",
-        "endpoints",
-        "endpoints",
-        true,
-        &["ep"],
-        NONE,
-        &[],
-    ),
-    res(
-        "",
-        "v1",
-        "Event",
-        "events",
-        "event",
-        true,
-        &["ev"],
-        NONE,
-        &[],
-    ),
-    res(
-        "",
-        "v1",
-        "LimitRange",
-        "limitranges",
-        "limitrange",
-        true,
-        &["limits"],
-        NONE,
-        &[],
-    ),
-    Resource {
-        verbs: NODELETECOLLECTION,
-        ..res(
-            "",
-            "v1",
-            "Namespace",
-            "namespaces",
-            "namespace",
-            false,
-            &["ns"],
-            NONE,
-            NAMESPACE_SUBS,
-        )
-    },
-    res(
-        "",
-        "v1",
-        "Node",
-        "nodes",
-        "node",
-        false,
-        &["no"],
-        NONE,
-        ONLY_STATUS,
-    ),
-    res(
-        "",
-        "v1",
-        "PersistentVolumeClaim",
-        "persistentvolumeclaims",
-        "persistentvolumeclaim",
-        true,
-        &["pvc"],
-        NONE,
-        ONLY_STATUS,
-    ),
-    res(
-        "",
-        "v1",
-        "PersistentVolume",
-        "persistentvolumes",
-        "persistentvolume",
-        false,
-        &["pv"],
-        NONE,
-        ONLY_STATUS,
-    ),
+    res("", "v1", "ConfigMap", "configmaps", "configmap", true, &["cm"], NONE, &[]),
+    res("", "v1", "Endpoints", "endpoints", "endpoints", true, &["ep"], NONE, &[]),
+    res("", "v1", "Event", "events", "event", true, &["ev"], NONE, &[]),
+    res("", "v1", "LimitRange", "limitranges", "limitrange", true, &["limits"], NONE, &[]),
+    Resource { verbs: NO_DELETECOLLECTION, ..res("", "v1", "Namespace", "namespaces", "namespace", false, &["ns"], NONE, NAMESPACE_SUBS) },
+    res("", "v1", "Node", "nodes", "node", false, &["no"], NONE, ONLY_STATUS),
+    res("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", "persistentvolumeclaim", true, &["pvc"], NONE, ONLY_STATUS),
+    res("", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume", false, &["pv"], NONE, ONLY_STATUS),
     res("", "v1", "Pod", "pods", "pod", true, &["po"], ALL, POD_SUBS),
-    res(
-        "",
-        "v1",
-        "ReplicationController",
-        "replicationcontrollers",
-        "replicationcontroller",
-        true,
-        &["rc"],
-        ALL,
-        STATUS_SCALE,
-    ),
-    res(
-        "",
-        "v1",
-        "ResourceQuota",
-        "resourcequotas",
-        "resourcequota",
-        true,
-        &["quota"],
-        NONE,
-        ONLY_STATUS,
-    ),
-    res(
-        "",
-        "v1",
-        "Secret",
-        "secrets",
-        "secret",
-        true,
-        NONE,
-        NONE,
-        &[],
-    ),
-    res(
-        "",
-        "v1",
-        "ServiceAccount",
-        "serviceaccounts",
-        "serviceaccount",
-        true,
-        &["sa"],
-        NONE,
-        &[],
-    ),
-    Resource {
-        verbs: NODELETECOLLECTION,
-        ..res(
-            "",
-            "v1",
-            "Service",
-            "services",
-            "service",
-            true,
-            &["svc"],
-            ALL,
-            ONLY_STATUS,
-        )
-    },
+    res("", "v1", "ReplicationController", "replicationcontrollers", "replicationcontroller", true, &["rc"], ALL, STATUS_SCALE),
+    res("", "v1", "ResourceQuota", "resourcequotas", "resourcequota", true, &["quota"], NONE, ONLY_STATUS),
+    res("", "v1", "Secret", "secrets", "secret", true, NONE, NONE, &[]),
+    res("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", true, &["sa"], NONE, &[]),
+    Resource { verbs: NO_DELETECOLLECTION, ..res("", "v1", "Service", "services", "service", true, &["svc"], ALL, ONLY_STATUS) },
     // apps/v1
-    res(
-        "apps",
-        "v1",
-        "ControllerRevision",
-        "controllerrevisions",
-        "controllerrevision",
-        true,
-        NONE,
-        NONE,
-        &[],
-    ),
-    res(
-        "apps",
-        "v1",
-        "DaemonSet",
-        "daemonsets",
-        "daemonset",
-        true,
-        &["ds"],
-        ALL,
-        ONLY_STATUS,
-    ),
-    res(
-        "apps",
-        "v1",
-        "Deployment",
-        "deployments",
-        "deployment",
-        true,
-        &["deploy"],
-        ALL,
-        STATUS_SCALE,
-    ),
-    res(
-        "apps",
-        "v1",
-        "ReplicaSet",
-        "replicasets",
-        "replicaset",
-        true,
-        &["rs"],
-        ALL,
-        STATUS_SCALE,
-    ),
-    res(
-        "apps",
-        "v1",
-        "StatefulSet",
-        "statefulsets",
-        "statefulset",
-        true,
-        &["sts"],
-        ALL,
-        STATUS_SCALE,
-    ),
+    res("apps", "v1", "ControllerRevision", "controllerrevisions", "controllerrevision", true, NONE, NONE, &[]),
+    res("apps", "v1", "DaemonSet", "daemonsets", "daemonset", true, &["ds"], ALL, ONLY_STATUS),
+    res("apps", "v1", "Deployment", "deployments", "deployment", true, &["deploy"], ALL, STATUS_SCALE),
+    res("apps", "v1", "ReplicaSet", "replicasets", "replicaset", true, &["rs"], ALL, STATUS_SCALE),
+    res("apps", "v1", "StatefulSet", "statefulsets", "statefulset", true, &["sts"], ALL, STATUS_SCALE),
     // batch/v1
-    res(
-        "batch",
-        "v1",
-        "CronJob",
-        "cronjobs",
-        "cronjob",
-        true,
-        &["cj"],
-        ALL,
-        ONLY_STATUS,
-    ),
-    res(
-        "batch",
-        "v1",
-        "Job",
-        "jobs",
-        "job",
-        true,
-        NONE,
-        ALL,
-        ONLY_STATUS,
-    ),
+    res("batch", "v1", "CronJob", "cronjobs", "cronjob", true, &["cj"], ALL, ONLY_STATUS),
+    res("batch", "v1", "Job", "jobs", "job", true, NONE, ALL, ONLY_STATUS),
     // autoscaling: v2 is the storage version; v1 is converted on the way in and out.
-    res(
-        "autoscaling",
-        "v2",
-        "HorizontalPodAutoscaler",
-        "horizontalpodautoscalers",
-        "horizontalpodautoscaler",
-        true,
-        &["hpa"],
-        ALL,
-        ONLY_STATUS,
-    ),
-    Resource {
-        storage_version: "v2",
-        ..res(
-            "autoscaling",
-            "v1",
-            "HorizontalPodAutoscaler",
-            "horizontalpodautoscalers",
-            "horizontalpodautoscaler",
-            true,
-            &["hpa"],
-            ALL,
-            ONLY_STATUS,
-        )
-    },
+    res("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", true, &["hpa"], ALL, ONLY_STATUS),
+    Resource { storage: ("autoscaling", "v2"), ..res("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", true, &["hpa"], ALL, ONLY_STATUS) },
     // networking.k8s.io/v1
-    res(
-        "networking.k8s.io",
-        "v1",
-        "IngressClass",
-        "ingressclasses",
-        "ingressclass",
-        false,
-        NONE,
-        NONE,
-        &[],
-    ),
-    res(
-        "networking.k8s.io",
-        "v1",
-        "Ingress",
-        "ingresses",
-        "ingress",
-        true,
-        &["ing"],
-        NONE,
-        ONLY_STATUS,
-    ),
-    res(
-        "networking.k8s.io",
-        "v1",
-        "NetworkPolicy",
-        "networkpolicies",
-        "networkpolicy",
-        true,
-        &["netpol"],
-        NONE,
-        &[],
-    ),
+    res("networking.k8s.io", "v1", "IngressClass", "ingressclasses", "ingressclass", false, NONE, NONE, &[]),
+    res("networking.k8s.io", "v1", "Ingress", "ingresses", "ingress", true, &["ing"], NONE, ONLY_STATUS),
+    res("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", "networkpolicy", true, &["netpol"], NONE, &[]),
     // coordination.k8s.io/v1
-    res(
-        "coordination.k8s.io",
-        "v1",
-        "Lease",
-        "leases",
-        "lease",
-        true,
-        NONE,
-        NONE,
-        &[],
-    ),
+    res("coordination.k8s.io", "v1", "Lease", "leases", "lease", true, NONE, NONE, &[]),
     // discovery.k8s.io/v1
-    res(
-        "discovery.k8s.io",
-        "v1",
-        "EndpointSlice",
-        "endpointslices",
-        "endpointslice",
-        true,
-        NONE,
-        NONE,
-        &[],
-    ),
+    res("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", true, NONE, NONE, &[]),
     // policy/v1
-    res(
-        "policy",
-        "v1",
-        "PodDisruptionBudget",
-        "poddisruptionbudgets",
-        "poddisruptionbudget",
-        true,
-        &["pdb"],
-        NONE,
-        ONLY_STATUS,
-    ),
-    // events.k8s.io/v1
-    res(
-        "events.k8s.io",
-        "v1",
-        "Event",
-        "events",
-        "event",
-        true,
-        &["ev"],
-        NONE,
-        &[],
-    ),
+    res("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget", true, &["pdb"], NONE, ONLY_STATUS),
+    // events.k8s.io/v1: stored as core events and converted, as in Kubernetes.
+    Resource { storage: ("", "v1"), ..res("events.k8s.io", "v1", "Event", "events", "event", true, &["ev"], NONE, &[]) },
 ];
 
 /// The resource served at `group`/`version` under `plural`.
@@ -548,6 +255,14 @@ mod tests {
             lookup("autoscaling", "v2", "horizontalpodautoscalers").map(|r| r.storage_prefix());
         assert!(v1.is_some());
         assert_eq!(v1, v2);
+    }
+
+    #[test]
+    fn both_event_apis_share_storage() {
+        let core = lookup("", "v1", "events").map(|r| r.storage_prefix());
+        let events = lookup("events.k8s.io", "v1", "events").map(|r| r.storage_prefix());
+        assert_eq!(core.as_deref(), Some("/registry/core/events/"));
+        assert_eq!(core, events);
     }
 
     #[test]

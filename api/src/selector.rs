@@ -509,6 +509,13 @@ impl FieldSelector {
         self.requirements.is_empty()
     }
 
+    /// Renames the fields the selector reads, e.g. to the stored form of a converted resource.
+    pub fn rename_fields(&mut self, rename: impl Fn(&str) -> String) {
+        for r in &mut self.requirements {
+            r.field = rename(&r.field);
+        }
+    }
+
     /// Match against an object: the dotted path is looked up in the JSON (a missing field counts
     /// as ""), booleans and numbers compare by their string form.
     pub fn matches(&self, obj: &Value) -> bool {

@@ -393,7 +393,7 @@ fn binding_eviction_and_pod_defaults() {
 }
 
 #[test]
-fn autoscaling_versions_share_objects() {
+fn converted_versions_share_objects() {
     let k = Kybd::start();
     let v1 = json!({"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"},
         "spec": {"maxReplicas": 5, "targetCPUUtilizationPercentage": 70, "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}}});
@@ -415,6 +415,48 @@ fn autoscaling_versions_share_objects() {
     let (_, back) =
         k.get_json("/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/h");
     assert_eq!(back["spec"]["targetCPUUtilizationPercentage"], 70);
+
+    // Core and events.k8s.io events are one set of objects in two shapes.
+    let core = json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "e1"}, "involvedObject": {"kind": "Pod", "name": "web-1", "namespace": "default"},
+        "reason": "Pulled", "message": "image pulled", "type": "Normal", "source": {"component": "kubelet"}, "count": 2});
+    assert_eq!(post(&k, "/api/v1/namespaces/default/events", core).0, 201);
+    let (code, ev) = k.get_json("/apis/events.k8s.io/v1/namespaces/default/events/e1");
+    assert_eq!(code, 200, "{ev}");
+    assert_eq!(
+        (
+            ev["apiVersion"].as_str(),
+            ev["note"].as_str(),
+            ev["regarding"]["name"].as_str(),
+            ev["deprecatedCount"].as_i64()
+        ),
+        (
+            Some("events.k8s.io/v1"),
+            Some("image pulled"),
+            Some("web-1"),
+            Some(2)
+        )
+    );
+    let (_, l) = k.get_json(
+        "/apis/events.k8s.io/v1/namespaces/default/events?fieldSelector=regarding.name%3Dweb-1",
+    );
+    assert_eq!(l["items"].as_array().map(|a| a.len()), Some(1));
+    let (_, l) = k.get_json("/api/v1/events?fieldSelector=involvedObject.name%3Dother");
+    assert_eq!(l["items"].as_array().map(|a| a.len()), Some(0));
+    let new = json!({"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e2"}, "eventTime": "2026-01-01T00:00:00.000000Z",
+        "regarding": {"kind": "Node", "name": "n1"}, "note": "ready", "reason": "NodeReady", "reportingController": "kubelet", "reportingInstance": "n1", "action": "Ready", "type": "Normal"});
+    assert_eq!(
+        post(&k, "/apis/events.k8s.io/v1/namespaces/default/events", new).0,
+        201
+    );
+    let (_, old) = k.get_json("/api/v1/namespaces/default/events/e2");
+    assert_eq!(
+        (
+            old["message"].as_str(),
+            old["involvedObject"]["name"].as_str(),
+            old["reportingComponent"].as_str()
+        ),
+        (Some("ready"), Some("n1"), Some("kubelet"))
+    );
 }
 
 #[test]
@@ -547,4 +589,81 @@ fn bookmarks_only_when_asked() {
         (Some("BOOKMARK"), Some("ConfigMap"))
     );
     assert!(rv(&e["object"]) > 0);
+}
+
+#[test]
+fn paged_lists_are_consistent_snapshots() {
+    let k = Kybd::start_with(&["--watch-window", "20"]);
+    let cms = "/api/v1/namespaces/default/configmaps";
+    for name in ["a", "b", "c", "d"] {
+        post(
+            &k,
+            cms,
+            json!({"metadata": {"name": name}, "data": {"v": "1"}}),
+        );
+    }
+    let (_, first) = k.get_json(&format!("{cms}?limit=2"));
+    let cont = first["metadata"]["continue"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    // Changes after the first page do not show in the later pages.
+    k.http("DELETE", &format!("{cms}/c"), "application/json", b"");
+    k.http(
+        "PATCH",
+        &format!("{cms}/d"),
+        "application/merge-patch+json",
+        br#"{"data":{"v":"2"}}"#,
+    );
+    post(&k, cms, json!({"metadata": {"name": "e"}}));
+    let (code, second) = k.get_json(&format!("{cms}?limit=5&continue={cont}"));
+    assert_eq!(code, 200, "{second}");
+    let names: Vec<&str> = second["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(names, ["c", "d"]);
+    assert_eq!(second["items"][1]["data"]["v"], "1");
+    assert_eq!(
+        second["metadata"]["resourceVersion"],
+        first["metadata"]["resourceVersion"]
+    );
+    // An exact-revision list sees the same past.
+    let rv = first["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap_or_default();
+    let (_, exact) = k.get_json(&format!(
+        "{cms}?resourceVersion={rv}&resourceVersionMatch=Exact"
+    ));
+    assert_eq!(exact["items"].as_array().map(|a| a.len()), Some(4));
+    // Once the window has moved past the first page's revision, the token is expired.
+    for i in 0..25 {
+        post(&k, cms, json!({"metadata": {"name": format!("filler{i}")}}));
+    }
+    let (code, gone) = k.get_json(&format!("{cms}?limit=5&continue={cont}"));
+    assert_eq!(
+        (code, gone["reason"].as_str()),
+        (410, Some("Expired")),
+        "{gone}"
+    );
+    let (code, _) = k.get_json(&format!("{cms}?resourceVersion={rv}&continue={cont}"));
+    assert_eq!(code, 400);
+}
+
+#[test]
+fn refuses_a_non_loopback_listen_address() {
+    let dir = kyb_e2e::TempDir::new("listen");
+    let out = std::process::Command::new(kyb_e2e::bin("kybd"))
+        .args(["server", "--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(&dir.0)
+        .output()
+        .unwrap_or_else(|e| panic!("running kybd: {e}"));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refusing to listen on 0.0.0.0:0") && err.contains("loopback"),
+        "{err}"
+    );
 }

@@ -34,7 +34,9 @@ enum Held {
 }
 
 fn in_use(cache: &WatchCache, services: &Resource, skip_uid: Option<&str>) -> HashSet<Held> {
-    let (all, _, _) = cache.list(&services.storage_prefix(), None, None, |_| true);
+    let all = cache
+        .list(&services.storage_prefix(), None, None, |_| true)
+        .items;
     let mut used = HashSet::new();
     for svc in all
         .iter()

@@ -101,6 +101,13 @@ struct Inner {
     oldest: u64,
 }
 
+/// One page of a list: the objects, the revision they were read at, and the key to continue after when the limit cut the list.
+pub struct Page {
+    pub items: Vec<Arc<Obj>>,
+    pub revision: u64,
+    pub cont: Option<String>,
+}
+
 /// Why a watch cannot start.
 #[derive(Debug)]
 pub enum WatchStart {
@@ -292,39 +299,79 @@ impl WatchCache {
     }
 
     /// Objects under `prefix` after the key `after`, up to `limit` of those `keep` accepts.
-    /// Returns them, the cache revision, and the key to continue from when the limit cut the list.
     pub fn list(
         &self,
         prefix: &str,
         after: Option<&str>,
         limit: Option<usize>,
         keep: impl Fn(&Obj) -> bool,
-    ) -> (Vec<Arc<Obj>>, u64, Option<String>) {
+    ) -> Page {
         let Ok(inner) = self.inner.read() else {
-            return (Vec::new(), 0, None);
+            return Page {
+                items: Vec::new(),
+                revision: 0,
+                cont: None,
+            };
         };
-        let start = match after {
-            Some(k) => std::ops::Bound::Excluded(k.to_string()),
-            None => std::ops::Bound::Included(prefix.to_string()),
-        };
-        let mut out = Vec::new();
-        let mut last_key: Option<&String> = None;
-        let mut cont = None;
-        for (key, obj) in inner.objects.range((start, std::ops::Bound::Unbounded)) {
-            if !key.starts_with(prefix) {
-                break;
-            }
-            if !keep(obj) {
-                continue;
-            }
-            if limit.is_some_and(|l| out.len() >= l) {
-                cont = last_key.cloned();
-                break;
-            }
-            out.push(obj.clone());
-            last_key = Some(key);
+        let (items, cont) = page(range(&inner.objects, prefix, after), limit, keep);
+        Page {
+            items,
+            revision: inner.revision,
+            cont,
         }
-        (out, inner.revision, cont)
+    }
+
+    /// Like `list`, but as the objects stood at revision `at`, rebuilt by undoing the window's later events.
+    /// This keeps the pages of one paged list consistent. `TooOld` when the window no longer reaches back to `at`.
+    pub fn list_at(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: Option<usize>,
+        keep: impl Fn(&Obj) -> bool,
+        at: u64,
+    ) -> Result<Page, WatchStart> {
+        let inner = self.inner.read().map_err(|_| WatchStart::TooOld {
+            requested: at,
+            oldest: 0,
+        })?;
+        if at >= inner.revision {
+            let (items, cont) = page(range(&inner.objects, prefix, after), limit, keep);
+            return Ok(Page {
+                items,
+                revision: inner.revision,
+                cont,
+            });
+        }
+        if at < inner.oldest {
+            return Err(WatchStart::TooOld {
+                requested: at,
+                oldest: inner.oldest,
+            });
+        }
+        let mut state: BTreeMap<&String, &Arc<Obj>> =
+            range(&inner.objects, prefix, after).collect();
+        let mut undone = std::collections::HashSet::new();
+        let in_range = |k: &str| k.starts_with(prefix) && after.is_none_or(|a| k > a);
+        // The first event after `at` for a key holds, in `prev`, the key's state at `at`.
+        for e in inner
+            .history
+            .iter()
+            .filter(|e| e.revision > at && in_range(&e.key))
+        {
+            if undone.insert(&e.key) {
+                match &e.prev {
+                    Some(p) => state.insert(&e.key, p),
+                    None => state.remove(&e.key),
+                };
+            }
+        }
+        let (items, cont) = page(state.into_iter(), limit, keep);
+        Ok(Page {
+            items,
+            revision: at,
+            cont,
+        })
     }
 
     /// Starts a watch of `prefix`: from `since` (replaying later events) or, with `None`, from the current state as ADDED events.
@@ -364,6 +411,39 @@ impl WatchCache {
         };
         Ok(Subscription { backlog, live })
     }
+}
+
+/// The objects under `prefix` after the key `after`, in key order.
+fn range<'a>(
+    objects: &'a BTreeMap<String, Arc<Obj>>,
+    prefix: &'a str,
+    after: Option<&str>,
+) -> impl Iterator<Item = (&'a String, &'a Arc<Obj>)> {
+    let start = match after {
+        Some(k) => std::ops::Bound::Excluded(k.to_string()),
+        None => std::ops::Bound::Included(prefix.to_string()),
+    };
+    objects
+        .range((start, std::ops::Bound::Unbounded))
+        .take_while(move |(k, _)| k.starts_with(prefix))
+}
+
+/// Up to `limit` of the objects `keep` accepts, and the key to continue after when the limit cut the list.
+fn page<'a>(
+    entries: impl Iterator<Item = (&'a String, &'a Arc<Obj>)>,
+    limit: Option<usize>,
+    keep: impl Fn(&Obj) -> bool,
+) -> (Vec<Arc<Obj>>, Option<String>) {
+    let mut out = Vec::new();
+    let mut last_key: Option<&String> = None;
+    for (key, obj) in entries.filter(|(_, o)| keep(o)) {
+        if limit.is_some_and(|l| out.len() >= l) {
+            return (out, last_key.cloned());
+        }
+        out.push(obj.clone());
+        last_key = Some(key);
+    }
+    (out, None)
 }
 
 #[cfg(test)]

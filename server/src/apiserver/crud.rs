@@ -9,6 +9,7 @@ use kyb_api::status::Status;
 use serde_json::{json, Value};
 
 use super::cache::Obj;
+use super::convert;
 use super::error::{ApiError, ApiResult};
 use super::meta::{self, key};
 use super::path::Target;
@@ -95,7 +96,9 @@ pub fn respond(
     code: StatusCode,
 ) -> ApiResult<Response> {
     Ok(match req.output()? {
-        super::request::Output::Object => json_response(code, &meta::from_storage(resource, obj)),
+        super::request::Output::Object => {
+            json_response(code, &convert::from_storage(resource, obj))
+        }
         super::request::Output::Table(include) => json_response(
             code,
             &list::table(
@@ -120,7 +123,7 @@ pub async fn get(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Respon
     )
     .await?;
     if req.output()? == super::request::Output::Object {
-        let body = meta::presented(resource, &obj);
+        let body = convert::presented(resource, &obj);
         return Ok((
             StatusCode::OK,
             [(axum::http::header::CONTENT_TYPE, "application/json")],
@@ -703,7 +706,7 @@ pub async fn delete_collection(api: &Arc<Api>, target: &Target, req: &Req) -> Ap
     let mut deleted = Vec::with_capacity(items.len());
     for obj in items {
         match delete_object(api, target.resource, &obj.value(), opts.grace, dry_run).await {
-            Ok(v) => deleted.push(meta::from_storage(target.resource, &v)),
+            Ok(v) => deleted.push(convert::from_storage(target.resource, &v)),
             Err(ApiError(s)) if s.code == 404 || s.code == 409 => {}
             Err(e) => return Err(e),
         }

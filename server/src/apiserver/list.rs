@@ -16,7 +16,7 @@ use super::error::{ApiError, ApiResult};
 use super::meta::{self, list_prefix};
 use super::path::Target;
 use super::request::{json as json_response, Include, Output, Req};
-use super::{tables, Api};
+use super::{convert, tables, Api};
 
 /// Label and field selectors of a request, checked against what the resource supports.
 struct Filter {
@@ -28,7 +28,7 @@ impl Filter {
     fn from(req: &Req, resource: &Resource) -> ApiResult<Filter> {
         let labels = LabelSelector::parse(req.query("labelSelector").unwrap_or(""))
             .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
-        let fields = FieldSelector::parse(req.query("fieldSelector").unwrap_or(""))
+        let mut fields = FieldSelector::parse(req.query("fieldSelector").unwrap_or(""))
             .map_err(|e| ApiError::bad_request(format!("invalid field selector: {e}")))?;
         for f in fields.fields() {
             if !field_supported(resource, f) {
@@ -36,6 +36,10 @@ impl Filter {
                     "field label not supported: {f}"
                 )));
             }
+        }
+        if resource.group == "events.k8s.io" {
+            // Selectors read the stored (core/v1) form of the event.
+            fields.rename_fields(convert::event_field_to_core);
         }
         Ok(Filter { labels, fields })
     }
@@ -108,7 +112,7 @@ pub async fn select(api: &Api, target: &Target, req: &Req) -> ApiResult<Vec<Arc<
     Ok(api
         .cache
         .list(&list_prefix(target), None, None, |o| filter.matches(o))
-        .0)
+        .items)
 }
 
 pub async fn list_or_watch(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Response> {
@@ -118,13 +122,28 @@ pub async fn list_or_watch(api: &Arc<Api>, target: &Target, req: &Req) -> ApiRes
         return watch(api, target, req, filter, output);
     }
     let limit = req.int("limit")?.filter(|l| *l > 0).map(|l| l as usize);
-    let after = match req.query("continue") {
-        Some(token) => Some(decode_continue(token)?),
-        None => None,
+    let token = req.query("continue").map(decode_continue).transpose()?;
+    let requested = req
+        .query("resourceVersion")
+        .filter(|rv| *rv != "0")
+        .map(meta::parse_rv)
+        .transpose()?;
+    if token.is_some() && requested.is_some() {
+        return Err(ApiError::bad_request(
+            "specifying resource version is not allowed when using continue",
+        ));
+    }
+    let exact = match req.query("resourceVersionMatch") {
+        None | Some("NotOlderThan") => false,
+        Some("Exact") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "resourceVersionMatch: Unsupported value: {other:?}: supported values: \"Exact\", \"NotOlderThan\""
+            )))
+        }
     };
-    if let Some(rv) = req.query("resourceVersion").filter(|rv| *rv != "0") {
-        let rv = meta::parse_rv(rv)?;
-        if !api.cache.wait_for(rv).await {
+    match requested {
+        Some(rv) if !api.cache.wait_for(rv).await => {
             return Err(ApiError::from(Status::failure(
                 504,
                 "Timeout",
@@ -134,15 +153,27 @@ pub async fn list_or_watch(api: &Arc<Api>, target: &Target, req: &Req) -> ApiRes
                 ),
             )));
         }
-    } else {
-        api.cache.wait_for(api.store.revision()).await;
+        Some(_) => {}
+        None => {
+            api.cache.wait_for(api.store.revision()).await;
+        }
     }
     let prefix = list_prefix(target);
-    let (items, rev, next) = api
-        .cache
-        .list(&prefix, after.as_deref(), limit, |o| filter.matches(o));
-    let rev = rev.to_string();
-    let cont = next.map(|k| encode_continue(&rev, &k));
+    let after = token.as_ref().map(|t| t.1.as_str());
+    // Later pages of a paged list, and exact-revision lists, see the objects as they stood at that revision.
+    let snapshot = token.as_ref().map(|t| t.0).or(requested.filter(|_| exact));
+    let page = match snapshot {
+        Some(at) => api.cache.list_at(&prefix, after, limit, |o| filter.matches(o), at).map_err(|_| {
+            ApiError::from(Status::expired(if token.is_some() {
+                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.".to_string()
+            } else {
+                format!("too old resource version: {at}")
+            }))
+        })?,
+        None => api.cache.list(&prefix, after, limit, |o| filter.matches(o)),
+    };
+    let (items, rev) = (page.items, page.revision.to_string());
+    let cont = page.cont.map(|k| encode_continue(&rev, &k));
     let resource = target.resource;
     let body = match output {
         Output::Table(include) => {
@@ -176,7 +207,7 @@ pub async fn list_or_watch(api: &Arc<Api>, target: &Target, req: &Req) -> ApiRes
                 if i > 0 {
                     body.push(b',');
                 }
-                body.extend_from_slice(&meta::presented(resource, o));
+                body.extend_from_slice(&convert::presented(resource, o));
             }
             body.extend_from_slice(b"]}");
             return Ok((
@@ -203,7 +234,8 @@ fn encode_continue(rev: &str, key: &str) -> String {
     raw.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-fn decode_continue(token: &str) -> ApiResult<String> {
+/// The revision a continue token was issued at, and the key to resume after.
+fn decode_continue(token: &str) -> ApiResult<(u64, String)> {
     let bad = || {
         ApiError::from(Status::failure(
             400,
@@ -223,10 +255,12 @@ fn decode_continue(token: &str) -> ApiResult<String> {
         })
         .collect();
     let v: Value = serde_json::from_slice(&bytes.ok_or_else(bad)?).map_err(|_| bad())?;
-    v.get("start")
+    let rev = v
+        .get("rv")
         .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(bad)
+        .and_then(|r| r.parse::<u64>().ok());
+    let start = v.get("start").and_then(Value::as_str).map(str::to_string);
+    rev.zip(start).ok_or_else(bad)
 }
 
 /// An object reduced to `PartialObjectMetadata`.
@@ -255,14 +289,16 @@ pub fn table<V: std::borrow::Borrow<Value>>(
     let rows: Vec<Value> = objs
         .into_iter()
         .map(|o| {
-            let o = o.borrow();
+            let stored = o.borrow();
+            // The printers read the served form.
+            let converted =
+                (!resource.is_storage_form()).then(|| convert::from_storage(resource, stored));
+            let o = converted.as_ref().unwrap_or(stored);
             let cells = tables::cells(resource.group, resource.plural, o, now);
             match include {
                 Include::None => json!({"cells": cells}),
                 Include::Metadata => json!({"cells": cells, "object": partial(o)}),
-                Include::Object => {
-                    json!({"cells": cells, "object": meta::from_storage(resource, o)})
-                }
+                Include::Object => json!({"cells": cells, "object": o}),
             }
         })
         .collect();
@@ -385,7 +421,7 @@ impl Watcher {
             (_, _, false) => return None,
         };
         let object = match self.output {
-            Output::Object => meta::presented(self.resource, &ev.object),
+            Output::Object => convert::presented(self.resource, &ev.object),
             Output::Metadata => Bytes::from(partial(&ev.object.value()).to_string()),
             Output::Table(include) => {
                 let rev = ev.revision.to_string();
@@ -423,8 +459,8 @@ mod tests {
     fn continue_tokens_round_trip_and_reject_garbage() {
         let t = encode_continue("12", "/registry/core/pods/default/a");
         assert_eq!(
-            decode_continue(&t).ok().as_deref(),
-            Some("/registry/core/pods/default/a")
+            decode_continue(&t).ok(),
+            Some((12, "/registry/core/pods/default/a".to_string()))
         );
         assert!(decode_continue("zz").is_err());
         assert!(decode_continue("abc").is_err());

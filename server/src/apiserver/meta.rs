@@ -104,7 +104,7 @@ pub fn check_type(resource: &Resource, obj: &mut Value) -> ApiResult<()> {
             )))
         }
     }
-    to_storage(resource, obj);
+    super::convert::to_storage(resource, obj);
     Ok(())
 }
 
@@ -174,95 +174,9 @@ pub fn invalid(resource: &Resource, name: &str, causes: &[super::validation::Cau
     ApiError::from(s)
 }
 
-/// Converts an object of a served version into the stored version (autoscaling/v1 HPAs are stored as v2).
-pub fn to_storage(resource: &Resource, obj: &mut Value) {
-    if resource.group == "autoscaling" && resource.version == "v1" {
-        hpa_v1_to_v2(obj);
-    }
-}
-
-/// The bytes of a cached object in the version the client asked for; no copy when that is the stored version.
-pub fn presented(resource: &Resource, obj: &super::cache::Obj) -> axum::body::Bytes {
-    if resource.version == resource.storage_version {
-        return obj.raw.clone();
-    }
-    axum::body::Bytes::from(from_storage(resource, &obj.value()).to_string())
-}
-
-/// Converts a stored object into the version the client asked for.
-pub fn from_storage(resource: &Resource, obj: &Value) -> Value {
-    let mut out = obj.clone();
-    if resource.version != resource.storage_version && resource.group == "autoscaling" {
-        hpa_v2_to_v1(&mut out);
-    }
-    out
-}
-
-fn hpa_v1_to_v2(obj: &mut Value) {
-    obj["apiVersion"] = json!("autoscaling/v2");
-    if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
-        if let Some(target) = spec.remove("targetCPUUtilizationPercentage") {
-            spec.insert(
-                "metrics".into(),
-                json!([{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": target}}}]),
-            );
-        }
-    }
-    if let Some(status) = obj.get_mut("status").and_then(Value::as_object_mut) {
-        if let Some(current) = status.remove("currentCPUUtilizationPercentage") {
-            status.insert(
-                "currentMetrics".into(),
-                json!([{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": current}}}]),
-            );
-        }
-    }
-}
-
-fn cpu_metric<'a>(metrics: Option<&'a Value>, field: &str) -> Option<&'a Value> {
-    metrics?.as_array()?.iter().find_map(|m| {
-        let r = m.get("resource")?;
-        (m.get("type")? == "Resource" && r.get("name")? == "cpu")
-            .then(|| r.get(field)?.get("averageUtilization"))?
-    })
-}
-
-fn hpa_v2_to_v1(obj: &mut Value) {
-    obj["apiVersion"] = json!("autoscaling/v1");
-    if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
-        let target = cpu_metric(spec.get("metrics"), "target").cloned();
-        spec.remove("metrics");
-        spec.remove("behavior");
-        if let Some(t) = target {
-            spec.insert("targetCPUUtilizationPercentage".into(), t);
-        }
-    }
-    if let Some(status) = obj.get_mut("status").and_then(Value::as_object_mut) {
-        let current = cpu_metric(status.get("currentMetrics"), "current").cloned();
-        status.remove("currentMetrics");
-        status.remove("conditions");
-        if let Some(c) = current {
-            status.insert("currentCPUUtilizationPercentage".into(), c);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hpa_round_trips_between_versions() {
-        let v1 = json!({"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","spec":{"maxReplicas":5,"targetCPUUtilizationPercentage":70,"scaleTargetRef":{"kind":"Deployment","name":"web"}}});
-        let mut stored = v1.clone();
-        hpa_v1_to_v2(&mut stored);
-        assert_eq!(
-            stored["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
-            70
-        );
-        let mut back = stored.clone();
-        hpa_v2_to_v1(&mut back);
-        assert_eq!(back, v1);
-    }
 
     #[test]
     fn generated_suffixes_use_the_safe_alphabet() {

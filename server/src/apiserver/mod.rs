@@ -2,6 +2,7 @@
 
 mod allocator;
 mod cache;
+mod convert;
 mod crud;
 mod defaults;
 mod discovery;

@@ -17,9 +17,12 @@ pub fn resume(api: &Arc<Api>) {
     let Some(ns) = registry::lookup("", "v1", "namespaces") else {
         return;
     };
-    let (all, _, _) = api.cache.list(&ns.storage_prefix(), None, None, |o| {
-        o.meta_str("deletionTimestamp").is_some()
-    });
+    let all = api
+        .cache
+        .list(&ns.storage_prefix(), None, None, |o| {
+            o.meta_str("deletionTimestamp").is_some()
+        })
+        .items;
     for obj in all {
         if let Some(name) = obj.meta_str("name") {
             finalize_later(api, name.to_string());
@@ -52,10 +55,10 @@ async fn finalize_once(api: &Api, name: &str) -> Result<bool, super::error::ApiE
     let mut remaining = 0;
     for r in RESOURCES
         .iter()
-        .filter(|r| r.namespaced && r.storage_version == r.version)
+        .filter(|r| r.namespaced && r.is_storage_form())
     {
         let prefix = format!("{}{name}/", r.storage_prefix());
-        let (objs, _, _) = api.cache.list(&prefix, None, None, |_| true);
+        let objs = api.cache.list(&prefix, None, None, |_| true).items;
         for obj in objs {
             remaining += 1;
             if obj.meta_str("deletionTimestamp").is_none() {

@@ -8,6 +8,7 @@ use kyb_api::registry::Resource;
 use kyb_api::status::Status;
 use serde_json::Value;
 
+use super::convert;
 use super::crud::{self, merge_for_subresource, store_update};
 use super::error::{ApiError, ApiResult};
 use super::meta;
@@ -84,7 +85,7 @@ pub async fn patch(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Resp
             }
             Err(e) => return Err(e),
         };
-        let presented = meta::from_storage(resource, &current);
+        let presented = convert::from_storage(resource, &current);
         let mut patched = apply_patch(resource, &presented, kind, &req.body)?;
         meta::check_type(resource, &mut patched)?;
         meta::check_name(&mut patched, name)?;

@@ -179,7 +179,7 @@ pub async fn eviction(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<R
         .cloned();
     if let Some(pdbs) = kyb_api::registry::lookup("policy", "v1", "poddisruptionbudgets") {
         let prefix = format!("{}{}/", pdbs.storage_prefix(), ns.unwrap_or_default());
-        let (budgets, _, _) = api.cache.list(&prefix, None, None, |_| true);
+        let budgets = api.cache.list(&prefix, None, None, |_| true).items;
         for pdb in budgets.iter().map(|b| b.value()) {
             let Some(sel) = pdb.pointer("/spec/selector") else {
                 continue;
