@@ -1,256 +1,94 @@
-//! Strict field validation (`fieldValidation=Strict`): unknown fields in the parts of objects we know the schema of are a 400 naming them.
+//! Strict field validation (`fieldValidation=Strict`): fields an object's kind does not declare are a 400 naming them.
+//! The declared fields come from the same schema table the protobuf decoder uses.
 
 use kyb_api::registry::Resource;
 use serde_json::Value;
 
 use super::error::{ApiError, ApiResult};
+use super::protobuf::schema::{F, I, KINDS, MSGS, R, T};
 
-const OBJECT_META: &[&str] = &[
-    "name",
-    "generateName",
-    "namespace",
-    "selfLink",
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "labels",
-    "annotations",
-    "ownerReferences",
-    "finalizers",
-    "managedFields",
+/// Messages with their own JSON forms (strings, numbers or free JSON): nothing inside them to check.
+const OPAQUE: &[&str] = &[
+    "meta.Time",
+    "meta.MicroTime",
+    "meta.Duration",
+    "res.Quantity",
+    "intstr.IntOrString",
+    "rt.RawExtension",
+    "meta.FieldsV1",
 ];
-const POD_SPEC: &[&str] = &[
-    "volumes",
-    "initContainers",
-    "containers",
-    "ephemeralContainers",
-    "restartPolicy",
-    "terminationGracePeriodSeconds",
-    "activeDeadlineSeconds",
-    "dnsPolicy",
-    "nodeSelector",
-    "serviceAccountName",
-    "serviceAccount",
-    "automountServiceAccountToken",
-    "nodeName",
-    "hostNetwork",
-    "hostPID",
-    "hostIPC",
-    "shareProcessNamespace",
-    "securityContext",
-    "imagePullSecrets",
-    "hostname",
-    "subdomain",
-    "affinity",
-    "schedulerName",
-    "tolerations",
-    "hostAliases",
-    "priorityClassName",
-    "priority",
-    "dnsConfig",
-    "readinessGates",
-    "runtimeClassName",
-    "enableServiceLinks",
-    "preemptionPolicy",
-    "overhead",
-    "topologySpreadConstraints",
-    "setHostnameAsFQDN",
-    "os",
-    "hostUsers",
-    "schedulingGates",
-    "resourceClaims",
-    "resources",
-];
-const CONTAINER: &[&str] = &[
-    "name",
-    "image",
-    "command",
-    "args",
-    "workingDir",
-    "ports",
-    "envFrom",
-    "env",
-    "resources",
-    "resizePolicy",
-    "restartPolicy",
-    "volumeMounts",
-    "volumeDevices",
-    "livenessProbe",
-    "readinessProbe",
-    "startupProbe",
-    "lifecycle",
-    "terminationMessagePath",
-    "terminationMessagePolicy",
-    "imagePullPolicy",
-    "securityContext",
-    "stdin",
-    "stdinOnce",
-    "tty",
-    "targetContainerName",
-];
-const TEMPLATE: &[&str] = &["metadata", "spec"];
-const DEPLOYMENT_SPEC: &[&str] = &[
-    "replicas",
-    "selector",
-    "template",
-    "strategy",
-    "minReadySeconds",
-    "revisionHistoryLimit",
-    "paused",
-    "progressDeadlineSeconds",
-];
-const SERVICE_SPEC: &[&str] = &[
-    "ports",
-    "selector",
-    "clusterIP",
-    "clusterIPs",
-    "type",
-    "externalIPs",
-    "sessionAffinity",
-    "loadBalancerIP",
-    "loadBalancerSourceRanges",
-    "externalName",
-    "externalTrafficPolicy",
-    "healthCheckNodePort",
-    "publishNotReadyAddresses",
-    "sessionAffinityConfig",
-    "ipFamilies",
-    "ipFamilyPolicy",
-    "allocateLoadBalancerNodePorts",
-    "loadBalancerClass",
-    "internalTrafficPolicy",
-    "trafficDistribution",
-];
+/// Deeper than any real object; a bound against hostile nesting.
+const MAX_DEPTH: usize = 64;
 
-/// The top-level fields of each kind besides apiVersion, kind and metadata.
-fn top_level(resource: &Resource) -> Option<&'static [&'static str]> {
-    Some(match (resource.group, resource.plural) {
-        ("", "configmaps") => &["data", "binaryData", "immutable"],
-        ("", "secrets") => &["data", "stringData", "type", "immutable"],
-        ("", "endpoints") => &["subsets"],
-        ("", "serviceaccounts") => &[
-            "secrets",
-            "imagePullSecrets",
-            "automountServiceAccountToken",
-        ],
-        ("", "events") => &[
-            "involvedObject",
-            "reason",
-            "message",
-            "source",
-            "firstTimestamp",
-            "lastTimestamp",
-            "count",
-            "type",
-            "eventTime",
-            "series",
-            "action",
-            "related",
-            "reportingComponent",
-            "reportingInstance",
-        ],
-        ("events.k8s.io", "events") => &[
-            "eventTime",
-            "series",
-            "reportingController",
-            "reportingInstance",
-            "action",
-            "reason",
-            "regarding",
-            "related",
-            "note",
-            "type",
-            "deprecatedSource",
-            "deprecatedFirstTimestamp",
-            "deprecatedLastTimestamp",
-            "deprecatedCount",
-        ],
-        ("apps", "controllerrevisions") => &["data", "revision"],
-        ("discovery.k8s.io", "endpointslices") => &["addressType", "endpoints", "ports"],
-        _ => &["spec", "status"],
+fn message(name: &str) -> &'static [F] {
+    MSGS.binary_search_by(|(n, _)| n.cmp(&name))
+        .map(|i| MSGS[i].1)
+        .unwrap_or(&[])
+}
+
+/// The field declared under JSON name `key` in `msg`, looking through inlined embedded structs.
+fn field(msg: &str, key: &str) -> Option<&'static F> {
+    message(msg).iter().find_map(|f| match f {
+        F(_, _, T::M(inner), flags) if flags & I != 0 => field(inner, key),
+        F(_, name, _, _) if *name == key => Some(f),
+        _ => None,
     })
 }
 
-struct Walker<'a> {
-    unknown: &'a mut Vec<String>,
-}
-
-impl Walker<'_> {
-    fn object(&mut self, v: Option<&Value>, path: &str, known: &[&str]) {
-        let Some(map) = v.and_then(Value::as_object) else {
-            return;
+fn walk(msg: &str, v: &Value, path: &str, unknown: &mut Vec<String>, depth: usize) {
+    if depth > MAX_DEPTH || OPAQUE.contains(&msg) {
+        return;
+    }
+    // Wrong types are validation's business, not this check's.
+    let Some(obj) = v.as_object() else { return };
+    for (key, val) in obj {
+        let here = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
         };
-        for k in map.keys() {
-            if !known.contains(&k.as_str()) {
-                self.unknown.push(if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                });
-            }
+        if depth == 0 && matches!(key.as_str(), "apiVersion" | "kind") {
+            continue;
         }
-    }
-
-    fn pod_spec(&mut self, v: Option<&Value>, path: &str) {
-        self.object(v, path, POD_SPEC);
-        for list in ["containers", "initContainers"] {
-            let items = v.and_then(|s| s.get(list)).and_then(Value::as_array);
-            for (i, c) in items.into_iter().flatten().enumerate() {
-                self.object(Some(c), &format!("{path}.{list}[{i}]"), CONTAINER);
+        match field(msg, key) {
+            None => unknown.push(here),
+            Some(F(_, _, T::M(inner), flags)) if flags & R != 0 => {
+                for (i, item) in val.as_array().into_iter().flatten().enumerate() {
+                    walk(inner, item, &format!("{here}[{i}]"), unknown, depth + 1);
+                }
             }
+            Some(F(_, _, T::M(inner), _)) => walk(inner, val, &here, unknown, depth + 1),
+            Some(F(_, _, T::MM(inner), _)) => {
+                for (k, item) in val.as_object().into_iter().flatten() {
+                    walk(inner, item, &format!("{here}[{k}]"), unknown, depth + 1);
+                }
+            }
+            Some(_) => {}
         }
-    }
-
-    fn template(&mut self, v: Option<&Value>, path: &str) {
-        self.object(v, path, TEMPLATE);
-        self.object(
-            v.and_then(|t| t.get("metadata")),
-            &format!("{path}.metadata"),
-            OBJECT_META,
-        );
-        self.pod_spec(v.and_then(|t| t.get("spec")), &format!("{path}.spec"));
     }
 }
 
-/// Under `strict`, refuses an object with fields its kind does not declare (in the parts modelled here).
+/// Under `strict`, refuses an object with fields its kind does not declare. `obj` is in its stored form.
 pub fn check(resource: &Resource, obj: &Value, strict: bool) -> ApiResult<()> {
     if !strict {
         return Ok(());
     }
-    let mut unknown = Vec::new();
-    let mut w = Walker {
-        unknown: &mut unknown,
+    let api_version = obj
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let kind = obj
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or(resource.kind);
+    let Some((_, _, msg)) = KINDS
+        .iter()
+        .find(|(v, k, _)| *v == api_version && *k == kind)
+    else {
+        return Ok(());
     };
-    if let Some(fields) = top_level(resource) {
-        let mut known = vec!["apiVersion", "kind", "metadata"];
-        known.extend_from_slice(fields);
-        w.object(Some(obj), "", &known);
-    }
-    w.object(obj.get("metadata"), "metadata", OBJECT_META);
-    let spec = obj.get("spec");
-    match (resource.group, resource.plural) {
-        ("", "pods") => w.pod_spec(spec, "spec"),
-        ("", "services") => w.object(spec, "spec", SERVICE_SPEC),
-        ("apps", "deployments") => {
-            w.object(spec, "spec", DEPLOYMENT_SPEC);
-            w.template(spec.and_then(|s| s.get("template")), "spec.template");
-        }
-        ("apps", "replicasets" | "daemonsets" | "statefulsets")
-        | ("", "replicationcontrollers")
-        | ("batch", "jobs") => {
-            w.template(spec.and_then(|s| s.get("template")), "spec.template");
-        }
-        ("batch", "cronjobs") => {
-            w.template(
-                spec.and_then(|s| s.pointer("/jobTemplate/spec/template")),
-                "spec.jobTemplate.spec.template",
-            );
-        }
-        _ => {}
-    }
+    let mut unknown = Vec::new();
+    walk(msg, obj, "", &mut unknown, 0);
     if unknown.is_empty() {
         return Ok(());
     }
@@ -269,18 +107,42 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn deployments() -> &'static Resource {
+        kyb_api::registry::lookup("apps", "v1", "deployments").expect("deployments served")
+    }
+
     #[test]
     fn names_unknown_fields_with_their_paths() {
-        let Some(deploy) = kyb_api::registry::lookup("apps", "v1", "deployments") else {
-            panic!("no deployments")
-        };
         let obj = json!({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x","lables":{}},
             "spec":{"template":{"spec":{"containers":[{"name":"a","imagee":"b"}]}}}});
-        let Err(ApiError(s)) = check(deploy, &obj, true) else {
+        let Err(ApiError(s)) = check(deployments(), &obj, true) else {
             panic!("accepted")
         };
         assert_eq!(s.code, 400);
-        assert_eq!(s.message, "strict decoding error: unknown field \"metadata.lables\", unknown field \"spec.template.spec.containers[0].imagee\"");
-        assert!(check(deploy, &obj, false).is_ok());
+        assert_eq!(
+            s.message,
+            "strict decoding error: unknown field \"metadata.lables\", unknown field \"spec.template.spec.containers[0].imagee\""
+        );
+        assert!(check(deployments(), &obj, false).is_ok());
+    }
+
+    #[test]
+    fn accepts_every_declared_field_including_inlined_and_opaque_ones() {
+        let obj = json!({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x","creationTimestamp":null},
+            "spec":{"replicas":1,"strategy":{"rollingUpdate":{"maxSurge":"25%"}},"template":{"spec":{
+                "volumes":[{"name":"v","configMap":{"name":"c","items":[{"key":"k","path":"p"}]}}],
+                "containers":[{"name":"a","image":"b","resources":{"limits":{"cpu":"1"}},
+                    "livenessProbe":{"httpGet":{"path":"/","port":8080}},"env":[{"name":"E","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}}]}]}}}});
+        assert!(check(deployments(), &obj, true).is_ok());
+        let svc = kyb_api::registry::lookup("", "v1", "services").expect("services served");
+        let bad = json!({"apiVersion":"v1","kind":"Service","spec":{"ports":[{"port":80,"targetPort":"http","nodeport":1}]}});
+        let Err(ApiError(s)) = check(svc, &bad, true) else {
+            panic!("accepted")
+        };
+        assert!(
+            s.message.contains("\"spec.ports[0].nodeport\""),
+            "{}",
+            s.message
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! with `encoding/json` (omitempty, pointers, inlined embeddings and custom marshalers included).
 
 #[path = "protobuf_schema.rs"]
-mod schema;
+pub(crate) mod schema;
 
 use schema::{F, I, KINDS, MSGS, O, P, R, T};
 use serde_json::{Map, Value};

@@ -7,7 +7,7 @@
 
 /// A field's wire type; messages are referenced by qualified name (`pkg.Message`).
 #[derive(Clone, Copy, Debug)]
-pub(super) enum T {
+pub(crate) enum T {
     /// `string`
     S,
     /// `int32`
@@ -28,19 +28,19 @@ pub(super) enum T {
 use T::*;
 
 /// One field: number, JSON name (empty when inlined), type, and flags (`R`, `P`, `O`, `I`).
-pub(super) struct F(pub u32, pub &'static str, pub T, pub u8);
+pub(crate) struct F(pub u32, pub &'static str, pub T, pub u8);
 
 /// Repeated field (a Go slice).
-pub(super) const R: u8 = 1;
+pub(crate) const R: u8 = 1;
 /// Go pointer: an explicit zero is kept, absence on the wire means absent in JSON.
-pub(super) const P: u8 = 2;
+pub(crate) const P: u8 = 2;
 /// Tagged `omitempty`: zero scalars, empty slices and maps are dropped.
-pub(super) const O: u8 = 4;
+pub(crate) const O: u8 = 4;
 /// Embedded struct whose fields Go inlines into the parent's JSON object.
-pub(super) const I: u8 = 8;
+pub(crate) const I: u8 = 8;
 
 /// Top-level kinds: (apiVersion, kind, message); apiVersion `*` accepts any group version.
-pub(super) static KINDS: &[(&str, &str, &str)] = &[
+pub(crate) static KINDS: &[(&str, &str, &str)] = &[
     ("v1", "Binding", "core.Binding"),
     ("v1", "ConfigMap", "core.ConfigMap"),
     ("v1", "Endpoints", "core.Endpoints"),
@@ -99,7 +99,7 @@ pub(super) static KINDS: &[(&str, &str, &str)] = &[
 /// (Time, MicroTime, Duration, Quantity, IntOrString, RawExtension, FieldsV1) are decoded by
 /// hand and not listed.
 #[rustfmt::skip]
-pub(super) static MSGS: &[(&str, &[F])] = &[
+pub(crate) static MSGS: &[(&str, &[F])] = &[
     ("apps.ControllerRevision", &[
         F(1, "metadata", M("meta.ObjectMeta"), O), F(2, "data", M("rt.RawExtension"), 0),
         F(3, "revision", I64, 0),
