@@ -257,7 +257,12 @@ fn object_semantics() {
     assert_eq!(code, 200);
     assert_eq!(k.get_json(&format!("{base}/web")).1["spec"]["replicas"], 7);
 
-    // generateName.
+    // A write that changes nothing keeps the resourceVersion.
+    let (_, cur) = k.get_json(&format!("{base}/web"));
+    let (code, same) = put(&k, &format!("{base}/web"), &cur);
+    assert_eq!((code, rv(&same)), (200, rv(&cur)));
+
+    // generateName; kinds without a reconciled spec carry no generation.
     let (code, g) = post(
         &k,
         "/api/v1/namespaces/default/configmaps",
@@ -267,6 +272,7 @@ fn object_semantics() {
     assert!(g["metadata"]["name"]
         .as_str()
         .is_some_and(|n| n.starts_with("gen-") && n.len() == 9));
+    assert!(g["metadata"].get("generation").is_none(), "{g}");
 
     // Finalizers hold deletion until they are removed.
     let cm = json!({"metadata": {"name": "held", "finalizers": ["example.com/hold"]}});

@@ -280,7 +280,11 @@ pub async fn create_object(
     m.insert("name".into(), json!(name));
     m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
     m.insert("creationTimestamp".into(), json!(meta::now()));
-    m.insert("generation".into(), json!(1));
+    if tracks_generation(resource) {
+        m.insert("generation".into(), json!(1));
+    } else {
+        m.remove("generation");
+    }
     for transient in [
         "resourceVersion",
         "deletionTimestamp",
@@ -325,6 +329,14 @@ pub async fn create_object(
         .map_err(|e| ApiError::from_store(e, resource, &name))?;
     stamp(&mut obj, rev);
     Ok(obj)
+}
+
+/// The kinds whose strategies keep metadata.generation: those a controller reconciles from a spec.
+fn tracks_generation(resource: &Resource) -> bool {
+    matches!(
+        resource.group,
+        "apps" | "batch" | "autoscaling" | "policy" | "networking.k8s.io"
+    ) || (resource.group.is_empty() && resource.plural == "replicationcontrollers")
 }
 
 fn is_service(resource: &Resource) -> bool {
@@ -467,7 +479,9 @@ pub async fn store_update(
         m.remove("resourceVersion");
         m.remove("selfLink");
     }
-    if new.get("spec").is_some() && new.get("spec") != current.get("spec") {
+    defaults::apply(resource.group, resource.plural, &mut new);
+    // Compared after defaulting, so that omitting a defaulted field is not a change.
+    if tracks_generation(resource) && new.get("spec") != current.get("spec") {
         let generation = cur_meta
             .get("generation")
             .and_then(Value::as_i64)
@@ -475,7 +489,6 @@ pub async fn store_update(
             + 1;
         new["metadata"]["generation"] = json!(generation);
     }
-    defaults::apply(resource.group, resource.plural, &mut new);
     if is_service(resource) {
         api.allocator
             .assign(&api.cache, resource, &mut new, Some(current))?;
@@ -500,8 +513,14 @@ pub async fn store_update(
         stamp(&mut new, rev);
         return Ok(new);
     }
+    if let Some(rv) = current.pointer("/metadata/resourceVersion") {
+        new["metadata"]["resourceVersion"] = rv.clone();
+    }
     if new == *current {
-        return Ok(current.clone()); // A no-op write keeps the resourceVersion, as in Kubernetes.
+        return Ok(new); // A no-op write keeps the resourceVersion, as in Kubernetes.
+    }
+    if let Ok(m) = meta::meta_mut(&mut new) {
+        m.remove("resourceVersion");
     }
     let bytes = serde_json::to_vec(&new).map_err(|e| ApiError::from(Status::internal(e)))?;
     let rev = api
