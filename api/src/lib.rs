@@ -1,5 +1,7 @@
 //! kyb-api: the resource model shared by kybd, kyb and the dashboard. It does no I/O.
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod duration;
 pub mod registry;
 pub mod selector;

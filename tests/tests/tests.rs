@@ -4,4 +4,5 @@ mod api;
 mod bad_input;
 mod durability;
 mod kubectl;
+mod kyb;
 mod python;

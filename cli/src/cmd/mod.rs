@@ -1,0 +1,140 @@
+//! The commands, one file each, and what they share: the connection context and kubectl's error reporting.
+
+mod api_resources;
+mod config;
+mod create;
+mod delete;
+mod get;
+mod manifests;
+mod version;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Subcommand;
+use kyb_api::client::{load_kubeconfig, Client, ClientError, Discovery, Overrides, RestConfig};
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Display one or many resources.
+    Get(get::GetArgs),
+    /// Delete resources by file names, resources and names, or by resources and label selector.
+    Delete(delete::DeleteArgs),
+    /// Create a resource from a file or from stdin.
+    Create(create::CreateArgs),
+    /// Print the supported API resources on the server.
+    ApiResources(api_resources::ApiResourcesArgs),
+    /// Print the supported API versions on the server, in the form of "group/version".
+    ApiVersions,
+    /// Print the client and server version information.
+    Version(version::VersionArgs),
+    /// Modify kubeconfig files.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// The terminal dashboard.
+    Dashboard,
+}
+
+/// A command's failure, printed the way kubectl prints it.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Client(#[from] ClientError),
+    /// Printed as `error: ...`.
+    #[error("error: {0}")]
+    Msg(String),
+    /// Already reported; only the exit code is left.
+    #[error("")]
+    Reported,
+}
+
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+/// The connection a command works through.
+pub struct Ctx {
+    pub client: Client,
+}
+
+impl Ctx {
+    fn new(overrides: &Overrides) -> CliResult<Ctx> {
+        let kubeconfig = load_kubeconfig(overrides.kubeconfig.as_deref())?;
+        let rest = RestConfig::resolve(&kubeconfig, overrides)?;
+        let client = Client::new(&rest)?;
+        Ok(Ctx { client })
+    }
+
+    /// The namespace of the context or `-n`.
+    pub fn namespace(&self) -> &str {
+        &self.client.namespace
+    }
+
+    /// Discovery, from the disk cache when it is fresh.
+    pub async fn discovery(&self, refresh: bool) -> CliResult<Discovery> {
+        Ok(Discovery::load(&self.client, refresh).await?)
+    }
+}
+
+pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
+    let result = match command {
+        Command::Config(c) => config::run(c, &overrides),
+        Command::Dashboard => Err(CliError::Msg(kyb_tui::NOT_YET.to_string())),
+        other => match Ctx::new(&overrides) {
+            Ok(ctx) => match other {
+                Command::Get(a) => get::run(&ctx, a).await,
+                Command::Delete(a) => delete::run(&ctx, a).await,
+                Command::Create(a) => create::run(&ctx, a).await,
+                Command::ApiResources(a) => api_resources::run(&ctx, a).await,
+                Command::ApiVersions => api_resources::versions(&ctx).await,
+                Command::Version(a) => version::run(&ctx, a).await,
+                Command::Config(_) | Command::Dashboard => Ok(()),
+            },
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Reported) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Parses kubectl's `--request-timeout` (`0`, `30`, `1s`, `2m`, `3h`); zero means none.
+pub fn parse_duration(s: &str) -> Result<Option<Duration>, ()> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = num.parse().map_err(|_| ())?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "ms" => return Ok((n > 0).then(|| Duration::from_millis(n))),
+        _ => return Err(()),
+    };
+    Ok((secs > 0).then(|| Duration::from_secs(secs)))
+}
+
+/// `error: the server doesn't have a resource type "foo"`.
+pub fn unknown_type(typed: &str) -> CliError {
+    CliError::Msg(format!(
+        "the server doesn't have a resource type \"{typed}\""
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_timeouts() {
+        assert_eq!(parse_duration("0"), Ok(None));
+        assert_eq!(parse_duration("30"), Ok(Some(Duration::from_secs(30))));
+        assert_eq!(parse_duration("2m"), Ok(Some(Duration::from_secs(120))));
+        assert!(parse_duration("soon").is_err());
+    }
+}

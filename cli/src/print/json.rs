@@ -1,0 +1,135 @@
+//! `-o json` output identical to kubectl's `json.MarshalIndent(obj, "", "    ")`: sorted keys, Go's
+//! HTML-safe string escaping, Go's float formatting, four-space indent and a trailing newline.
+
+use serde_json::{Number, Value};
+
+/// One object (or List) as kubectl -o json prints it, ending with a newline.
+pub fn to_json(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v, 0);
+    out.push('\n');
+    out
+}
+
+fn newline_indent(out: &mut String, depth: usize) {
+    out.push('\n');
+    for _ in 0..depth {
+        out.push_str("    ");
+    }
+}
+
+fn write_value(out: &mut String, v: &Value, depth: usize) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&number(n)),
+        Value::String(s) => write_string(out, s),
+        Value::Array(a) if a.is_empty() => out.push_str("[]"),
+        Value::Object(m) if m.is_empty() => out.push_str("{}"),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, item) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline_indent(out, depth + 1);
+                write_value(out, item, depth + 1);
+            }
+            newline_indent(out, depth);
+            out.push(']');
+        }
+        Value::Object(m) => {
+            // Go encodes map[string]interface{} with keys sorted bytewise.
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline_indent(out, depth + 1);
+                write_string(out, k);
+                out.push_str(": ");
+                if let Some(val) = m.get(k) {
+                    write_value(out, val, depth + 1);
+                }
+            }
+            newline_indent(out, depth);
+            out.push('}');
+        }
+    }
+}
+
+/// Go's `encoding/json` string encoding with HTML escaping on (kubectl never turns it off).
+fn write_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0C}' => out.push_str("\\f"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' | '\0'..='\u{1F}' => {
+                let u = u32::from(c);
+                out.push_str("\\u");
+                for shift in [12, 8, 4, 0] {
+                    out.push(char::from(HEX[((u >> shift) & 0xF) as usize]));
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Go's float64 JSON form: integral values without a fraction, `e` notation below 1e-6 and from 1e21.
+fn number(n: &Number) -> String {
+    if let Some(i) = n.as_i64() {
+        return i.to_string();
+    }
+    // kubectl decodes numbers outside int64 as float64 too, so 2^64-1 prints as 18446744073709552000.
+    let f = n.as_f64().unwrap_or(0.0);
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        // Rust's `{:e}` is the shortest round-trip form ("1e21", "1.5e-7"); Go writes "1e+21", "1.5e-7".
+        let s = format!("{f:e}");
+        match s.split_once('e') {
+            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
+            _ => s,
+        }
+    } else {
+        // Rust's Display is the shortest round-trip digits without exponent ("2", "-0", "0.000001",
+        // "18446744073709552000"), as Go's 'f' format with precision -1.
+        format!("{f}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nested_and_empty() {
+        let v = json!({"b": [1, {"x": []}], "a": {}, "c": "<b>&\u{1}\u{8}"});
+        let want = "{\n    \"a\": {},\n    \"b\": [\n        1,\n        {\n            \"x\": []\n        }\n    ],\n    \"c\": \"\\u003cb\\u003e\\u0026\\u0001\\b\"\n}\n";
+        assert_eq!(to_json(&v), want);
+    }
+
+    #[test]
+    fn floats() {
+        let f = |x: f64| number(&Number::from_f64(x).unwrap());
+        assert_eq!(f(1.5), "1.5");
+        assert_eq!(f(2.0), "2");
+        assert_eq!(f(1e21), "1e+21");
+        assert_eq!(f(1e20), "100000000000000000000");
+        assert_eq!(f(1.5e-7), "1.5e-7");
+        assert_eq!(f(0.000001), "0.000001");
+        assert_eq!(f(-0.0), "-0");
+        assert_eq!(to_json(&json!("x")), "\"x\"\n");
+    }
+}

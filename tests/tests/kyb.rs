@@ -1,0 +1,286 @@
+//! Golden tests: `kyb` and the real kubectl against the same kybd, same objects; stdout and exit codes must match.
+
+use std::path::PathBuf;
+
+use kyb_e2e::{bin, kubectl, Kybd};
+
+/// kubectl's human ages (`5s`, `3m2s`, `2d3h`).
+fn is_age(token: &str) -> bool {
+    let mut digits = false;
+    let mut units = 0;
+    for c in token.chars() {
+        match c {
+            '0'..='9' => digits = true,
+            's' | 'm' | 'h' | 'd' | 'y' if digits => {
+                digits = false;
+                units += 1;
+            }
+            _ => return false,
+        }
+    }
+    units > 0 && !digits
+}
+
+/// Ages are the only thing normalised: each becomes `<age>`, and then runs of spaces collapse, since an age's width moves the columns after it.
+fn normalise(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            l.split_whitespace()
+                .map(|t| if is_age(t) { "<age>" } else { t })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+struct Pair {
+    k: Kybd,
+    kyb: PathBuf,
+}
+
+impl Pair {
+    fn new() -> Pair {
+        let k = Kybd::start();
+        let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../manifests/web.yaml");
+        k.ok(
+            &kubectl(),
+            &["apply", "-f", web.to_str().unwrap_or_default()],
+            None,
+        );
+        k.ok(&kubectl(), &["create", "namespace", "team"], None);
+        k.ok(
+            &kubectl(),
+            &[
+                "-n",
+                "team",
+                "create",
+                "configmap",
+                "settings",
+                "--from-literal=mode=fast",
+                "--from-literal=level=3",
+            ],
+            None,
+        );
+        k.ok(
+            &kubectl(),
+            &["label", "configmap", "web-content", "tier=front"],
+            None,
+        );
+        k.ok(
+            &kubectl(),
+            &["create", "service", "nodeport", "edge", "--tcp=80:8080"],
+            None,
+        );
+        k.ok(
+            &kubectl(),
+            &[
+                "run",
+                "solo",
+                "--image=busybox:1.36",
+                "--restart=Never",
+                "--labels=app=solo",
+            ],
+            None,
+        );
+        Pair { k, kyb: bin("kyb") }
+    }
+
+    /// Runs both and compares exit status and stdout; `exact` compares byte for byte.
+    fn same(&self, args: &[&str], exact: bool) {
+        let want = self.k.run(&kubectl(), args, None);
+        let got = self.k.run(&self.kyb, args, None);
+        let (w, g) = (
+            String::from_utf8_lossy(&want.stdout),
+            String::from_utf8_lossy(&got.stdout),
+        );
+        assert_eq!(
+            want.status.code(),
+            got.status.code(),
+            "exit codes differ for {args:?}\nkubectl stderr: {}\nkyb stderr: {}",
+            String::from_utf8_lossy(&want.stderr),
+            String::from_utf8_lossy(&got.stderr)
+        );
+        if exact {
+            assert_eq!(
+                w,
+                g,
+                "stdout differs for {args:?}\nkyb stderr: {}",
+                String::from_utf8_lossy(&got.stderr)
+            );
+        } else {
+            assert_eq!(
+                normalise(&w),
+                normalise(&g),
+                "stdout differs for {args:?}\n--- kubectl\n{w}--- kyb\n{g}"
+            );
+        }
+    }
+
+    /// Compares stderr too (for errors, where kubectl's words are the interface).
+    fn same_error(&self, args: &[&str]) {
+        self.same(args, true);
+        let want = self.k.run(&kubectl(), args, None);
+        let got = self.k.run(&self.kyb, args, None);
+        assert_eq!(
+            String::from_utf8_lossy(&want.stderr),
+            String::from_utf8_lossy(&got.stderr),
+            "stderr differs for {args:?}"
+        );
+    }
+}
+
+#[test]
+fn get_tables_match_kubectl() {
+    let p = Pair::new();
+    for args in [
+        vec!["get", "deployments"],
+        vec!["get", "deploy", "-o", "wide"],
+        vec!["get", "pods"],
+        vec!["get", "svc"],
+        vec!["get", "services", "-o", "wide"],
+        vec!["get", "cm", "-A"],
+        vec!["get", "configmaps", "--all-namespaces", "--show-labels"],
+        vec!["get", "cm", "-L", "tier"],
+        vec!["get", "ns"],
+        vec!["get", "namespace", "team", "default"],
+        vec!["get", "deploy,svc"],
+        vec!["get", "all"],
+        vec!["get", "deployment/web", "svc/edge"],
+        vec!["get", "cm", "--no-headers"],
+        vec!["get", "cm", "--show-kind"],
+        vec!["get", "pods", "-l", "app=solo"],
+        vec!["get", "cm", "--field-selector", "metadata.name=web-content"],
+        vec!["get", "svc", "--sort-by", ".metadata.name"],
+        vec!["get", "deployments.apps"],
+        vec!["get", "deployment.v1.apps", "web"],
+        vec!["get", "pods", "-n", "team"],
+    ] {
+        p.same(&args, false);
+    }
+}
+
+#[test]
+fn get_formats_match_kubectl_exactly() {
+    let p = Pair::new();
+    for args in [
+        vec!["get", "deploy", "web", "-o", "yaml"],
+        vec!["get", "deploy", "web", "-o", "json"],
+        vec!["get", "cm", "-o", "yaml"],
+        vec!["get", "svc", "-o", "json"],
+        vec!["get", "deploy", "web", "-o", "name"],
+        vec!["get", "all", "-o", "name"],
+        vec!["get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"],
+        vec!["get", "pods", "-o", "jsonpath={range .items[*]}{.metadata.name}{\"\\t\"}{.spec.restartPolicy}{\"\\n\"}{end}"],
+        vec!["get", "cm", "-o", "jsonpath={.items[*].metadata.name}"],
+        vec!["get", "deploy", "-o", "jsonpath-as-json={.items[*].spec.replicas}"],
+        vec!["get", "svc", "-o", "custom-columns=NAME:.metadata.name,TYPE:.spec.type,PORTS:.spec.ports[*].port"],
+        vec!["get", "cm", "-A", "-o", "custom-columns=NS:.metadata.namespace,NAME:.metadata.name,DATA:.data"],
+        vec!["get", "deploy", "web", "-o", "jsonpath={.metadata.labels}"],
+    ] {
+        p.same(&args, true);
+    }
+}
+
+#[test]
+fn discovery_and_config_commands_match_kubectl() {
+    let p = Pair::new();
+    for args in [
+        vec!["api-resources"],
+        vec!["api-resources", "-o", "wide"],
+        vec!["api-resources", "-o", "name"],
+        vec!["api-resources", "--namespaced=false"],
+        vec!["api-resources", "--api-group=apps"],
+        vec!["api-versions"],
+        vec!["config", "view"],
+        vec!["config", "view", "--minify"],
+        vec!["config", "get-contexts"],
+        vec!["config", "current-context"],
+    ] {
+        p.same(&args, true);
+    }
+}
+
+#[test]
+fn errors_match_kubectl() {
+    let p = Pair::new();
+    p.same_error(&["get", "pods", "nope"]);
+    p.same_error(&["get", "widgets"]);
+    p.same_error(&["get", "deploy", "web", "nope", "-o", "name"]);
+    p.same_error(&["get", "pods", "nope", "--ignore-not-found"]);
+    p.same_error(&["get", "cm", "-n", "empty-ns"]);
+    p.same_error(&["get", "nodes"]);
+    p.same_error(&["get", "deploy", "-o", "toml"]);
+    p.same_error(&["delete", "pod", "nope"]);
+    p.same_error(&["config", "use-context", "nope"]);
+    // A server that is not there.
+    let args = ["--server", "http://127.0.0.1:1", "get", "pods"];
+    let want = p.k.run(&kubectl(), &args, None);
+    let got = p.k.run(&p.kyb, &args, None);
+    assert_eq!(want.status.code(), got.status.code());
+    assert_eq!(String::from_utf8_lossy(&got.stderr).trim(), "The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?");
+}
+
+#[test]
+fn create_and_delete_match_kubectl() {
+    let p = Pair::new();
+    let dir = kyb_e2e::TempDir::new("kyb-create");
+    for who in ["kubectl", "kyb"] {
+        let file = dir.0.join(format!("{who}.yaml"));
+        let text = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: made-by-{who}\ndata:\n  a: b\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d-{who}\nspec:\n  selector:\n    matchLabels: {{app: d}}\n  template:\n    metadata:\n      labels: {{app: d}}\n    spec:\n      containers:\n      - name: c\n        image: busybox:1.36\n");
+        let _ = std::fs::write(&file, text);
+    }
+    let run = |who: &str, args: &[&str]| {
+        let binary = if who == "kubectl" {
+            kubectl()
+        } else {
+            p.kyb.clone()
+        };
+        let out = p.k.run(&binary, args, None);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).replace(who, "WHO"),
+            String::from_utf8_lossy(&out.stderr).replace(who, "WHO"),
+        )
+    };
+    let files: Vec<String> = ["kubectl", "kyb"]
+        .iter()
+        .map(|w| dir.0.join(format!("{w}.yaml")).display().to_string())
+        .collect();
+    assert_eq!(
+        run("kubectl", &["create", "-f", &files[0]]),
+        run("kyb", &["create", "-f", &files[1]])
+    );
+    // Creating again fails the same way.
+    let (a, b) = (
+        run("kubectl", &["create", "-f", &files[0]]),
+        run("kyb", &["create", "-f", &files[1]]),
+    );
+    assert_eq!((a.0, a.1), (b.0, b.1));
+    assert_eq!(
+        a.2.replace(&files[0], "F")
+            .replace(&files[0].replace("kubectl", "WHO"), "F"),
+        b.2.replace(&files[1].replace("kyb", "WHO"), "F")
+    );
+    assert_eq!(
+        run("kubectl", &["delete", "-f", &files[0]]),
+        run("kyb", &["delete", "-f", &files[1]])
+    );
+    p.k.ok(
+        &kubectl(),
+        &["create", "configmap", "x1", "--from-literal=a=b"],
+        None,
+    );
+    p.k.ok(
+        &kubectl(),
+        &["create", "configmap", "x2", "--from-literal=a=b"],
+        None,
+    );
+    p.k.ok(&kubectl(), &["label", "cm", "x1", "x2", "batch=one"], None);
+    let out = p.k.ok(&p.kyb, &["delete", "cm", "-l", "batch=one"], None);
+    assert_eq!(out, "configmap \"x1\" deleted\nconfigmap \"x2\" deleted\n");
+    assert_eq!(
+        p.k.ok(&p.kyb, &["get", "cm", "-l", "batch", "-o", "name"], None),
+        ""
+    );
+}
