@@ -6,3 +6,4 @@ pub mod duration;
 pub mod registry;
 pub mod selector;
 pub mod status;
+pub mod strategic;

@@ -210,11 +210,89 @@ fn pod(i: usize) -> Value {
         "spec": {"containers": [{"name": "c", "image": "busybox:1.36", "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}})
 }
 
+/// kubectl 1.32 itself, not the version dispatcher in front of it.
+const KUBECTL: &str = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
+
+/// Wall time and peak RSS (MB) of one command, through GNU time.
+fn measure(
+    program: &Path,
+    args: &[&str],
+    kubeconfig: &Path,
+    home: &Path,
+) -> Result<(Duration, f64), BoxError> {
+    let start = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(program)
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("HOME", home)
+        .stdout(Stdio::null())
+        .output()?;
+    let wall = start.elapsed();
+    if !out.status.success() {
+        return Err(format!(
+            "{} {args:?} failed: {}",
+            program.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    let kb: f64 = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(0.0);
+    Ok((wall, kb / 1024.0))
+}
+
+/// `kyb get pods` and `-o json` over 1,000 pods, beside kubectl 1.32 on the same server, alternating runs.
+fn cli_bench(kybd: &Proc, url: &str, kyb: &Path) -> Result<(), BoxError> {
+    let kubeconfig = kybd.dir.join("kubeconfig.yaml");
+    let pods = format!("{url}/api/v1/namespaces/default/pods");
+    let (rate, _, failed) = load(16, 1000, move |a, i| post_json(a, &pods, &pod(i)));
+    println!("CLI: 1000 pods stored ({rate:.0}/s, {failed} failed); median of 10 runs each, alternating, warm discovery caches");
+    println!(
+        "{:<24} | {:>10} {:>9} | {:>10} {:>9} | {:>7} {:>7}",
+        "command", "kyb ms", "kyb MB", "kubectl ms", "kubectl MB", "speed", "memory"
+    );
+    for args in [vec!["get", "pods"], vec!["get", "pods", "-o", "json"]] {
+        let (mut k, mut c) = (Vec::new(), Vec::new());
+        // One untimed run each fills the discovery caches, as a user's second command would find them.
+        measure(kyb, &args, &kubeconfig, &kybd.dir)?;
+        measure(Path::new(KUBECTL), &args, &kubeconfig, &kybd.dir)?;
+        for _ in 0..10 {
+            k.push(measure(kyb, &args, &kubeconfig, &kybd.dir)?);
+            c.push(measure(Path::new(KUBECTL), &args, &kubeconfig, &kybd.dir)?);
+        }
+        let med = |v: &mut Vec<(Duration, f64)>| {
+            v.sort_by_key(|x| x.0);
+            let wall = v[v.len() / 2].0.as_secs_f64() * 1000.0;
+            let rss = v.iter().map(|x| x.1).fold(0.0, f64::max);
+            (wall, rss)
+        };
+        let ((kw, km), (cw, cm)) = (med(&mut k), med(&mut c));
+        println!(
+            "{:<24} | {kw:>10.1} {km:>9.1} | {cw:>10.1} {cm:>9.1} | {:>6.1}x {:>6.1}x",
+            args.join(" "),
+            cw / kw,
+            cm / km
+        );
+    }
+    let a = agent();
+    let _ = a
+        .delete(&format!("{url}/api/v1/namespaces/default/pods"))
+        .call();
+    println!();
+    Ok(())
+}
+
 fn main() -> Result<(), BoxError> {
     let bin = std::env::args()
         .nth(1)
         .map(PathBuf::from)
-        .ok_or("usage: kyb-bench PATH/TO/kybd")?;
+        .ok_or("usage: kyb-bench PATH/TO/kybd [PATH/TO/kyb]")?;
+    let kyb = std::env::args().nth(2).map(PathBuf::from);
     let writes: usize = std::env::var("KYB_BENCH_WRITES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -225,6 +303,9 @@ fn main() -> Result<(), BoxError> {
         .unwrap_or(10_000);
 
     let (kybd, kurl) = start_kybd(&bin)?;
+    if let Some(kyb) = &kyb {
+        cli_bench(&kybd, &kurl, kyb)?;
+    }
     std::thread::sleep(Duration::from_millis(500));
     let idle_rss = kybd.rss_mb();
     let etcd = start_etcd();

@@ -15,7 +15,6 @@ mod patch;
 mod path;
 mod protobuf;
 mod request;
-mod strategic;
 mod subresources;
 mod tables;
 mod validation;

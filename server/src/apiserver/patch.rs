@@ -14,7 +14,8 @@ use super::error::{ApiError, ApiResult};
 use super::meta;
 use super::path::Target;
 use super::request::{decode, BodyType, Req};
-use super::{strategic, Api};
+use super::Api;
+use kyb_api::strategic;
 
 /// How often a patch is re-applied when another writer got in between.
 const CONFLICT_RETRIES: usize = 5;

@@ -62,7 +62,7 @@ fn no_merge_key(m: &Map<String, Value>, key: &str) -> SmpError {
 
 /// A node of the schema tree: the Go type found at some path of an object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ty {
+pub(crate) enum Ty {
     /// No tag information: maps merge, lists are replaced.
     Any,
     /// Top level of a kind we know nothing about beyond ObjectMeta.
@@ -94,7 +94,7 @@ enum Ty {
 
 /// How a list field is patched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ListStrategy {
+pub(crate) enum ListStrategy {
     /// No patchStrategy tag: the patch list replaces the original.
     Replace,
     /// patchStrategy "merge": by merge key for lists of maps, set union (`None`) for primitives.
@@ -103,12 +103,12 @@ enum ListStrategy {
 
 /// Patch metadata for one field: the type of its value (element type for lists) and its strategy.
 #[derive(Clone, Copy, Debug)]
-struct FieldMeta {
-    ty: Ty,
-    list: ListStrategy,
+pub(crate) struct FieldMeta {
+    pub(crate) ty: Ty,
+    pub(crate) list: ListStrategy,
 }
 
-fn root_type(group: &str, kind: &str) -> Ty {
+pub(crate) fn root_type(group: &str, kind: &str) -> Ty {
     match (group, kind) {
         ("", "Pod") => Ty::PodRoot,
         ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet")
@@ -123,7 +123,7 @@ fn root_type(group: &str, kind: &str) -> Ty {
     }
 }
 
-fn lookup(ty: Ty, field: &str) -> FieldMeta {
+pub(crate) fn lookup(ty: Ty, field: &str) -> FieldMeta {
     use ListStrategy::{Merge, Replace};
     let (ty, list) = match (ty, field) {
         (
