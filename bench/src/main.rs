@@ -303,11 +303,11 @@ fn main() -> Result<(), BoxError> {
         .unwrap_or(10_000);
 
     let (kybd, kurl) = start_kybd(&bin)?;
+    std::thread::sleep(Duration::from_millis(500));
+    let idle_rss = kybd.rss_mb();
     if let Some(kyb) = &kyb {
         cli_bench(&kybd, &kurl, kyb)?;
     }
-    std::thread::sleep(Duration::from_millis(500));
-    let idle_rss = kybd.rss_mb();
     let etcd = start_etcd();
 
     println!("ConfigMap creates over HTTP, {writes} per row (etcd: the same number of puts through its HTTP gateway)");

@@ -102,7 +102,7 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> CliResult {
             }
         };
         match &output {
-            Some(o) => print!("{}", o.render_list(&[created], true)?),
+            Some(o) => print!("{}", o.render_list(vec![created], true)?),
             None => {
                 let name = created
                     .pointer("/metadata/name")

@@ -204,7 +204,7 @@ async fn fetch(
         items: Vec::new(),
         list_rv,
     };
-    for page in pages {
+    for mut page in pages {
         if as_table && page.get("kind").and_then(Value::as_str) == Some("Table") {
             match &mut fetched.table {
                 None => fetched.table = Some(page),
@@ -219,10 +219,9 @@ async fn fetch(
                     }
                 }
             }
-        } else if let Some(items) = page.get("items").and_then(Value::as_array) {
+        } else if let Some(Value::Array(items)) = page.get_mut("items").map(Value::take) {
             let api_version = fetched.target.resource.api_version();
-            for item in items {
-                let mut item = item.clone();
+            for mut item in items {
                 // List items may omit their type; kubectl fills it in.
                 item["apiVersion"] = json!(api_version);
                 item["kind"] = json!(fetched.target.resource.kind);
@@ -273,7 +272,7 @@ pub async fn run(ctx: &Ctx, args: GetArgs) -> CliResult {
                     eprintln!("No resources found in {} namespace.", ctx.namespace());
                 }
             } else {
-                print!("{}", output.render_list(&[], false)?);
+                print!("{}", output.render_list(Vec::new(), false)?);
             }
         } else if as_table {
             let mut first = true;
@@ -292,16 +291,14 @@ pub async fn run(ctx: &Ctx, args: GetArgs) -> CliResult {
             }
         } else {
             let mut items: Vec<Value> = fetched
-                .iter()
-                .flat_map(|f| f.items.iter().cloned())
+                .iter_mut()
+                .flat_map(|f| std::mem::take(&mut f.items))
                 .collect();
             if let Some(sort) = &args.sort_by {
                 print::sort_objects(&mut items, sort)?;
             }
-            print!(
-                "{}",
-                output.render_list(&items, single_object && items.len() == 1)?
-            );
+            let single = single_object && items.len() == 1;
+            print!("{}", output.render_list(items, single)?);
         }
     }
     if args.watch || args.watch_only {
@@ -404,7 +401,7 @@ async fn watch(ctx: &Ctx, args: &GetArgs, output: &Output, f: &Fetched) -> CliRe
             print!("{}", print::layout_with_widths(&rows, &mut widths));
             printed_header = true;
         } else {
-            print!("{}", output.render_list(&[object], true)?);
+            print!("{}", output.render_list(vec![object], true)?);
         }
     }
     Ok(())

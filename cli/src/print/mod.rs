@@ -79,12 +79,16 @@ impl Output {
     }
 
     /// Renders objects: one object alone when `single`, else kubectl's `List` around them.
-    pub fn render_list(&self, items: &[Value], single: bool) -> CliResult<String> {
-        let subject = match (single, items) {
-            (true, [one]) => one.clone(),
-            _ => {
-                json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
-            }
+    pub fn render_list(&self, items: Vec<Value>, single: bool) -> CliResult<String> {
+        let subject = if single && items.len() == 1 {
+            items.into_iter().next().unwrap_or(Value::Null)
+        } else {
+            json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
+        };
+        // The objects themselves, for the formats that print one line or row per object.
+        let items: &[Value] = match subject.get("items").and_then(Value::as_array) {
+            Some(list) if subject.get("kind").and_then(Value::as_str) == Some("List") => list,
+            _ => std::slice::from_ref(&subject),
         };
         Ok(match self {
             Output::Yaml => yaml::try_to_yaml(&subject).map_err(CliError::Msg)?,

@@ -35,17 +35,56 @@ impl EventType {
     }
 }
 
-/// One cached object: its JSON with `metadata.resourceVersion` stamped, and what selectors read.
+/// One cached object: its JSON with `metadata.resourceVersion` stamped, what selectors read, and its Table row.
 #[derive(Debug)]
 pub struct Obj {
     pub raw: Bytes,
     /// `{"metadata": {name, namespace, labels, uid, deletionTimestamp}, ...selectable fields}`.
     index: Value,
+    /// The Table cells, computed when the object was stored; `None` when cells other than the age move with time.
+    row: Option<Row>,
+}
+
+/// Precomputed Table cells: only the Age columns are recomputed when a Table is served.
+#[derive(Debug)]
+struct Row {
+    cells: Vec<Value>,
+    ages: Vec<usize>,
+    created: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Row {
+    /// Cells at two instants far apart; the ones that differ move with time. Only Age columns may.
+    fn compute(group: &str, plural: &str, v: &Value) -> Option<Row> {
+        let now = chrono::Utc::now();
+        let cells = super::tables::cells(group, plural, v, now);
+        let later = super::tables::cells(group, plural, v, now + chrono::Duration::days(3650));
+        let columns = super::tables::columns(group, plural);
+        let mut ages = Vec::new();
+        for (i, (a, b)) in cells.iter().zip(&later).enumerate() {
+            if a != b {
+                if columns.get(i).is_some_and(|c| c.name == "Age") {
+                    ages.push(i);
+                } else {
+                    return None;
+                }
+            }
+        }
+        let created = v
+            .pointer("/metadata/creationTimestamp")
+            .and_then(Value::as_str)
+            .and_then(super::tables::parse_time);
+        Some(Row {
+            cells,
+            ages,
+            created,
+        })
+    }
 }
 
 impl Obj {
     /// Builds a cached object from a parsed value already stamped with its revision.
-    fn new(v: &Value, selectable: &[&str]) -> Option<Obj> {
+    fn new(v: &Value, kind: (&str, &str), selectable: &[&str]) -> Option<Obj> {
         let raw = Bytes::from(serde_json::to_vec(v).ok()?);
         let meta = v.get("metadata");
         let mut m = serde_json::Map::new();
@@ -64,7 +103,44 @@ impl Obj {
                 *slot = x.clone();
             }
         }
-        Some(Obj { raw, index })
+        Some(Obj {
+            raw,
+            index,
+            row: Row::compute(kind.0, kind.1, v),
+        })
+    }
+
+    /// The Table cells at `now` from the stored row, for a resource served in its stored form.
+    pub fn cells_at(
+        &self,
+        resource: &kyb_api::registry::Resource,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<Vec<Value>> {
+        let row = self.row.as_ref().filter(|_| resource.is_storage_form())?;
+        let mut cells = row.cells.clone();
+        for &i in &row.ages {
+            let age = match row.created {
+                Some(t) => super::tables::human_since(t, now),
+                None => "<unknown>".to_string(),
+            };
+            if let Some(c) = cells.get_mut(i) {
+                *c = Value::String(age);
+            }
+        }
+        Some(cells)
+    }
+
+    /// The bytes of `metadata` inside the stored JSON, found without building a value tree.
+    pub fn raw_metadata(&self) -> &[u8] {
+        #[derive(serde::Deserialize)]
+        struct View<'a> {
+            #[serde(borrow)]
+            metadata: Option<&'a serde_json::value::RawValue>,
+        }
+        match serde_json::from_slice::<View>(&self.raw) {
+            Ok(View { metadata: Some(m) }) => m.get().as_bytes(),
+            _ => b"{}",
+        }
     }
 
     /// The full object.
@@ -129,21 +205,27 @@ pub struct WatchCache {
     capacity: usize,
 }
 
-/// The field paths a key's kind can be selected by, from the registry's group and plural in the key.
-fn selectable_for(key: &str) -> &'static [&'static str] {
+/// The stored group and plural a key belongs to (`/registry/core/pods/...` is ("", "pods")).
+fn kind_of(key: &str) -> (&str, &str) {
     let mut parts = key.strip_prefix(ROOT).unwrap_or(key).split('/');
     let group = match parts.next() {
         Some("core") | None => "",
         Some(g) => g,
     };
-    super::list::selectable_fields(group, parts.next().unwrap_or_default())
+    (group, parts.next().unwrap_or_default())
+}
+
+/// Builds the cached form of a value: bytes, selector index, Table row.
+fn cached(key: &str, v: &Value) -> Option<Obj> {
+    let kind = kind_of(key);
+    Obj::new(v, kind, super::list::selectable_fields(kind.0, kind.1))
 }
 
 /// Parses a stored value, stamps its resourceVersion, and indexes it.
 fn materialize(key: &str, bytes: &[u8], revision: u64) -> Option<Obj> {
     let mut v: Value = serde_json::from_slice(bytes).ok()?;
     stamp(&mut v, revision);
-    Obj::new(&v, selectable_for(key))
+    cached(key, &v)
 }
 
 fn stamp(v: &mut Value, revision: u64) {
@@ -254,8 +336,7 @@ impl WatchCache {
                 inner.objects.remove(&event.key);
                 let mut last = old.value();
                 stamp(&mut last, event.revision);
-                Obj::new(&last, selectable_for(&event.key))
-                    .map(|o| (EventType::Deleted, Arc::new(o)))
+                cached(&event.key, &last).map(|o| (EventType::Deleted, Arc::new(o)))
             }
             _ => None,
         };
@@ -462,5 +543,32 @@ mod tests {
         assert!(o.index()["metadata"].get("annotations").is_none());
         assert_eq!(o.value()["metadata"]["resourceVersion"], "7");
         assert_eq!(o.meta_str("name"), Some("p"));
+    }
+
+    #[test]
+    fn stored_rows_recompute_only_the_age() {
+        let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "creationTimestamp": "2020-01-01T00:00:00Z"},
+            "spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "c", "image": "i"}]}}}});
+        let o = cached("/registry/apps/deployments/default/web", &deploy).expect("cached");
+        let Some(apps) = kyb_api::registry::lookup("apps", "v1", "deployments") else {
+            panic!("deployments")
+        };
+        let now = chrono::Utc::now();
+        let cells = o.cells_at(apps, now).expect("reusable row");
+        assert_eq!(
+            cells,
+            super::super::tables::cells("apps", "deployments", &deploy, now)
+        );
+        // A restarted container's "(5m ago)" moves with time: such rows are printed afresh.
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "creationTimestamp": "2020-01-01T00:00:00Z"},
+            "spec": {"containers": [{"name": "c"}]},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "c", "restartCount": 3, "ready": true,
+                "lastState": {"terminated": {"exitCode": 1, "finishedAt": "2020-01-01T00:10:00Z"}}}]}});
+        let o = cached("/registry/core/pods/default/p", &pod).expect("cached");
+        let Some(pods) = kyb_api::registry::lookup("", "v1", "pods") else {
+            panic!("pods")
+        };
+        assert!(o.cells_at(pods, now).is_none());
+        assert!(o.raw_metadata().starts_with(b"{\"creationTimestamp\""));
     }
 }

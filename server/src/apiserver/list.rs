@@ -177,17 +177,13 @@ pub async fn list_or_watch(api: &Arc<Api>, target: &Target, req: &Req) -> ApiRes
     let resource = target.resource;
     let body = match output {
         Output::Table(include) => {
-            let mut t = table(
-                resource,
-                items.iter().map(|o| o.value()),
-                include,
-                &rev,
-                true,
-            );
-            if let Some(c) = &cont {
-                t["metadata"]["continue"] = json!(c);
-            }
-            t
+            let body = table_bytes(resource, &items, include, &rev, cont.as_deref(), true);
+            return Ok((
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response());
         }
         Output::Metadata => json!({
             "kind": "PartialObjectMetadataList",
@@ -278,11 +274,8 @@ pub fn table<V: std::borrow::Borrow<Value>>(
     with_columns: bool,
 ) -> Value {
     let now = chrono::Utc::now();
-    let columns: Vec<Value> = if with_columns {
-        tables::columns(resource.group, resource.plural)
-            .iter()
-            .map(|c| json!({"name": c.name, "type": c.type_, "format": c.format, "description": c.description, "priority": c.priority}))
-            .collect()
+    let columns = if with_columns {
+        column_definitions(resource)
     } else {
         Vec::new()
     };
@@ -303,6 +296,62 @@ pub fn table<V: std::borrow::Borrow<Value>>(
         })
         .collect();
     json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": rev}, "columnDefinitions": columns, "rows": rows})
+}
+
+fn column_definitions(resource: &Resource) -> Vec<Value> {
+    tables::columns(resource.group, resource.plural)
+        .iter()
+        .map(|c| json!({"name": c.name, "type": c.type_, "format": c.format, "description": c.description, "priority": c.priority}))
+        .collect()
+}
+
+/// A Table of cached objects, assembled as bytes. Cells come from each object's stored row (only the
+/// age recomputed); the metadata is copied out of the stored JSON. Objects whose cells move with time are printed afresh.
+pub fn table_bytes(
+    resource: &Resource,
+    objs: &[Arc<Obj>],
+    include: Include,
+    rev: &str,
+    cont: Option<&str>,
+    with_columns: bool,
+) -> Vec<u8> {
+    let now = chrono::Utc::now();
+    let columns = if with_columns {
+        column_definitions(resource)
+    } else {
+        Vec::new()
+    };
+    let head = json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": list_meta(rev, cont), "columnDefinitions": columns}).to_string();
+    let mut out = Vec::with_capacity(objs.len() * 512 + head.len() + 16);
+    out.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
+    out.extend_from_slice(b",\"rows\":[");
+    for (i, o) in objs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let cells = o.cells_at(resource, now).unwrap_or_else(|| {
+            let served = convert::from_storage(resource, &o.value());
+            tables::cells(resource.group, resource.plural, &served, now)
+        });
+        out.extend_from_slice(b"{\"cells\":");
+        // Writing a Value into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut out, &cells);
+        match include {
+            Include::None => {}
+            Include::Metadata => {
+                out.extend_from_slice(b",\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":");
+                out.extend_from_slice(o.raw_metadata());
+                out.push(b'}');
+            }
+            Include::Object => {
+                out.extend_from_slice(b",\"object\":");
+                out.extend_from_slice(&convert::presented(resource, o));
+            }
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}");
+    out
 }
 
 fn watch(
@@ -425,15 +474,16 @@ impl Watcher {
             Output::Metadata => Bytes::from(partial(&ev.object.value()).to_string()),
             Output::Table(include) => {
                 let rev = ev.revision.to_string();
-                let t = table(
+                let t = table_bytes(
                     self.resource,
-                    [ev.object.value()],
+                    std::slice::from_ref(&ev.object),
                     include,
                     &rev,
+                    None,
                     self.first,
                 );
                 self.first = false;
-                Bytes::from(t.to_string())
+                Bytes::from(t)
             }
         };
         let mut line = Vec::with_capacity(object.len() + 32);
