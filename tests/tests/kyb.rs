@@ -284,3 +284,89 @@ fn create_and_delete_match_kubectl() {
         ""
     );
 }
+
+/// Client-side apply: the same outputs as kubectl through create, unchanged and configured, and the same objects after.
+#[test]
+fn apply_matches_kubectl() {
+    let p = Pair::new();
+    let dir = kyb_e2e::TempDir::new("kyb-apply");
+    let manifest = |who: &str, image: &str, extra_env: bool| {
+        let env = if extra_env {
+            "\n        env:\n        - name: MODE\n          value: fast"
+        } else {
+            ""
+        };
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{who}\n  labels: {{app: a}}\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {{app: a-{who}}}\n  template:\n    metadata:\n      labels: {{app: a-{who}}}\n    spec:\n      containers:\n      - name: main\n        image: {image}{env}\n      - name: side\n        image: busybox:1.36\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf-{who}\ndata:\n  a: \"1\"\n")
+    };
+    let step = |image: &str, env: bool| -> Vec<String> {
+        ["kubectl", "kyb"]
+            .iter()
+            .map(|who| {
+                let file = dir.0.join(format!("{who}.yaml"));
+                let _ = std::fs::write(&file, manifest(who, image, env));
+                let binary = if *who == "kubectl" {
+                    kubectl()
+                } else {
+                    p.kyb.clone()
+                };
+                p.k.ok(
+                    &binary,
+                    &["apply", "-f", file.to_str().unwrap_or_default()],
+                    None,
+                )
+                .replace(who, "WHO")
+            })
+            .collect()
+    };
+    for (image, env, want) in [
+        (
+            "nginx:1.25",
+            false,
+            "deployment.apps/app-WHO created\nconfigmap/conf-WHO created\n",
+        ),
+        (
+            "nginx:1.25",
+            false,
+            "deployment.apps/app-WHO unchanged\nconfigmap/conf-WHO unchanged\n",
+        ),
+        (
+            "nginx:1.27",
+            true,
+            "deployment.apps/app-WHO configured\nconfigmap/conf-WHO unchanged\n",
+        ),
+        (
+            "nginx:1.27",
+            false,
+            "deployment.apps/app-WHO configured\nconfigmap/conf-WHO unchanged\n",
+        ),
+    ] {
+        let outs = step(image, env);
+        assert_eq!(outs[0], want, "kubectl");
+        assert_eq!(outs[1], want, "kyb");
+    }
+    // A field the server changed (scale) is reset by the next apply when the file sets it, as with kubectl.
+    for who in ["kubectl", "kyb"] {
+        p.k.ok(
+            &kubectl(),
+            &["scale", "deploy", &format!("app-{who}"), "--replicas=5"],
+            None,
+        );
+    }
+    step("nginx:1.27", false);
+    let spec = |who: &str| {
+        let out = p.k.ok(
+            &kubectl(),
+            &["get", "deploy", &format!("app-{who}"), "-o", "json"],
+            None,
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+        let mark = format!("-{who}");
+        (
+            v["spec"].to_string().replace(&mark, "-WHO"),
+            v["metadata"]["annotations"]
+                .to_string()
+                .replace(&mark, "-WHO"),
+        )
+    };
+    assert_eq!(spec("kubectl"), spec("kyb"));
+}

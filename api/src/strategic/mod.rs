@@ -4,6 +4,8 @@
 //! struct tags via reflection. We have no Go structs, so the tags that matter are modelled as a
 //! small schema tree ([`Ty`] plus [`lookup`]) walked alongside the document.
 
+pub mod diff;
+
 use serde_json::{Map, Value};
 
 /// Errors produced while applying a strategic merge patch.

@@ -1,6 +1,7 @@
 //! The commands, one file each, and what they share: the connection context and kubectl's error reporting.
 
 mod api_resources;
+mod apply;
 mod config;
 mod create;
 mod delete;
@@ -22,6 +23,8 @@ pub enum Command {
     Delete(delete::DeleteArgs),
     /// Create a resource from a file or from stdin.
     Create(create::CreateArgs),
+    /// Apply a configuration to a resource by file name or stdin.
+    Apply(apply::ApplyArgs),
     /// Print the supported API resources on the server.
     ApiResources(api_resources::ApiResourcesArgs),
     /// Print the supported API versions on the server, in the form of "group/version".
@@ -83,6 +86,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Get(a) => get::run(&ctx, a).await,
                 Command::Delete(a) => delete::run(&ctx, a).await,
                 Command::Create(a) => create::run(&ctx, a).await,
+                Command::Apply(a) => apply::run(&ctx, a).await,
                 Command::ApiResources(a) => api_resources::run(&ctx, a).await,
                 Command::ApiVersions => api_resources::versions(&ctx).await,
                 Command::Version(a) => version::run(&ctx, a).await,

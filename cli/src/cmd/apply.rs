@@ -1,0 +1,252 @@
+//! `kyb apply -f`: client-side apply with kubectl's last-applied annotation and three-way strategic merge, or `--server-side`.
+
+use clap::Args;
+use kyb_api::client::{ApiResource, Method};
+use kyb_api::strategic::diff;
+use serde_json::{json, Value};
+
+use super::create::dry_run_suffix;
+use super::get::encode;
+use super::manifests::{self, display_name, Manifest};
+use super::{CliError, CliResult, Ctx};
+use crate::print::Output;
+
+/// The annotation kubectl keeps the last applied configuration in.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The files that contain the configurations to apply.
+    #[arg(short = 'f', long = "filename", required = true)]
+    filenames: Vec<String>,
+    #[arg(short = 'R', long)]
+    recursive: bool,
+    /// If true, apply runs in the server instead of the client.
+    #[arg(long)]
+    server_side: bool,
+    /// Name of the manager used to track field ownership.
+    #[arg(long, default_value = "kubectl")]
+    field_manager: String,
+    /// If true, server-side apply will force the changes against conflicts.
+    #[arg(long)]
+    force_conflicts: bool,
+    /// Must be "none", "server", or "client".
+    #[arg(long, default_value = "none", default_missing_value = "client", num_args = 0..=1, require_equals = true)]
+    dry_run: String,
+    #[arg(short = 'o', long)]
+    output: Option<String>,
+}
+
+/// The object as applied, with the annotation holding its own JSON (compact, keys sorted, newline-terminated, as kubectl writes it).
+fn with_last_applied(obj: &Value) -> CliResult<Value> {
+    let mut config = obj.clone();
+    let annotations = config["metadata"]
+        .as_object_mut()
+        .ok_or_else(|| CliError::Msg("the object has no metadata".into()))?
+        .entry("annotations")
+        .or_insert_with(|| json!({}));
+    if let Some(a) = annotations.as_object_mut() {
+        a.remove(LAST_APPLIED);
+    }
+    let text = serde_json::to_string(&config).map_err(|e| CliError::Msg(e.to_string()))? + "\n";
+    let mut modified = config;
+    modified["metadata"]["annotations"][LAST_APPLIED] = json!(text);
+    Ok(modified)
+}
+
+fn report(e: &kyb_api::client::ClientError, verb: &str, m: &Manifest) {
+    match e.status() {
+        Some(s) => eprintln!(
+            "Error from server ({}): error when {verb} \"{}\": {}",
+            s.reason, m.source, s.message
+        ),
+        None => eprintln!("{e}"),
+    }
+}
+
+async fn apply_one(
+    ctx: &Ctx,
+    args: &ApplyArgs,
+    r: &ApiResource,
+    m: &Manifest,
+) -> Result<(Value, &'static str), ()> {
+    let mut obj = m.object.clone();
+    let ns = obj
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or(ctx.namespace())
+        .to_string();
+    if r.namespaced {
+        obj["metadata"]["namespace"] = json!(ns);
+    }
+    let name = obj
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let path = format!("{}/{}", r.path(Some(&ns)), encode(&name));
+    let dry = if args.dry_run == "server" {
+        "&dryRun=All"
+    } else {
+        ""
+    };
+    let manager = encode(&args.field_manager);
+    if args.server_side {
+        let body = serde_json::to_vec(&obj).map_err(|_| ())?;
+        let q = format!(
+            "?fieldManager={manager}&force={}{dry}",
+            args.force_conflicts
+        );
+        return match ctx
+            .client
+            .send(
+                Method::PATCH,
+                &format!("{path}{q}"),
+                "application/json",
+                Some(("application/apply-patch+yaml", body)),
+            )
+            .await
+        {
+            Ok(resp) => Ok((resp.json().map_err(|_| ())?, "serverside-applied")),
+            Err(e) => {
+                report(&e, "patching", m);
+                Err(())
+            }
+        };
+    }
+    let modified = with_last_applied(&obj).map_err(|e| eprintln!("{e}"))?;
+    let current = match ctx
+        .client
+        .send(Method::GET, &path, "application/json", None)
+        .await
+    {
+        Ok(resp) => resp.json().map_err(|_| ())?,
+        Err(e) if e.is_not_found() => {
+            if args.dry_run == "client" {
+                return Ok((modified, "created"));
+            }
+            let body = serde_json::to_vec(&modified).map_err(|_| ())?;
+            let create = format!(
+                "{}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict{dry}",
+                r.path(Some(&ns))
+            );
+            return match ctx
+                .client
+                .send(
+                    Method::POST,
+                    &create,
+                    "application/json",
+                    Some(("application/json", body)),
+                )
+                .await
+            {
+                Ok(resp) => Ok((resp.json().map_err(|_| ())?, "created")),
+                Err(e) => {
+                    report(&e, "creating", m);
+                    Err(())
+                }
+            };
+        }
+        Err(e) => {
+            report(&e, "retrieving current configuration of", m);
+            return Err(());
+        }
+    };
+    let original: Option<Value> = current
+        .pointer(&format!(
+            "/metadata/annotations/{}",
+            LAST_APPLIED.replace('~', "~0").replace('/', "~1")
+        ))
+        .and_then(Value::as_str)
+        .and_then(|s| serde_json::from_str(s).ok());
+    let (patch, content_type) = match diff::three_way(
+        original.as_ref(),
+        &modified,
+        &current,
+        &r.group,
+        &r.kind,
+    ) {
+        Ok(p) => (p, "application/strategic-merge-patch+json"),
+        Err(e) => {
+            eprintln!("error: error when creating patch with:\noriginal:\n{}\nmodified:\n{}\ncurrent:\n{}\nfor: \"{}\": {e}", original.unwrap_or_default(), modified, current, m.source);
+            return Err(());
+        }
+    };
+    if patch.as_object().is_some_and(|p| p.is_empty()) {
+        return Ok((current, "unchanged"));
+    }
+    if args.dry_run == "client" {
+        return Ok((modified, "configured"));
+    }
+    let body = serde_json::to_vec(&patch).map_err(|_| ())?;
+    let q = format!("?fieldManager=kubectl-client-side-apply&fieldValidation=Strict{dry}");
+    match ctx
+        .client
+        .send(
+            Method::PATCH,
+            &format!("{path}{q}"),
+            "application/json",
+            Some((content_type, body)),
+        )
+        .await
+    {
+        Ok(resp) => Ok((resp.json().map_err(|_| ())?, "configured")),
+        Err(e) => {
+            report(&e, "patching", m);
+            Err(())
+        }
+    }
+}
+
+pub async fn run(ctx: &Ctx, args: ApplyArgs) -> CliResult {
+    let suffix = dry_run_suffix(&args.dry_run)?;
+    let output = args
+        .output
+        .as_deref()
+        .map(|o| Output::parse(Some(o)))
+        .transpose()?;
+    let discovery = ctx.discovery(false).await?;
+    let mut failed = false;
+    for m in manifests::read(&args.filenames, args.recursive)? {
+        let r = match manifests::resource_of(&discovery, &m) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("{e}");
+                failed = true;
+                continue;
+            }
+        };
+        match apply_one(ctx, &args, r, &m).await {
+            Ok((obj, verb)) => match &output {
+                Some(o) => print!("{}", o.render_list(vec![obj], true)?),
+                None => {
+                    let name = obj
+                        .pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    println!("{} {verb}{suffix}", display_name(r, name));
+                }
+            },
+            Err(()) => failed = true,
+        }
+    }
+    if failed {
+        return Err(CliError::Reported);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_applied_is_the_config_itself() {
+        let obj = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "default"}, "data": {"k": "v"}});
+        let m = with_last_applied(&obj).expect("annotated");
+        assert_eq!(
+            m["metadata"]["annotations"][LAST_APPLIED],
+            "{\"apiVersion\":\"v1\",\"data\":{\"k\":\"v\"},\"kind\":\"ConfigMap\",\"metadata\":{\"annotations\":{},\"name\":\"a\",\"namespace\":\"default\"}}\n"
+        );
+    }
+}
