@@ -213,6 +213,15 @@ fn errors_match_kubectl() {
     p.same_error(&["get", "deploy", "-o", "toml"]);
     p.same_error(&["delete", "pod", "nope"]);
     p.same_error(&["config", "use-context", "nope"]);
+    let invalid = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: Bad_Name\nspec:\n  containers:\n  - name: c\n";
+    let (want, got) = (
+        p.k.run(&kubectl(), &["create", "-f", "-"], Some(invalid)),
+        p.k.run(&p.kyb, &["create", "-f", "-"], Some(invalid)),
+    );
+    assert_eq!(
+        (want.status.code(), String::from_utf8_lossy(&want.stderr)),
+        (got.status.code(), String::from_utf8_lossy(&got.stderr))
+    );
     // A server that is not there.
     let args = ["--server", "http://127.0.0.1:1", "get", "pods"];
     let want = p.k.run(&kubectl(), &args, None);
@@ -369,4 +378,169 @@ fn apply_matches_kubectl() {
         )
     };
     assert_eq!(spec("kubectl"), spec("kyb"));
+}
+
+/// label, annotate and patch: each tool on its own ConfigMap, same outputs, exit codes, errors and results.
+#[test]
+fn metadata_and_patch_commands_match_kubectl() {
+    let p = Pair::new();
+    for who in ["kubectl", "kyb"] {
+        p.k.ok(
+            &kubectl(),
+            &[
+                "create",
+                "configmap",
+                &format!("c-{who}"),
+                "--from-literal=a=b",
+            ],
+            None,
+        );
+    }
+    let steps: &[&[&str]] = &[
+        &["label", "cm", "c-WHO", "tier=front"],
+        &["label", "cm", "c-WHO", "tier=back"],
+        &["label", "cm", "c-WHO", "tier=back", "--overwrite"],
+        &["label", "cm", "c-WHO", "tier=back", "--overwrite"],
+        &["label", "cm", "c-WHO", "--list"],
+        &["label", "cm", "c-WHO", "tier-", "gone-"],
+        &["annotate", "cm", "c-WHO", "note=hello", "owner=team"],
+        &["annotate", "cm", "c-WHO", "note-"],
+        &["patch", "cm", "c-WHO", "-p", r#"{"data":{"k":"v"}}"#],
+        &[
+            "patch",
+            "cm",
+            "c-WHO",
+            "--type=merge",
+            "-p",
+            "data:\n  m: merged",
+        ],
+        &[
+            "patch",
+            "cm",
+            "c-WHO",
+            "--type=json",
+            "-p",
+            r#"[{"op":"add","path":"/data/j","value":"1"}]"#,
+        ],
+        &[
+            "patch",
+            "cm",
+            "c-WHO",
+            "--type=json",
+            "-p",
+            r#"[{"op":"remove","path":"/data/nope"}]"#,
+        ],
+        &["patch", "cm", "c-WHO", "-p", "not-an-object"],
+        &["patch", "cm", "missing-WHO", "-p", "{}"],
+    ];
+    for step in steps {
+        let run = |who: &str| {
+            let args: Vec<String> = step.iter().map(|a| a.replace("WHO", who)).collect();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let binary = if who == "kubectl" {
+                kubectl()
+            } else {
+                p.kyb.clone()
+            };
+            let out = p.k.run(&binary, &args, None);
+            let norm = |b: &[u8]| String::from_utf8_lossy(b).replace(&format!("-{who}"), "-WHO");
+            (out.status.code(), norm(&out.stdout), norm(&out.stderr))
+        };
+        let (want, got) = (run("kubectl"), run("kyb"));
+        assert_eq!(
+            (want.0, &want.1),
+            (got.0, &got.1),
+            "{step:?}: kyb stderr {}",
+            got.2
+        );
+        if want.0 != Some(0) {
+            assert_eq!(want.2, got.2, "{step:?}: stderr");
+        }
+    }
+    let object = |who: &str| {
+        let v: serde_json::Value = serde_json::from_str(&p.k.ok(
+            &kubectl(),
+            &["get", "cm", &format!("c-{who}"), "-o", "json"],
+            None,
+        ))
+        .unwrap_or_default();
+        (
+            v["data"].clone(),
+            v["metadata"]["labels"].clone(),
+            v["metadata"]["annotations"].clone(),
+        )
+    };
+    assert_eq!(object("kubectl"), object("kyb"));
+}
+
+/// edit: the editor's change is patched in; a rejected change reopens with the reason, and saving it unchanged gives up.
+#[test]
+fn edit_round_trips_through_the_editor() {
+    let p = Pair::new();
+    let edit = |editor: &str| {
+        let mut cmd = std::process::Command::new(&p.kyb);
+        cmd.args(["edit", "deployment", "web"])
+            .env("KUBECONFIG", &p.k.kubeconfig)
+            .env("HOME", &p.k.dir.0)
+            .env("KUBE_EDITOR", editor);
+        cmd.output().unwrap_or_else(|e| panic!("kyb edit: {e}"))
+    };
+    let out = edit("sed -i 's/replicas: 2/replicas: 4/'");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "deployment.apps/web edited\n"
+    );
+    assert_eq!(
+        p.k.ok(
+            &kubectl(),
+            &["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"],
+            None
+        ),
+        "4"
+    );
+    let out = edit("true");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Edit cancelled, no changes made.\n"
+    );
+    // The server refuses a negative replica count; the reopened file (with the reason on top) is saved as is.
+    let log = kyb_e2e::TempDir::new("edit-log");
+    let seen = log.0.join("seen");
+    let out = edit(&format!(
+        "sh -c 'cp \"$0\" {}.$$; sed -i \"s/replicas: 4/replicas: -1/\" \"$0\"'",
+        seen.display()
+    ));
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("Edit cancelled, no valid changes were saved."),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reopened: Vec<String> = std::fs::read_dir(&log.0)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect();
+    assert!(
+        reopened
+            .iter()
+            .any(|t| t.contains("# deployments.apps \"web\" was not valid:")
+                && t.contains("spec.replicas")),
+        "{reopened:?}"
+    );
+    assert_eq!(
+        p.k.ok(
+            &kubectl(),
+            &["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"],
+            None
+        ),
+        "4"
+    );
 }

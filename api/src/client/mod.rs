@@ -30,8 +30,38 @@ pub enum ClientError {
     Other(String),
 }
 
-/// kubectl's `Error from server (Reason): message`.
+/// kubectl's `Error from server (Reason): message`, and its own wording for Invalid (cmdutil's checkErr).
 fn status_line(s: &Status) -> String {
+    if s.reason == "Invalid" {
+        let Some(details) = &s.details else {
+            return if s.message.is_empty() {
+                "The request is invalid".into()
+            } else {
+                format!("The request is invalid: {}", s.message)
+            };
+        };
+        let head = if !details.kind.is_empty() || !details.name.is_empty() {
+            format!("The {} {:?} is invalid", details.kind, details.name)
+        } else {
+            "The request is invalid".to_string()
+        };
+        let causes: Vec<String> = details
+            .causes
+            .iter()
+            .map(|c| format!("{}: {}", c.field, c.message))
+            .collect();
+        return match causes.as_slice() {
+            [] => head,
+            [one] => format!("{head}: {one}"),
+            many => format!(
+                "{head}: \n{}",
+                many.iter()
+                    .map(|c| format!("* {c}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+        };
+    }
     if s.reason.is_empty() {
         format!("Error from server: {}", s.message)
     } else {

@@ -55,13 +55,7 @@ fn with_last_applied(obj: &Value) -> CliResult<Value> {
 }
 
 fn report(e: &kyb_api::client::ClientError, verb: &str, m: &Manifest) {
-    match e.status() {
-        Some(s) => eprintln!(
-            "Error from server ({}): error when {verb} \"{}\": {}",
-            s.reason, m.source, s.message
-        ),
-        None => eprintln!("{e}"),
-    }
+    super::report_source_error(e, verb, &m.source);
 }
 
 async fn apply_one(

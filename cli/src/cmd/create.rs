@@ -89,13 +89,7 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> CliResult {
             {
                 Ok(r) => r.json()?,
                 Err(e) => {
-                    match e.status() {
-                        Some(s) => eprintln!(
-                            "Error from server ({}): error when creating \"{}\": {}",
-                            s.reason, m.source, s.message
-                        ),
-                        None => eprintln!("{e}"),
-                    }
+                    super::report_source_error(&e, "creating", &m.source);
                     failed = true;
                     continue;
                 }

@@ -6,9 +6,8 @@ use clap::Args;
 use kyb_api::client::{ApiResource, Method};
 use serde_json::{json, Value};
 
-use super::get::encode;
-use super::manifests;
-use super::{unknown_type, CliError, CliResult, Ctx};
+use super::targets::{self, Selection};
+use super::{CliError, CliResult, Ctx};
 
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
@@ -57,12 +56,6 @@ pub struct DeleteArgs {
     output: Option<String>,
 }
 
-struct Victim {
-    resource: ApiResource,
-    namespace: Option<String>,
-    name: String,
-}
-
 fn options_body(args: &DeleteArgs) -> CliResult<Value> {
     let policy = match args.cascade.as_str() {
         "background" | "true" => "Background",
@@ -90,113 +83,20 @@ fn options_body(args: &DeleteArgs) -> CliResult<Value> {
     Ok(body)
 }
 
-async fn victims(ctx: &Ctx, args: &DeleteArgs) -> CliResult<Vec<Victim>> {
-    let discovery = ctx.discovery(false).await?;
-    let ns = |r: &ApiResource, explicit: Option<&str>| {
-        r.namespaced
-            .then(|| explicit.unwrap_or(ctx.namespace()).to_string())
-    };
-    let mut out = Vec::new();
-    if !args.filenames.is_empty() {
-        for m in manifests::read(&args.filenames, args.recursive)? {
-            let r = manifests::resource_of(&discovery, &m)?;
-            let name = m
-                .object
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            let namespace = ns(
-                r,
-                m.object
-                    .pointer("/metadata/namespace")
-                    .and_then(Value::as_str),
-            );
-            out.push(Victim {
-                resource: r.clone(),
-                namespace,
-                name,
-            });
-        }
-        return Ok(out);
-    }
-    let Some(first) = args.args.first() else {
-        return Err(CliError::Msg("You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'".into()));
-    };
-    if first.contains('/') {
-        for a in &args.args {
-            let (typed, name) = a.split_once('/').ok_or_else(|| unknown_type(a))?;
-            let r = discovery
-                .resolve(typed)
-                .ok_or_else(|| unknown_type(typed))?;
-            out.push(Victim {
-                resource: r.clone(),
-                namespace: ns(r, None),
-                name: name.to_string(),
-            });
-        }
-        return Ok(out);
-    }
-    for typed in first.split(',') {
-        let r = discovery
-            .resolve(typed)
-            .ok_or_else(|| unknown_type(typed))?;
-        if args.args.len() > 1 {
-            for name in &args.args[1..] {
-                out.push(Victim {
-                    resource: r.clone(),
-                    namespace: ns(r, None),
-                    name: name.clone(),
-                });
-            }
-            continue;
-        }
-        if !args.all && args.selector.is_none() && args.field_selector.is_none() {
-            return Err(CliError::Msg(
-                "resource(s) were provided, but no name was specified".into(),
-            ));
-        }
-        // By selector or --all: list, then delete each, as kubectl does.
-        let list_ns = (!args.all_namespaces).then(|| ctx.namespace().to_string());
-        let mut q = Vec::new();
-        if let Some(l) = &args.selector {
-            q.push(format!("labelSelector={}", encode(l)));
-        }
-        if let Some(f) = &args.field_selector {
-            q.push(format!("fieldSelector={}", encode(f)));
-        }
-        let path = format!("{}?{}", r.path(list_ns.as_deref()), q.join("&"));
-        let list = ctx.client.get_json(&path).await?;
-        for item in list
-            .get("items")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let name = item
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            let item_ns = item
-                .pointer("/metadata/namespace")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            out.push(Victim {
-                resource: r.clone(),
-                namespace: item_ns,
-                name,
-            });
-        }
-    }
-    Ok(out)
-}
-
 pub async fn run(ctx: &Ctx, args: DeleteArgs) -> CliResult {
     let body = options_body(&args)?;
     let timeout = super::parse_duration(&args.timeout)
         .map_err(|_| CliError::Msg(format!("invalid --timeout {}", args.timeout)))?;
-    let victims = victims(ctx, &args).await?;
+    let selection = Selection {
+        args: &args.args,
+        filenames: &args.filenames,
+        recursive: args.recursive,
+        selector: args.selector.as_deref(),
+        field_selector: args.field_selector.as_deref(),
+        all: args.all,
+        all_namespaces: args.all_namespaces,
+    };
+    let victims = targets::resolve(ctx, &selection).await?;
     if victims.is_empty() && args.filenames.is_empty() {
         let typed = !args.args.is_empty();
         if typed && !args.all_namespaces {
@@ -212,11 +112,7 @@ pub async fn run(ctx: &Ctx, args: DeleteArgs) -> CliResult {
     let mut failed = false;
     let mut deleted = Vec::new();
     for v in victims {
-        let path = format!(
-            "{}/{}",
-            v.resource.path(v.namespace.as_deref()),
-            encode(&v.name)
-        );
+        let path = v.path();
         let bytes = serde_json::to_vec(&body).map_err(|e| CliError::Msg(e.to_string()))?;
         match ctx
             .client

@@ -5,8 +5,13 @@ mod apply;
 mod config;
 mod create;
 mod delete;
+mod edit;
 mod get;
+mod label;
 mod manifests;
+mod patch;
+mod replace;
+mod targets;
 mod version;
 
 use std::process::ExitCode;
@@ -25,6 +30,16 @@ pub enum Command {
     Create(create::CreateArgs),
     /// Apply a configuration to a resource by file name or stdin.
     Apply(apply::ApplyArgs),
+    /// Edit a resource on the server.
+    Edit(edit::EditArgs),
+    /// Update fields of a resource.
+    Patch(patch::PatchArgs),
+    /// Replace a resource by file name or stdin.
+    Replace(replace::ReplaceArgs),
+    /// Update the labels on a resource.
+    Label(label::MetaArgs),
+    /// Update the annotations on a resource.
+    Annotate(label::MetaArgs),
     /// Print the supported API resources on the server.
     ApiResources(api_resources::ApiResourcesArgs),
     /// Print the supported API versions on the server, in the form of "group/version".
@@ -87,6 +102,11 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Delete(a) => delete::run(&ctx, a).await,
                 Command::Create(a) => create::run(&ctx, a).await,
                 Command::Apply(a) => apply::run(&ctx, a).await,
+                Command::Edit(a) => edit::run(&ctx, a).await,
+                Command::Patch(a) => patch::run(&ctx, a).await,
+                Command::Replace(a) => replace::run(&ctx, a).await,
+                Command::Label(a) => label::run(&ctx, a, label::Which::Labels).await,
+                Command::Annotate(a) => label::run(&ctx, a, label::Which::Annotations).await,
                 Command::ApiResources(a) => api_resources::run(&ctx, a).await,
                 Command::ApiVersions => api_resources::versions(&ctx).await,
                 Command::Version(a) => version::run(&ctx, a).await,
@@ -121,6 +141,18 @@ pub fn parse_duration(s: &str) -> Result<Option<Duration>, ()> {
         _ => return Err(()),
     };
     Ok((secs > 0).then(|| Duration::from_secs(secs)))
+}
+
+/// Reports a failed write of an object read from `source`, as kubectl's AddSourceToErr and checkErr word it.
+pub fn report_source_error(e: &ClientError, verb: &str, source: &str) {
+    match e.status() {
+        // Invalid keeps its own wording, built from the causes.
+        Some(s) if s.reason != "Invalid" => eprintln!(
+            "Error from server ({}): error when {verb} \"{source}\": {}",
+            s.reason, s.message
+        ),
+        _ => eprintln!("{e}"),
+    }
 }
 
 /// `error: the server doesn't have a resource type "foo"`.
