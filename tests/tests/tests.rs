@@ -6,3 +6,4 @@ mod durability;
 mod kubectl;
 mod kyb;
 mod python;
+mod recorded;
