@@ -49,7 +49,7 @@ pub struct Cli {
     #[arg(long, global = true)]
     client_key: Option<PathBuf>,
     /// If true, the server's certificate will not be checked for validity.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     insecure_skip_tls_verify: bool,
     /// The length of time to wait before giving up on a single server request (e.g. 1s, 2m, 3h; 0 means no timeout).
     #[arg(long, global = true, default_value = "0")]

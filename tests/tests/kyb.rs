@@ -544,3 +544,69 @@ fn edit_round_trips_through_the_editor() {
         "4"
     );
 }
+
+/// Editing kubeconfig files: the same messages, exit codes and resulting files as kubectl.
+#[test]
+fn kubeconfig_editing_matches_kubectl() {
+    let p = Pair::new();
+    let dir = kyb_e2e::TempDir::new("kubeconfigs");
+    let steps: &[&[&str]] = &[
+        &[
+            "config",
+            "set-cluster",
+            "far",
+            "--server=https://10.1.2.3:6443",
+            "--insecure-skip-tls-verify=true",
+        ],
+        &["config", "set-credentials", "bob", "--token=abc"],
+        &[
+            "config",
+            "set-context",
+            "work",
+            "--cluster=far",
+            "--user=bob",
+            "--namespace=team",
+        ],
+        &["config", "use-context", "work"],
+        &["config", "current-context"],
+        &["config", "get-contexts"],
+        &["config", "set-context", "--current", "--namespace=other"],
+        &["config", "rename-context", "work", "job"],
+        &["config", "rename-context", "nope", "x"],
+        &["config", "view"],
+        &["config", "view", "--raw"],
+        &["config", "delete-context", "job"],
+        &["config", "delete-context", "job"],
+        &["config", "delete-user", "bob"],
+        &["config", "delete-cluster", "far"],
+        &["config", "view"],
+    ];
+    let files: Vec<std::path::PathBuf> = ["kubectl", "kyb"]
+        .iter()
+        .map(|w| dir.0.join(format!("{w}.yaml")))
+        .collect();
+    for f in &files {
+        let _ = std::fs::copy(&p.k.kubeconfig, f);
+    }
+    for step in steps {
+        let run = |i: usize| {
+            let binary = if i == 0 { kubectl() } else { p.kyb.clone() };
+            let mut args: Vec<&str> = step.to_vec();
+            let file = files[i].display().to_string();
+            args.push("--kubeconfig");
+            args.push(&file);
+            let out = p.k.run(&binary, &args, None);
+            let norm = |b: &[u8]| String::from_utf8_lossy(b).replace(&file, "FILE");
+            (out.status.code(), norm(&out.stdout), norm(&out.stderr))
+        };
+        let (want, got) = (run(0), run(1));
+        assert_eq!(want, got, "{step:?}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&files[0]).ok(),
+        std::fs::read_to_string(&files[1]).ok()
+    );
+    p.same(&["cluster-info"], true);
+    let out = p.k.ok(&p.kyb, &["completion", "bash"], None);
+    assert!(out.contains("_kyb()") && out.contains("complete"), "{out}");
+}

@@ -21,7 +21,7 @@ pub struct ApiResourcesArgs {
     #[arg(long, value_delimiter = ',')]
     verbs: Vec<String>,
     /// When using the default or custom-column output format, don't print headers.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     no_headers: bool,
     /// Limit to resources that belong to the specified categories.
     #[arg(long, value_delimiter = ',')]

@@ -19,16 +19,16 @@ pub struct ApplyArgs {
     /// The files that contain the configurations to apply.
     #[arg(short = 'f', long = "filename", required = true)]
     filenames: Vec<String>,
-    #[arg(short = 'R', long)]
+    #[arg(short = 'R', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     recursive: bool,
     /// If true, apply runs in the server instead of the client.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     server_side: bool,
     /// Name of the manager used to track field ownership.
     #[arg(long, default_value = "kubectl")]
     field_manager: String,
     /// If true, server-side apply will force the changes against conflicts.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     force_conflicts: bool,
     /// Must be "none", "server", or "client".
     #[arg(long, default_value = "none", default_missing_value = "client", num_args = 0..=1, require_equals = true)]

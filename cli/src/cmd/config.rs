@@ -21,15 +21,33 @@ pub enum ConfigCommand {
     UseContext { name: String },
     /// Set a context entry in kubeconfig.
     SetContext(SetContextArgs),
+    /// Set a cluster entry in kubeconfig (with the global --server, --certificate-authority and --insecure-skip-tls-verify flags).
+    SetCluster { name: String },
+    /// Set a user entry in kubeconfig (with the global --token, --client-certificate and --client-key flags).
+    SetCredentials {
+        name: String,
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Delete the specified context from the kubeconfig.
+    DeleteContext { name: String },
+    /// Delete the specified cluster from the kubeconfig.
+    DeleteCluster { name: String },
+    /// Delete the specified user from the kubeconfig.
+    DeleteUser { name: String },
+    /// Rename a context from the kubeconfig file.
+    RenameContext { old: String, new: String },
 }
 
 #[derive(Debug, Args)]
 pub struct ViewArgs {
     /// Remove all information not used by current-context from the output.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     minify: bool,
     /// Display raw byte data and sensitive data.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     raw: bool,
     /// Output format (yaml or json).
     #[arg(short = 'o', long, default_value = "yaml")]
@@ -42,7 +60,7 @@ pub struct GetContextsArgs {
     /// Output format. One of: (name).
     #[arg(short = 'o', long)]
     output: Option<String>,
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     no_headers: bool,
 }
 
@@ -50,7 +68,7 @@ pub struct GetContextsArgs {
 pub struct SetContextArgs {
     name: Option<String>,
     /// Modify the current context (with the global --namespace, --cluster and --user flags).
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     current: bool,
 }
 
@@ -108,6 +126,16 @@ fn as_value(kc: &Kubeconfig) -> CliResult<Value> {
     }
     v["apiVersion"] = json!("v1");
     v["kind"] = json!("Config");
+    // kubectl keeps these as maps by name, so it writes and prints them sorted by name.
+    for list in ["clusters", "contexts", "users"] {
+        if let Some(items) = v.get_mut(list).and_then(Value::as_array_mut) {
+            items.sort_by(|a, b| {
+                a.get("name")
+                    .and_then(Value::as_str)
+                    .cmp(&b.get("name").and_then(Value::as_str))
+            });
+        }
+    }
     Ok(v)
 }
 
@@ -173,8 +201,156 @@ fn minify(v: &mut Value) {
     v["contexts"] = contexts;
 }
 
+/// Edits the kubeconfig file as a JSON value, so that fields this program does not model survive.
+fn edit_file(
+    o: &Overrides,
+    change: impl FnOnce(&mut Value, &PathBuf) -> CliResult<String>,
+) -> CliResult {
+    let (path, kc) = load_one(o)?;
+    let mut v = as_value(&kc)?;
+    let message = change(&mut v, &path)?;
+    let kc: Kubeconfig = serde_json::from_value(v).map_err(|e| CliError::Msg(e.to_string()))?;
+    save(&path, &kc)?;
+    println!("{message}");
+    Ok(())
+}
+
+/// The entry called `name` in the list `field` (`clusters`, `users`, `contexts`), created when absent.
+fn entry<'a>(v: &'a mut Value, field: &str, inner: &str, name: &str) -> &'a mut Value {
+    if !v[field].is_array() {
+        v[field] = json!([]);
+    }
+    let pos = v[field].as_array().and_then(|l| {
+        l.iter()
+            .position(|e| e.get("name").and_then(Value::as_str) == Some(name))
+    });
+    let i = match pos {
+        Some(i) => i,
+        None => {
+            if let Some(l) = v[field].as_array_mut() {
+                l.push(json!({"name": name}));
+            }
+            v[field].as_array().map_or(0, |l| l.len().saturating_sub(1))
+        }
+    };
+    if !v[field][i][inner].is_object() {
+        v[field][i][inner] = json!({});
+    }
+    &mut v[field][i][inner]
+}
+
+fn remove_entry(v: &mut Value, field: &str, name: &str) -> bool {
+    let Some(list) = v.get_mut(field).and_then(Value::as_array_mut) else {
+        return false;
+    };
+    let before = list.len();
+    list.retain(|e| e.get("name").and_then(Value::as_str) != Some(name));
+    before != list.len()
+}
+
 pub fn run(cmd: ConfigCommand, o: &Overrides) -> CliResult {
     match cmd {
+        ConfigCommand::SetCluster { name } => edit_file(o, |v, _| {
+            let c = entry(v, "clusters", "cluster", &name);
+            if let Some(s) = &o.server {
+                c["server"] = json!(s);
+            }
+            if let Some(ca) = &o.certificate_authority {
+                c["certificate-authority"] = json!(ca.display().to_string());
+            }
+            if o.insecure_skip_tls_verify {
+                c["insecure-skip-tls-verify"] = json!(true);
+            }
+            Ok(format!("Cluster \"{name}\" set."))
+        }),
+        ConfigCommand::SetCredentials {
+            name,
+            username,
+            password,
+        } => edit_file(o, |v, _| {
+            let u = entry(v, "users", "user", &name);
+            for (key, value) in [
+                ("token", o.token.clone()),
+                (
+                    "client-certificate",
+                    o.client_certificate
+                        .as_ref()
+                        .map(|p| p.display().to_string()),
+                ),
+                (
+                    "client-key",
+                    o.client_key.as_ref().map(|p| p.display().to_string()),
+                ),
+                ("username", username),
+                ("password", password),
+            ] {
+                if let Some(value) = value {
+                    u[key] = json!(value);
+                }
+            }
+            Ok(format!("User \"{name}\" set."))
+        }),
+        ConfigCommand::DeleteContext { name } => edit_file(o, |v, path| {
+            if !remove_entry(v, "contexts", &name) {
+                return Err(CliError::Msg(format!(
+                    "cannot delete context {name}, not in {}",
+                    path.display()
+                )));
+            }
+            if v.get("current-context").and_then(Value::as_str) == Some(name.as_str()) {
+                eprintln!("warning: this removed your active context, use \"kubectl config use-context\" to select a different one");
+            }
+            Ok(format!("deleted context {name} from {}", path.display()))
+        }),
+        ConfigCommand::DeleteCluster { name } => edit_file(o, |v, path| {
+            if !remove_entry(v, "clusters", &name) {
+                return Err(CliError::Msg(format!(
+                    "cannot delete cluster {name}, not in {}",
+                    path.display()
+                )));
+            }
+            Ok(format!("deleted cluster {name} from {}", path.display()))
+        }),
+        ConfigCommand::DeleteUser { name } => edit_file(o, |v, path| {
+            if !remove_entry(v, "users", &name) {
+                return Err(CliError::Msg(format!(
+                    "cannot delete user {name}, not in {}",
+                    path.display()
+                )));
+            }
+            Ok(format!("deleted user {name} from {}", path.display()))
+        }),
+        ConfigCommand::RenameContext { old, new } => {
+            edit_file(o, |v, path| {
+                let contexts = v.get_mut("contexts").and_then(Value::as_array_mut);
+                let list = contexts.ok_or_else(|| {
+                    CliError::Msg(format!(
+                        "cannot rename the context {old:?}, it's not in {}",
+                        path.display()
+                    ))
+                })?;
+                if list
+                    .iter()
+                    .any(|c| c.get("name").and_then(Value::as_str) == Some(new.as_str()))
+                {
+                    return Err(CliError::Msg(format!("cannot rename the context {old:?}, the context {new:?} already exists in {}", path.display())));
+                }
+                let Some(c) = list
+                    .iter_mut()
+                    .find(|c| c.get("name").and_then(Value::as_str) == Some(old.as_str()))
+                else {
+                    return Err(CliError::Msg(format!(
+                        "cannot rename the context {old:?}, it's not in {}",
+                        path.display()
+                    )));
+                };
+                c["name"] = json!(new);
+                if v.get("current-context").and_then(Value::as_str) == Some(old.as_str()) {
+                    v["current-context"] = json!(new);
+                }
+                Ok(format!("Context \"{old}\" renamed to \"{new}\"."))
+            })
+        }
         ConfigCommand::View(a) => {
             let kc = load_kubeconfig(o.kubeconfig.as_deref())?;
             let mut v = as_value(&kc)?;

@@ -14,7 +14,7 @@ pub struct CreateArgs {
     #[arg(short = 'f', long = "filename", required = true)]
     filenames: Vec<String>,
     /// Process the directory used in -f, --filename recursively.
-    #[arg(short = 'R', long)]
+    #[arg(short = 'R', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     recursive: bool,
     /// Output format: json|yaml|name|jsonpath=...
     #[arg(short = 'o', long)]

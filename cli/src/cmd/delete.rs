@@ -16,7 +16,7 @@ pub struct DeleteArgs {
     /// Files containing the resources to delete.
     #[arg(short = 'f', long = "filename")]
     filenames: Vec<String>,
-    #[arg(short = 'R', long)]
+    #[arg(short = 'R', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     recursive: bool,
     /// Selector (label query) to filter on.
     #[arg(short = 'l', long)]
@@ -25,19 +25,19 @@ pub struct DeleteArgs {
     #[arg(long)]
     field_selector: Option<String>,
     /// Delete all resources, in the namespace of the specified resource types.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     all: bool,
     /// If present, delete the requested object(s) across all namespaces.
-    #[arg(short = 'A', long)]
+    #[arg(short = 'A', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     all_namespaces: bool,
     /// Period of time in seconds given to the resource to terminate gracefully; -1 uses the resource's default.
     #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
     grace_period: i64,
     /// If true, immediately remove resources from API and bypass graceful deletion.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     force: bool,
     /// If true, resources are signaled for immediate shutdown (same as --grace-period=1).
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     now: bool,
     /// Must be "background", "orphan", or "foreground".
     #[arg(long, default_value = "background", default_missing_value = "background", num_args = 0..=1, require_equals = true)]
@@ -49,7 +49,7 @@ pub struct DeleteArgs {
     #[arg(long, default_value = "0s")]
     timeout: String,
     /// Treat "resource not found" as a successful delete.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     ignore_not_found: bool,
     /// Output mode. Use "-o name" for shorter output (resource/name).
     #[arg(short = 'o', long)]

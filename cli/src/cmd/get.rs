@@ -21,16 +21,16 @@ pub struct GetArgs {
     #[arg(long)]
     field_selector: Option<String>,
     /// List the requested object(s) across all namespaces.
-    #[arg(short = 'A', long)]
+    #[arg(short = 'A', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     all_namespaces: bool,
     /// After listing/getting the requested object, watch for changes.
-    #[arg(short = 'w', long)]
+    #[arg(short = 'w', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     watch: bool,
     /// Watch for changes to the requested object(s), without listing/getting first.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     watch_only: bool,
     /// When printing, show all labels as the last column.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     show_labels: bool,
     /// Accepts a comma separated list of labels that are going to be presented as columns.
     #[arg(short = 'L', long = "label-columns", value_delimiter = ',')]
@@ -39,16 +39,16 @@ pub struct GetArgs {
     #[arg(long)]
     sort_by: Option<String>,
     /// When using the default or custom-column output format, don't print headers.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     no_headers: bool,
     /// Return large lists in chunks rather than all at once. Pass 0 to disable.
     #[arg(long, default_value_t = 500)]
     chunk_size: i64,
     /// If present, list the resource type for the requested object(s).
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     show_kind: bool,
     /// If the requested object does not exist the command will return exit code 0.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     ignore_not_found: bool,
 }
 

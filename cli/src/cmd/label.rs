@@ -13,22 +13,22 @@ pub struct MetaArgs {
     args: Vec<String>,
     #[arg(short = 'f', long = "filename")]
     filenames: Vec<String>,
-    #[arg(short = 'R', long)]
+    #[arg(short = 'R', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     recursive: bool,
     /// If true, overwrite existing values.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     overwrite: bool,
     /// If true, display the values for a given resource.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     list: bool,
     #[arg(short = 'l', long)]
     selector: Option<String>,
     #[arg(long)]
     field_selector: Option<String>,
     /// Select all resources, in the namespace of the specified resource types.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     all: bool,
-    #[arg(short = 'A', long)]
+    #[arg(short = 'A', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     all_namespaces: bool,
     /// Only update if the object is at this resourceVersion.
     #[arg(long)]

@@ -2,6 +2,7 @@
 
 mod api_resources;
 mod apply;
+mod cluster_info;
 mod config;
 mod create;
 mod delete;
@@ -49,6 +50,10 @@ pub enum Command {
     /// Modify kubeconfig files.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Display addresses of the control plane and services with label kubernetes.io/cluster-service=true.
+    ClusterInfo,
+    /// Output shell completion code for the specified shell (bash, zsh or fish).
+    Completion { shell: clap_complete::Shell },
     /// The terminal dashboard.
     Dashboard,
 }
@@ -96,6 +101,11 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
     let result = match command {
         Command::Config(c) => config::run(c, &overrides),
         Command::Dashboard => Err(CliError::Msg(kyb_tui::NOT_YET.to_string())),
+        Command::Completion { shell } => {
+            let mut cli = <crate::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cli, "kyb", &mut std::io::stdout());
+            Ok(())
+        }
         other => match Ctx::new(&overrides) {
             Ok(ctx) => match other {
                 Command::Get(a) => get::run(&ctx, a).await,
@@ -109,8 +119,9 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Annotate(a) => label::run(&ctx, a, label::Which::Annotations).await,
                 Command::ApiResources(a) => api_resources::run(&ctx, a).await,
                 Command::ApiVersions => api_resources::versions(&ctx).await,
+                Command::ClusterInfo => cluster_info::run(&ctx).await,
                 Command::Version(a) => version::run(&ctx, a).await,
-                Command::Config(_) | Command::Dashboard => Ok(()),
+                Command::Config(_) | Command::Dashboard | Command::Completion { .. } => Ok(()),
             },
             Err(e) => Err(e),
         },

@@ -24,7 +24,7 @@ pub struct PatchArgs {
     #[arg(long = "type", default_value = "strategic")]
     patch_type: String,
     /// If true, patch will operate on the content of the file, not the server-side resource.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     local: bool,
     /// The subresource to patch (status, scale).
     #[arg(long)]

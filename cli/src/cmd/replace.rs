@@ -14,10 +14,10 @@ use super::{CliError, CliResult, Ctx};
 pub struct ReplaceArgs {
     #[arg(short = 'f', long = "filename", required = true)]
     filenames: Vec<String>,
-    #[arg(short = 'R', long)]
+    #[arg(short = 'R', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     recursive: bool,
     /// If true, immediately remove resources from API and bypass graceful deletion, then re-create them.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     force: bool,
 }
 

@@ -8,7 +8,7 @@ use super::{CliResult, Ctx};
 #[derive(Debug, Args)]
 pub struct VersionArgs {
     /// If true, shows client version only (no server required).
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     client: bool,
     /// One of 'yaml' or 'json'.
     #[arg(short = 'o', long)]
