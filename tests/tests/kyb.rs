@@ -610,3 +610,59 @@ fn kubeconfig_editing_matches_kubectl() {
     let out = p.k.ok(&p.kyb, &["completion", "bash"], None);
     assert!(out.contains("_kyb()") && out.contains("complete"), "{out}");
 }
+
+/// diff: the same differences and exit codes as kubectl (temporary paths, times and new uids normalised).
+#[test]
+fn diff_matches_kubectl() {
+    let p = Pair::new();
+    let dir = kyb_e2e::TempDir::new("diff");
+    let web = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../manifests/web.yaml"),
+    )
+    .unwrap_or_default();
+    let cases = [
+        ("same.yaml", web.clone()),
+        (
+            "changed.yaml",
+            web.replace("busybox:1.36", "busybox:1.37")
+                .replace("replicas: 2", "replicas: 3"),
+        ),
+        (
+            "new.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: brand-new\ndata:\n  a: b\n"
+                .to_string(),
+        ),
+    ];
+    let scrub = |s: &str| -> String {
+        s.lines()
+            .filter(|l| {
+                !(l.starts_with("diff -u -N")
+                    || l.starts_with("--- ")
+                    || l.starts_with("+++ ")
+                    || l.contains("uid: ")
+                    || l.contains("creationTimestamp:"))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for (name, text) in cases {
+        let file = dir.0.join(name);
+        let _ = std::fs::write(&file, text);
+        let f = file.display().to_string();
+        let (want, got) = (
+            p.k.run(&kubectl(), &["diff", "-f", &f], None),
+            p.k.run(&p.kyb, &["diff", "-f", &f], None),
+        );
+        assert_eq!(
+            want.status.code(),
+            got.status.code(),
+            "{name}: {}",
+            String::from_utf8_lossy(&got.stderr)
+        );
+        assert_eq!(
+            scrub(&String::from_utf8_lossy(&want.stdout)),
+            scrub(&String::from_utf8_lossy(&got.stdout)),
+            "{name}"
+        );
+    }
+}

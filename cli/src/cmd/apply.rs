@@ -35,10 +35,30 @@ pub struct ApplyArgs {
     dry_run: String,
     #[arg(short = 'o', long)]
     output: Option<String>,
+    /// Whether the last-applied annotation is written (diff's dry runs leave it alone, as kubectl's do).
+    #[arg(skip = true)]
+    annotate: bool,
 }
 
-/// The object as applied, with the annotation holding its own JSON (compact, keys sorted, newline-terminated, as kubectl writes it).
-fn with_last_applied(obj: &Value) -> CliResult<Value> {
+impl ApplyArgs {
+    /// The settings `diff` uses: a server-side dry run of what apply would send.
+    pub fn dry_run_server(server_side: bool) -> ApplyArgs {
+        ApplyArgs {
+            filenames: Vec::new(),
+            recursive: false,
+            server_side,
+            field_manager: "kubectl".into(),
+            force_conflicts: false,
+            dry_run: "server".into(),
+            output: None,
+            annotate: false,
+        }
+    }
+}
+
+/// The object as applied (kubectl's GetModifiedConfiguration): any last-applied annotation taken out, and with
+/// `annotate` put back holding the object's own JSON (compact, keys sorted, newline-terminated, as kubectl writes it).
+fn modified_config(obj: &Value, annotate: bool) -> CliResult<Value> {
     let mut config = obj.clone();
     let annotations = config["metadata"]
         .as_object_mut()
@@ -48,17 +68,31 @@ fn with_last_applied(obj: &Value) -> CliResult<Value> {
     if let Some(a) = annotations.as_object_mut() {
         a.remove(LAST_APPLIED);
     }
-    let text = serde_json::to_string(&config).map_err(|e| CliError::Msg(e.to_string()))? + "\n";
+    if !annotate {
+        return Ok(config);
+    }
+    let text = go_json(&config)? + "\n";
     let mut modified = config;
     modified["metadata"]["annotations"][LAST_APPLIED] = json!(text);
     Ok(modified)
+}
+
+/// Compact JSON as Go's encoder writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped (they only occur inside strings).
+fn go_json(v: &Value) -> CliResult<String> {
+    let plain = serde_json::to_string(v).map_err(|e| CliError::Msg(e.to_string()))?;
+    Ok(plain
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029"))
 }
 
 fn report(e: &kyb_api::client::ClientError, verb: &str, m: &Manifest) {
     super::report_source_error(e, verb, &m.source);
 }
 
-async fn apply_one(
+pub async fn apply_one(
     ctx: &Ctx,
     args: &ApplyArgs,
     r: &ApiResource,
@@ -108,7 +142,7 @@ async fn apply_one(
             }
         };
     }
-    let modified = with_last_applied(&obj).map_err(|e| eprintln!("{e}"))?;
+    let modified = modified_config(&obj, args.annotate).map_err(|e| eprintln!("{e}"))?;
     let current = match ctx
         .client
         .send(Method::GET, &path, "application/json", None)
@@ -119,7 +153,9 @@ async fn apply_one(
             if args.dry_run == "client" {
                 return Ok((modified, "created"));
             }
-            let body = serde_json::to_vec(&modified).map_err(|_| ())?;
+            // Without the annotation, kubectl creates the object exactly as read.
+            let created = if args.annotate { &modified } else { &obj };
+            let body = serde_json::to_vec(created).map_err(|_| ())?;
             let create = format!(
                 "{}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict{dry}",
                 r.path(Some(&ns))
@@ -235,9 +271,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn last_applied_escapes_like_go() {
+        let obj = json!({"metadata": {"name": "a"}, "data": {"h": "<b>&</b>"}});
+        let m = modified_config(&obj, true).expect("annotated");
+        assert_eq!(m["metadata"]["annotations"][LAST_APPLIED], "{\"data\":{\"h\":\"\\u003cb\\u003e\\u0026\\u003c/b\\u003e\"},\"metadata\":{\"annotations\":{},\"name\":\"a\"}}\n");
+    }
+
+    #[test]
     fn last_applied_is_the_config_itself() {
         let obj = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "default"}, "data": {"k": "v"}});
-        let m = with_last_applied(&obj).expect("annotated");
+        let m = modified_config(&obj, true).expect("annotated");
         assert_eq!(
             m["metadata"]["annotations"][LAST_APPLIED],
             "{\"apiVersion\":\"v1\",\"data\":{\"k\":\"v\"},\"kind\":\"ConfigMap\",\"metadata\":{\"annotations\":{},\"name\":\"a\",\"namespace\":\"default\"}}\n"

@@ -6,6 +6,7 @@ mod cluster_info;
 mod config;
 mod create;
 mod delete;
+mod diff;
 mod edit;
 mod get;
 mod label;
@@ -31,6 +32,8 @@ pub enum Command {
     Create(create::CreateArgs),
     /// Apply a configuration to a resource by file name or stdin.
     Apply(apply::ApplyArgs),
+    /// Diff the live version against a would-be applied version.
+    Diff(diff::DiffArgs),
     /// Edit a resource on the server.
     Edit(edit::EditArgs),
     /// Update fields of a resource.
@@ -69,6 +72,9 @@ pub enum CliError {
     /// Already reported; only the exit code is left.
     #[error("")]
     Reported,
+    /// Already reported; exit with this code.
+    #[error("")]
+    Exit(u8),
 }
 
 pub type CliResult<T = ()> = Result<T, CliError>;
@@ -113,6 +119,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Create(a) => create::run(&ctx, a).await,
                 Command::Apply(a) => apply::run(&ctx, a).await,
                 Command::Edit(a) => edit::run(&ctx, a).await,
+                Command::Diff(a) => diff::run(&ctx, a).await,
                 Command::Patch(a) => patch::run(&ctx, a).await,
                 Command::Replace(a) => replace::run(&ctx, a).await,
                 Command::Label(a) => label::run(&ctx, a, label::Which::Labels).await,
@@ -129,6 +136,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Reported) => ExitCode::FAILURE,
+        Err(CliError::Exit(code)) => ExitCode::from(code),
         Err(e) => {
             eprintln!("{e}");
             ExitCode::FAILURE

@@ -501,8 +501,12 @@ pub async fn store_update(
     let k = key(resource, namespace.as_deref(), &name);
     let finalized =
         meta::str_field(&new, "deletionTimestamp").is_some() && no_finalizers(resource, &new);
-    if dry_run {
-        return Ok(new);
+    if let Some(rv) = current.pointer("/metadata/resourceVersion") {
+        new["metadata"]["resourceVersion"] = rv.clone();
+    }
+    // A dry run writes nothing, so the object keeps the revision it had.
+    if dry_run || new == *current {
+        return Ok(new); // A no-op write keeps the resourceVersion too, as in Kubernetes.
     }
     if finalized {
         let (rev, _) = api
@@ -512,12 +516,6 @@ pub async fn store_update(
             .map_err(|e| ApiError::from_store(e, resource, &name))?;
         stamp(&mut new, rev);
         return Ok(new);
-    }
-    if let Some(rv) = current.pointer("/metadata/resourceVersion") {
-        new["metadata"]["resourceVersion"] = rv.clone();
-    }
-    if new == *current {
-        return Ok(new); // A no-op write keeps the resourceVersion, as in Kubernetes.
     }
     if let Ok(m) = meta::meta_mut(&mut new) {
         m.remove("resourceVersion");
