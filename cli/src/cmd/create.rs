@@ -2,26 +2,96 @@
 
 use clap::Args;
 use kyb_api::client::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 
+use super::generators::{self, Generator};
 use super::manifests::{self, display_name};
 use super::{CliError, CliResult, Ctx};
 use crate::print::Output;
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
+    /// A generator (`create deployment web --image=nginx`), instead of -f.
+    #[command(subcommand)]
+    generator: Option<Generator>,
     /// Filename, directory, or URL to files to use to create the resource.
-    #[arg(short = 'f', long = "filename", required = true)]
+    #[arg(short = 'f', long = "filename")]
     filenames: Vec<String>,
     /// Process the directory used in -f, --filename recursively.
     #[arg(short = 'R', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     recursive: bool,
     /// Output format: json|yaml|name|jsonpath=...
-    #[arg(short = 'o', long)]
+    #[arg(short = 'o', long, global = true)]
     output: Option<String>,
     /// Must be "none", "server", or "client".
-    #[arg(long, default_value = "none", default_missing_value = "client", num_args = 0..=1, require_equals = true)]
+    #[arg(long, global = true, default_value = "none", default_missing_value = "client", num_args = 0..=1, require_equals = true)]
     dry_run: String,
+}
+
+/// `create job --from=cronjob/NAME`: a Job made from the CronJob's template, owned by it and marked manual, as kubectl makes it.
+async fn job_from(ctx: &Ctx, name: &str, from: &str) -> CliResult<Value> {
+    let Some(cron) = from
+        .strip_prefix("cronjob/")
+        .or_else(|| from.strip_prefix("cronjobs/"))
+        .or_else(|| from.strip_prefix("cj/"))
+    else {
+        return Err(CliError::Msg(format!(
+            "from must be an existing cronjob: unknown object type {from}"
+        )));
+    };
+    let path = format!(
+        "/apis/batch/v1/namespaces/{}/cronjobs/{}",
+        super::get::encode(ctx.namespace()),
+        super::get::encode(cron)
+    );
+    let cj = ctx.client.get_json(&path).await?;
+    let template = cj
+        .pointer("/spec/jobTemplate")
+        .cloned()
+        .unwrap_or(json!({}));
+    let mut annotations = template
+        .pointer("/metadata/annotations")
+        .cloned()
+        .unwrap_or(json!({}));
+    annotations["cronjob.kubernetes.io/instantiate"] = json!("manual");
+    Ok(json!({
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": name,
+            "annotations": annotations,
+            "labels": template.pointer("/metadata/labels").cloned().unwrap_or(json!({})),
+            "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": cron, "uid": cj.pointer("/metadata/uid").cloned().unwrap_or(Value::Null), "controller": true}],
+        },
+        "spec": template.get("spec").cloned().unwrap_or(json!({})),
+    }))
+}
+
+/// What to create: the generator's object, or every object in the files.
+async fn inputs(ctx: &Ctx, args: &CreateArgs) -> CliResult<Vec<manifests::Manifest>> {
+    match &args.generator {
+        Some(g) => {
+            let object = match generators::build(g) {
+                Ok(o) => o,
+                Err(marker) if marker.starts_with(generators::FROM_CRONJOB_MARKER) => {
+                    let from = &marker[generators::FROM_CRONJOB_MARKER.len()..];
+                    let Generator::Job { name, .. } = g else {
+                        return Err(CliError::Msg(marker));
+                    };
+                    job_from(ctx, name, from).await?
+                }
+                Err(e) => return Err(CliError::Msg(e)),
+            };
+            Ok(vec![manifests::Manifest {
+                source: String::new(),
+                object,
+            }])
+        }
+        None if args.filenames.is_empty() => {
+            Err(CliError::Msg("must specify one of -f and -k".into()))
+        }
+        None => manifests::read(&args.filenames, args.recursive),
+    }
 }
 
 /// The suffix kubectl adds to messages in each dry-run mode.
@@ -45,7 +115,7 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> CliResult {
         .transpose()?;
     let discovery = ctx.discovery(false).await?;
     let mut failed = false;
-    for m in manifests::read(&args.filenames, args.recursive)? {
+    for m in inputs(ctx, &args).await? {
         let resource = match manifests::resource_of(&discovery, &m) {
             Ok(r) => r,
             Err(e) => {

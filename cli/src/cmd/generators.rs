@@ -3,7 +3,7 @@
 //! Pure apart from reading the files named by `--from-file`/`--from-env-file`/`--cert`/`--key`. Flag names,
 //! defaults, validation order and error texts follow kubectl 1.32 (checked against `--dry-run=client -o json`).
 
-use serde_json::{Map, Value, json};
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 /// Error prefix for `create job --from=cronjob/NAME`: building that Job needs the CronJob from the server, so
@@ -199,21 +199,34 @@ pub enum ServiceCmd {
 /// `kubectl create ... --dry-run=client -o json` prints it; `Err` holds kubectl's error text without `error: `.
 pub fn build(g: &Generator) -> Result<Value, String> {
     match g {
-        Generator::Namespace { name } => {
-            Ok(json!({"kind": "Namespace", "apiVersion": "v1", "metadata": meta(name), "spec": {}, "status": {}}))
-        }
+        Generator::Namespace { name } => Ok(
+            json!({"kind": "Namespace", "apiVersion": "v1", "metadata": meta(name), "spec": {}, "status": {}}),
+        ),
         Generator::Serviceaccount { name } => {
             Ok(json!({"kind": "ServiceAccount", "apiVersion": "v1", "metadata": meta(name)}))
         }
-        Generator::Configmap { name, from_literal, from_file, from_env_file, append_hash } => {
-            configmap(name, from_literal, from_file, from_env_file, *append_hash)
-        }
+        Generator::Configmap {
+            name,
+            from_literal,
+            from_file,
+            from_env_file,
+            append_hash,
+        } => configmap(name, from_literal, from_file, from_env_file, *append_hash),
         Generator::Secret(s) => secret(s),
-        Generator::Deployment { name, image, replicas, port, command } => {
-            deployment(name, image, *replicas, *port, command)
-        }
+        Generator::Deployment {
+            name,
+            image,
+            replicas,
+            port,
+            command,
+        } => deployment(name, image, *replicas, *port, command),
         Generator::Service(s) => service(s),
-        Generator::Job { name, image, from, command } => {
+        Generator::Job {
+            name,
+            image,
+            from,
+            command,
+        } => {
             let image = image.as_deref().unwrap_or("");
             let from = from.as_deref().unwrap_or("");
             if image.is_empty() == from.is_empty() {
@@ -225,19 +238,43 @@ pub fn build(g: &Generator) -> Result<Value, String> {
                 }
                 return Err(format!("{FROM_CRONJOB_MARKER}{from}"));
             }
-            Ok(json!({"kind": "Job", "apiVersion": "batch/v1", "metadata": meta(name),
-                "spec": {"template": pod_template(name, image, command, "Never")}, "status": {}}))
+            Ok(
+                json!({"kind": "Job", "apiVersion": "batch/v1", "metadata": meta(name),
+                "spec": {"template": pod_template(name, image, command, "Never")}, "status": {}}),
+            )
         }
-        Generator::Cronjob { name, image, schedule, restart, command } => Ok(json!({
+        Generator::Cronjob {
+            name,
+            image,
+            schedule,
+            restart,
+            command,
+        } => Ok(json!({
             "kind": "CronJob", "apiVersion": "batch/v1", "metadata": meta(name),
             "spec": {"schedule": schedule, "jobTemplate": {"metadata": meta(name),
                 "spec": {"template": pod_template(name, image, command, restart)}}},
             "status": {}})),
-        Generator::Ingress { name, rules, class, default_backend, annotation } => {
-            ingress(name, rules, class.as_deref(), default_backend.as_deref(), annotation)
-        }
+        Generator::Ingress {
+            name,
+            rules,
+            class,
+            default_backend,
+            annotation,
+        } => ingress(
+            name,
+            rules,
+            class.as_deref(),
+            default_backend.as_deref(),
+            annotation,
+        ),
         Generator::Quota { name, hard, scopes } => quota(name, hard.as_deref(), scopes.as_deref()),
-        Generator::Priorityclass { name, value, global_default, description, preemption_policy } => {
+        Generator::Priorityclass {
+            name,
+            value,
+            global_default,
+            description,
+            preemption_policy,
+        } => {
             let mut o = json!({"kind": "PriorityClass", "apiVersion": "scheduling.k8s.io/v1",
                 "metadata": meta(name), "value": value, "preemptionPolicy": preemption_policy});
             // Go's omitempty drops false and "".
@@ -289,11 +326,22 @@ fn parse_file_source(src: &str) -> Result<(String, &str), String> {
         0 => {
             let trimmed = src.trim_end_matches('/');
             let base = trimmed.rsplit('/').next().unwrap_or("");
-            let key = if base.is_empty() { if src.is_empty() { "." } else { "/" } } else { base };
+            let key = if base.is_empty() {
+                if src.is_empty() {
+                    "."
+                } else {
+                    "/"
+                }
+            } else {
+                base
+            };
             Ok((key.to_string(), src))
         }
         1 if src.starts_with('=') => Err(format!("key name for file path {} missing", &src[1..])),
-        1 if src.ends_with('=') => Err(format!("file path for key name {} missing", &src[..src.len() - 1])),
+        1 if src.ends_with('=') => Err(format!(
+            "file path for key name {} missing",
+            &src[..src.len() - 1]
+        )),
         1 => {
             let (k, p) = src.split_once('=').unwrap_or_default();
             Ok((k.to_string(), p))
@@ -313,22 +361,29 @@ fn io_text(e: &std::io::Error) -> String {
             let s = e.to_string();
             let s = s.split(" (os error").next().unwrap_or(&s).to_string();
             let mut c = s.chars();
-            c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_lowercase().chain(c).collect())
+                .unwrap_or_default()
         }
     }
 }
 
 /// Calls `add(key, path)` for a file source, or for each regular file of a folder source.
-fn for_each_file(src: &str, add: &mut dyn FnMut(&str, &str) -> Result<(), String>) -> Result<(), String> {
+fn for_each_file(
+    src: &str,
+    add: &mut dyn FnMut(&str, &str) -> Result<(), String>,
+) -> Result<(), String> {
     let (key, path) = parse_file_source(src)?;
-    let md = std::fs::metadata(path).map_err(|e| format!("error reading {path}: {}", io_text(&e)))?;
+    let md =
+        std::fs::metadata(path).map_err(|e| format!("error reading {path}: {}", io_text(&e)))?;
     if !md.is_dir() {
         return add(&key, path);
     }
     if src.contains('=') {
         return Err("cannot give a key name for a directory path".into());
     }
-    let listing = std::fs::read_dir(path).map_err(|e| format!("error listing files in {path}: {}", io_text(&e)))?;
+    let listing = std::fs::read_dir(path)
+        .map_err(|e| format!("error listing files in {path}: {}", io_text(&e)))?;
     let mut names: Vec<String> = listing
         .flatten()
         .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
@@ -347,8 +402,13 @@ fn read(path: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Calls `add(key, value)` for each `KEY=value` line of an env file, like kubectl's `AddFromEnvFile`.
-fn for_each_env(path: &str, dir_msg: &str, add: &mut dyn FnMut(&str, &str) -> Result<(), String>) -> Result<(), String> {
-    let md = std::fs::metadata(path).map_err(|e| format!("error reading {path}: {}", io_text(&e)))?;
+fn for_each_env(
+    path: &str,
+    dir_msg: &str,
+    add: &mut dyn FnMut(&str, &str) -> Result<(), String>,
+) -> Result<(), String> {
+    let md =
+        std::fs::metadata(path).map_err(|e| format!("error reading {path}: {}", io_text(&e)))?;
     if md.is_dir() {
         return Err(dir_msg.into());
     }
@@ -356,7 +416,10 @@ fn for_each_env(path: &str, dir_msg: &str, add: &mut dyn FnMut(&str, &str) -> Re
     for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let Ok(mut line) = std::str::from_utf8(raw) else {
-            return Err(format!("env file {path} contains invalid utf8 bytes at line {}: {raw:?}", i + 1));
+            return Err(format!(
+                "env file {path} contains invalid utf8 bytes at line {}: {raw:?}",
+                i + 1
+            ));
         };
         if i == 0 {
             line = line.strip_prefix('\u{feff}').unwrap_or(line);
@@ -372,7 +435,10 @@ fn for_each_env(path: &str, dir_msg: &str, add: &mut dyn FnMut(&str, &str) -> Re
         };
         let errs = env_var_name_errs(key);
         if !errs.is_empty() {
-            return Err(format!("{key:?} is not a valid key name: {}", errs.join(";")));
+            return Err(format!(
+                "{key:?} is not a valid key name: {}",
+                errs.join(";")
+            ));
         }
         add(key, &value)?;
     }
@@ -381,7 +447,10 @@ fn for_each_env(path: &str, dir_msg: &str, add: &mut dyn FnMut(&str, &str) -> Re
 
 fn regex_error(msg: &str, re: &str, examples: &[&str]) -> String {
     let ex: Vec<String> = examples.iter().map(|e| format!("'{e}', ")).collect();
-    format!("{msg} (e.g. {}regex used for validation is '{re}')", ex.join(" or "))
+    format!(
+        "{msg} (e.g. {}regex used for validation is '{re}')",
+        ex.join(" or ")
+    )
 }
 
 fn chdir_errs(key: &str) -> Option<&'static str> {
@@ -396,7 +465,10 @@ fn chdir_errs(key: &str) -> Option<&'static str> {
 fn env_var_name_errs(key: &str) -> Vec<String> {
     let ok_char = |c: char| c.is_ascii_alphanumeric() || "-._".contains(c);
     let mut errs = Vec::new();
-    let first_ok = key.chars().next().is_some_and(|c| ok_char(c) && !c.is_ascii_digit());
+    let first_ok = key
+        .chars()
+        .next()
+        .is_some_and(|c| ok_char(c) && !c.is_ascii_digit());
     if !first_ok || !key.chars().all(ok_char) {
         errs.push(regex_error(
             "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
@@ -413,7 +485,11 @@ fn config_key_errs(key: &str) -> Vec<String> {
     if key.len() > 253 {
         errs.push("must be no more than 253 characters".to_string());
     }
-    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c)) {
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+    {
         errs.push(regex_error(
             "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
             "[-._a-zA-Z0-9]+",
@@ -428,7 +504,10 @@ impl Entries {
     fn add_cm(&mut self, cm: &str, key: &str, val: Vec<u8>, binary: bool) -> Result<(), String> {
         let errs = config_key_errs(key);
         if !errs.is_empty() {
-            return Err(format!("{key:?} is not a valid key name for a ConfigMap: {}", errs.join(",")));
+            return Err(format!(
+                "{key:?} is not a valid key name for a ConfigMap: {}",
+                errs.join(",")
+            ));
         }
         for (map, what) in [(&self.data, "Data"), (&self.binary, "BinaryData")] {
             if map.contains_key(key) {
@@ -437,17 +516,27 @@ impl Entries {
                 ));
             }
         }
-        if binary { &mut self.binary } else { &mut self.data }.insert(key.to_string(), val);
+        if binary {
+            &mut self.binary
+        } else {
+            &mut self.data
+        }
+        .insert(key.to_string(), val);
         Ok(())
     }
 
     fn add_secret(&mut self, key: &str, val: Vec<u8>) -> Result<(), String> {
         let errs = config_key_errs(key);
         if !errs.is_empty() {
-            return Err(format!("{key:?} is not valid key name for a Secret {}", errs.join(";")));
+            return Err(format!(
+                "{key:?} is not valid key name for a Secret {}",
+                errs.join(";")
+            ));
         }
         if self.data.contains_key(key) {
-            return Err(format!("cannot add key {key}, another key by that name already exists"));
+            return Err(format!(
+                "cannot add key {key}, another key by that name already exists"
+            ));
         }
         self.data.insert(key.to_string(), val);
         Ok(())
@@ -461,7 +550,13 @@ fn env_combo_check(env: &[String], files: &[String], literals: &[String]) -> Res
     Ok(())
 }
 
-fn configmap(name: &str, literals: &[String], files: &[String], envs: &[String], append_hash: bool) -> Result<Value, String> {
+fn configmap(
+    name: &str,
+    literals: &[String],
+    files: &[String],
+    envs: &[String],
+    append_hash: bool,
+) -> Result<Value, String> {
     env_combo_check(envs, files, literals)?;
     let mut e = Entries::default();
     // kubectl's order: files, then literals, then env files.
@@ -477,13 +572,21 @@ fn configmap(name: &str, literals: &[String], files: &[String], envs: &[String],
         e.add_cm(name, k, v.as_bytes().to_vec(), false)?;
     }
     for path in envs {
-        for_each_env(path, "env config file cannot be a directory", &mut |k, v| e.add_cm(name, k, v.as_bytes().to_vec(), false))?;
+        for_each_env(
+            path,
+            "env config file cannot be a directory",
+            &mut |k, v| e.add_cm(name, k, v.as_bytes().to_vec(), false),
+        )?;
     }
     let text = |m: &BTreeMap<String, Vec<u8>>| -> Map<String, Value> {
-        m.iter().map(|(k, v)| (k.clone(), json!(String::from_utf8_lossy(v)))).collect()
+        m.iter()
+            .map(|(k, v)| (k.clone(), json!(String::from_utf8_lossy(v))))
+            .collect()
     };
     let b64 = |m: &BTreeMap<String, Vec<u8>>| -> Map<String, Value> {
-        m.iter().map(|(k, v)| (k.clone(), json!(base64(v)))).collect()
+        m.iter()
+            .map(|(k, v)| (k.clone(), json!(base64(v))))
+            .collect()
     };
     let mut full_name = name.to_string();
     if append_hash {
@@ -492,7 +595,11 @@ fn configmap(name: &str, literals: &[String], files: &[String], envs: &[String],
         if !e.binary.is_empty() {
             enc += &format!("\"binaryData\":{},", go_json_map(&b64(&e.binary)));
         }
-        enc += &format!("\"data\":{},\"kind\":\"ConfigMap\",\"name\":{}}}", go_json_map(&text(&e.data)), go_json_str(name));
+        enc += &format!(
+            "\"data\":{},\"kind\":\"ConfigMap\",\"name\":{}}}",
+            go_json_map(&text(&e.data)),
+            go_json_str(name)
+        );
         full_name = format!("{name}-{}", hash_suffix(&enc));
     }
     let mut o = json!({"kind": "ConfigMap", "apiVersion": "v1", "metadata": meta(&full_name)});
@@ -508,7 +615,14 @@ fn configmap(name: &str, literals: &[String], files: &[String], envs: &[String],
 fn secret(s: &SecretCmd) -> Result<Value, String> {
     let mut e = Entries::default();
     let (name, ty, append_hash) = match s {
-        SecretCmd::Generic { name, from_literal, from_file, from_env_file, type_, append_hash } => {
+        SecretCmd::Generic {
+            name,
+            from_literal,
+            from_file,
+            from_env_file,
+            type_,
+            append_hash,
+        } => {
             env_combo_check(from_env_file, from_file, from_literal)?;
             // Secrets take literals first, then files, then env files.
             for src in from_literal {
@@ -519,37 +633,77 @@ fn secret(s: &SecretCmd) -> Result<Value, String> {
                 for_each_file(src, &mut |k, p| e.add_secret(k, read(p)?))?;
             }
             for path in from_env_file {
-                for_each_env(path, "env secret file cannot be a directory", &mut |k, v| e.add_secret(k, v.as_bytes().to_vec()))?;
+                for_each_env(
+                    path,
+                    "env secret file cannot be a directory",
+                    &mut |k, v| e.add_secret(k, v.as_bytes().to_vec()),
+                )?;
             }
             (name, type_.clone().unwrap_or_default(), *append_hash)
         }
-        SecretCmd::DockerRegistry { name, docker_username: u, docker_password: p, docker_email: m, docker_server: srv, from_file, append_hash } => {
+        SecretCmd::DockerRegistry {
+            name,
+            docker_username: u,
+            docker_password: p,
+            docker_email: m,
+            docker_server: srv,
+            from_file,
+            append_hash,
+        } => {
             if from_file.is_empty() && (u.is_empty() || p.is_empty() || srv.is_empty()) {
                 return Err("either --from-file or the combination of --docker-username, --docker-password and --docker-server is required".into());
             }
             if from_file.is_empty() {
                 // ~/.docker/config.json layout; every entry field is omitempty.
                 let mut entry = Vec::new();
-                for (k, v) in [("username", u.clone()), ("password", p.clone()), ("email", m.clone()), ("auth", base64(format!("{u}:{p}").as_bytes()))] {
+                for (k, v) in [
+                    ("username", u.clone()),
+                    ("password", p.clone()),
+                    ("email", m.clone()),
+                    ("auth", base64(format!("{u}:{p}").as_bytes())),
+                ] {
                     if !v.is_empty() {
                         entry.push(format!("\"{k}\":{}", go_json_str(&v)));
                     }
                 }
-                let cfg = format!("{{\"auths\":{{{}:{{{}}}}}}}", go_json_str(srv), entry.join(","));
+                let cfg = format!(
+                    "{{\"auths\":{{{}:{{{}}}}}}}",
+                    go_json_str(srv),
+                    entry.join(",")
+                );
                 e.add_secret(".dockerconfigjson", cfg.into_bytes())?;
             }
             for src in from_file {
                 // A bare path becomes the .dockerconfigjson key.
-                let src = if src.contains('=') { src.clone() } else { format!(".dockerconfigjson={src}") };
+                let src = if src.contains('=') {
+                    src.clone()
+                } else {
+                    format!(".dockerconfigjson={src}")
+                };
                 for_each_file(&src, &mut |k, p| e.add_secret(k, read(p)?))?;
             }
-            (name, "kubernetes.io/dockerconfigjson".to_string(), *append_hash)
+            (
+                name,
+                "kubernetes.io/dockerconfigjson".to_string(),
+                *append_hash,
+            )
         }
-        SecretCmd::Tls { name, cert, key, append_hash } => {
-            let (Some(cert), Some(key)) = (cert.as_deref().filter(|c| !c.is_empty()), key.as_deref().filter(|k| !k.is_empty())) else {
+        SecretCmd::Tls {
+            name,
+            cert,
+            key,
+            append_hash,
+        } => {
+            let (Some(cert), Some(key)) = (
+                cert.as_deref().filter(|c| !c.is_empty()),
+                key.as_deref().filter(|k| !k.is_empty()),
+            ) else {
                 return Err("key and cert must be specified".into());
             };
-            let load = |f: &str| std::fs::read(f).map_err(|err| format!("Cannot read file {f}, open {f}: {}", io_text(&err)));
+            let load = |f: &str| {
+                std::fs::read(f)
+                    .map_err(|err| format!("Cannot read file {f}, open {f}: {}", io_text(&err)))
+            };
             let (c, k) = (load(cert)?, load(key)?);
             // Full X509KeyPair checking is not done; only the PEM presence kubectl reports first.
             let has_pem = |b: &[u8]| String::from_utf8_lossy(b).contains("-----BEGIN");
@@ -564,10 +718,19 @@ fn secret(s: &SecretCmd) -> Result<Value, String> {
             (name, "kubernetes.io/tls".to_string(), *append_hash)
         }
     };
-    let data: Map<String, Value> = e.data.iter().map(|(k, v)| (k.clone(), json!(base64(v)))).collect();
+    let data: Map<String, Value> = e
+        .data
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(base64(v))))
+        .collect();
     let mut full_name = name.clone();
     if append_hash {
-        let enc = format!("{{\"data\":{},\"kind\":\"Secret\",\"name\":{},\"type\":{}}}", go_json_map(&data), go_json_str(name), go_json_str(&ty));
+        let enc = format!(
+            "{{\"data\":{},\"kind\":\"Secret\",\"name\":{},\"type\":{}}}",
+            go_json_map(&data),
+            go_json_str(name),
+            go_json_str(&ty)
+        );
         full_name = format!("{name}-{}", hash_suffix(&enc));
     }
     let mut o = json!({"kind": "Secret", "apiVersion": "v1", "metadata": meta(&full_name)});
@@ -580,10 +743,10 @@ fn secret(s: &SecretCmd) -> Result<Value, String> {
     Ok(o)
 }
 
-#[path = "generators_kinds.rs"]
-mod kinds;
 #[path = "generators_encoding.rs"]
 mod encoding;
+#[path = "generators_kinds.rs"]
+mod kinds;
 use encoding::{base64, go_json_map, go_json_str, hash_suffix};
 use kinds::{deployment, ingress, quota, service};
 

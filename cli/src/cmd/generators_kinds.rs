@@ -1,10 +1,15 @@
 //! `create deployment`, `service`, `ingress` and `quota` for the generators module.
 
 use super::ServiceCmd;
-use serde_json::{Map, Value, json};
+use serde_json::{json, Map, Value};
 
-
-pub(super) fn deployment(name: &str, images: &[String], replicas: i32, port: Option<i32>, command: &[String]) -> Result<Value, String> {
+pub(super) fn deployment(
+    name: &str,
+    images: &[String],
+    replicas: i32,
+    port: Option<i32>,
+    command: &[String],
+) -> Result<Value, String> {
     if images.len() > 1 && !command.is_empty() {
         return Err("cannot specify multiple --image options and command".into());
     }
@@ -13,7 +18,13 @@ pub(super) fn deployment(name: &str, images: &[String], replicas: i32, port: Opt
         .map(|img| {
             // The container is named after the image's last path element, without tag or digest.
             let last = img.rsplit('/').next().unwrap_or("");
-            let base = last.split(':').next().unwrap_or("").split('@').next().unwrap_or("");
+            let base = last
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .split('@')
+                .next()
+                .unwrap_or("");
             let mut cname = base.to_string();
             if cname.contains(['_', '.']) {
                 cname = format!("{}-{}", cname.replace(['_', '.'], "-"), random_suffix());
@@ -31,11 +42,13 @@ pub(super) fn deployment(name: &str, images: &[String], replicas: i32, port: Opt
     let labels = json!({"app": name});
     let mut m = super::meta(name);
     m["labels"] = labels.clone();
-    Ok(json!({"kind": "Deployment", "apiVersion": "apps/v1", "metadata": m,
+    Ok(
+        json!({"kind": "Deployment", "apiVersion": "apps/v1", "metadata": m,
         "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
             "template": {"metadata": {"creationTimestamp": null, "labels": labels}, "spec": {"containers": containers}},
             "strategy": {}},
-        "status": {}}))
+        "status": {}}),
+    )
 }
 
 /// kubectl's 5-character random suffix (apimachinery's consonant-and-digit alphabet) for sanitized container names.
@@ -43,7 +56,12 @@ pub(super) fn random_suffix() -> String {
     use std::hash::{BuildHasher, Hasher};
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
     let mut x = h.finish();
     (0..5)
         .map(|_| {
@@ -64,7 +82,11 @@ pub(super) fn port_name_errs(p: &str) -> Vec<&'static str> {
     if p.len() > 15 {
         errs.push("must be no more than 15 characters");
     }
-    if p.is_empty() || !p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+    if p.is_empty()
+        || !p
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
         errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
     }
     if !p.chars().any(|c| c.is_ascii_lowercase()) {
@@ -84,9 +106,17 @@ pub(super) fn service_port(spec: &str, node_port: i32) -> Result<Value, String> 
     let mut parts = spec.split(':');
     let first = parts.next().unwrap_or("");
     if first.is_empty() || !first.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("strconv.ParseUint: parsing {}: invalid syntax", go_quote(first)));
+        return Err(format!(
+            "strconv.ParseUint: parsing {}: invalid syntax",
+            go_quote(first)
+        ));
     }
-    let port: u16 = first.parse().map_err(|_| format!("strconv.ParseUint: parsing {}: value out of range", go_quote(first)))?;
+    let port: u16 = first.parse().map_err(|_| {
+        format!(
+            "strconv.ParseUint: parsing {}: value out of range",
+            go_quote(first)
+        )
+    })?;
     let target = match parts.next() {
         None => json!(port),
         Some(t) => match t.parse::<i64>() {
@@ -111,7 +141,8 @@ pub(super) fn service_port(spec: &str, node_port: i32) -> Result<Value, String> 
 pub(super) fn is_dns1123_subdomain(s: &str) -> bool {
     let label_ok = |l: &str| {
         !l.is_empty()
-            && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !l.starts_with('-')
             && !l.ends_with('-')
     };
@@ -120,10 +151,29 @@ pub(super) fn is_dns1123_subdomain(s: &str) -> bool {
 
 pub(super) fn service(s: &ServiceCmd) -> Result<Value, String> {
     let (name, ty, tcp, cluster_ip, node_port, external) = match s {
-        ServiceCmd::Clusterip { name, tcp, clusterip } => (name, "ClusterIP", tcp, clusterip.as_deref().unwrap_or(""), 0, ""),
-        ServiceCmd::Nodeport { name, tcp, node_port } => (name, "NodePort", tcp, "", *node_port, ""),
+        ServiceCmd::Clusterip {
+            name,
+            tcp,
+            clusterip,
+        } => (
+            name,
+            "ClusterIP",
+            tcp,
+            clusterip.as_deref().unwrap_or(""),
+            0,
+            "",
+        ),
+        ServiceCmd::Nodeport {
+            name,
+            tcp,
+            node_port,
+        } => (name, "NodePort", tcp, "", *node_port, ""),
         ServiceCmd::Loadbalancer { name, tcp } => (name, "LoadBalancer", tcp, "", 0, ""),
-        ServiceCmd::Externalname { name, external_name, tcp } => (name, "ExternalName", tcp, "", 0, external_name.as_str()),
+        ServiceCmd::Externalname {
+            name,
+            external_name,
+            tcp,
+        } => (name, "ExternalName", tcp, "", 0, external_name.as_str()),
     };
     if cluster_ip != "None" && tcp.is_empty() && ty != "ExternalName" {
         return Err("at least one tcp port specifier must be provided".into());
@@ -131,7 +181,10 @@ pub(super) fn service(s: &ServiceCmd) -> Result<Value, String> {
     if ty == "ExternalName" && !is_dns1123_subdomain(external) {
         return Err(format!("invalid service external name {external}"));
     }
-    let ports = tcp.iter().map(|t| service_port(t, node_port)).collect::<Result<Vec<_>, _>>()?;
+    let ports = tcp
+        .iter()
+        .map(|t| service_port(t, node_port))
+        .collect::<Result<Vec<_>, _>>()?;
     let labels = json!({"app": name});
     let mut m = super::meta(name);
     m["labels"] = labels.clone();
@@ -145,7 +198,9 @@ pub(super) fn service(s: &ServiceCmd) -> Result<Value, String> {
     if !external.is_empty() {
         spec["externalName"] = json!(external);
     }
-    Ok(json!({"kind": "Service", "apiVersion": "v1", "metadata": m, "spec": spec, "status": {"loadBalancer": {}}}))
+    Ok(
+        json!({"kind": "Service", "apiVersion": "v1", "metadata": m, "spec": spec, "status": {"loadBalancer": {}}}),
+    )
 }
 
 pub(super) fn is_word(c: char) -> bool {
@@ -155,16 +210,25 @@ pub(super) fn is_word(c: char) -> bool {
 /// kubectl's rule regex `^[\w*\-.]*/[^,=\n]*=[\w-]+:[\w-]+`, matched by hand. kubectl 1.32 accepts anything
 /// after the port (its optional `,tls=secret` part is effectively unanchored), so this only checks the prefix.
 pub(super) fn rule_valid(rule: &str) -> bool {
-    let Some(slash) = rule.find('/') else { return false };
-    if !rule[..slash].chars().all(|c| is_word(c) || c == '*' || c == '.') {
+    let Some(slash) = rule.find('/') else {
+        return false;
+    };
+    if !rule[..slash]
+        .chars()
+        .all(|c| is_word(c) || c == '*' || c == '.')
+    {
         return false;
     }
     let rest = &rule[slash..];
-    let Some(eq) = rest.find(['=', ',', '\n']) else { return false };
+    let Some(eq) = rest.find(['=', ',', '\n']) else {
+        return false;
+    };
     if !rest[eq..].starts_with('=') {
         return false;
     }
-    let Some((svc, port_tail)) = rest[eq + 1..].split_once(':') else { return false };
+    let Some((svc, port_tail)) = rest[eq + 1..].split_once(':') else {
+        return false;
+    };
     !svc.is_empty() && svc.chars().all(is_word) && port_tail.starts_with(is_word)
 }
 
@@ -182,7 +246,13 @@ pub(super) fn backend(svc_port: &str) -> Value {
     json!({"service": {"name": svc, "port": port}})
 }
 
-pub(super) fn ingress(name: &str, rules: &[String], class: Option<&str>, default_backend: Option<&str>, annotations: &[String]) -> Result<Value, String> {
+pub(super) fn ingress(
+    name: &str,
+    rules: &[String],
+    class: Option<&str>,
+    default_backend: Option<&str>,
+    annotations: &[String],
+) -> Result<Value, String> {
     let default_backend = default_backend.unwrap_or("");
     if default_backend.is_empty() && rules.is_empty() {
         return Err("not enough information provided: every ingress has to either specify a default-backend (which catches all traffic) or a list of rules (which catch specific paths)".into());
@@ -193,7 +263,9 @@ pub(super) fn ingress(name: &str, rules: &[String], class: Option<&str>, default
     let mut ann = Map::new();
     for a in annotations {
         let Some((k, v)) = a.split_once('=') else {
-            return Err(format!("annotation {a} is invalid and should be in format key=[value]"));
+            return Err(format!(
+                "annotation {a} is invalid and should be in format key=[value]"
+            ));
         };
         ann.insert(k.to_string(), json!(v));
     }
@@ -213,7 +285,14 @@ pub(super) fn ingress(name: &str, rules: &[String], class: Option<&str>, default
             if let Some(entry) = tls.iter_mut().find(|(_, s)| *s == secret) {
                 entry.0.push(host.clone());
             } else if !host.is_empty() || !secret.is_empty() {
-                tls.push((if host.is_empty() { vec![] } else { vec![host.clone()] }, secret));
+                tls.push((
+                    if host.is_empty() {
+                        vec![]
+                    } else {
+                        vec![host.clone()]
+                    },
+                    secret,
+                ));
             }
             seen_hosts.push(host.clone());
         }
@@ -272,18 +351,24 @@ pub(super) fn ingress(name: &str, rules: &[String], class: Option<&str>, default
     if !ann.is_empty() {
         m["annotations"] = Value::Object(ann);
     }
-    Ok(json!({"kind": "Ingress", "apiVersion": "networking.k8s.io/v1", "metadata": m, "spec": spec, "status": {"loadBalancer": {}}}))
+    Ok(
+        json!({"kind": "Ingress", "apiVersion": "networking.k8s.io/v1", "metadata": m, "spec": spec, "status": {"loadBalancer": {}}}),
+    )
 }
 
 /// Checks a quantity against kubectl's format regex `^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$`.
 pub(super) fn quantity_ok(q: &str) -> bool {
     let rest = q.strip_prefix(['+', '-']).unwrap_or(q);
-    let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+    let num_len = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
     if num_len == 0 {
         return false;
     }
     let suffix = &rest[num_len..];
-    let letters = suffix.find(|c: char| !"eEinumkKMGTP".contains(c)).unwrap_or(suffix.len());
+    let letters = suffix
+        .find(|c: char| !"eEinumkKMGTP".contains(c))
+        .unwrap_or(suffix.len());
     let exp = &suffix[letters..];
     let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
     exp.chars().all(|c| c.is_ascii_digit())
@@ -296,7 +381,9 @@ pub(super) fn quota(name: &str, hard: Option<&str>, scopes: Option<&str>) -> Res
         for stmt in hard.split(',') {
             let parts: Vec<&str> = stmt.split('=').collect();
             let [res, qty] = parts[..] else {
-                return Err(format!("Invalid argument syntax {stmt}, expected <resource>=<value>"));
+                return Err(format!(
+                    "Invalid argument syntax {stmt}, expected <resource>=<value>"
+                ));
             };
             if !quantity_ok(qty) {
                 return Err("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".into());
@@ -313,5 +400,7 @@ pub(super) fn quota(name: &str, hard: Option<&str>, scopes: Option<&str>) -> Res
         }
         spec.insert("scopes".into(), json!(list));
     }
-    Ok(json!({"kind": "ResourceQuota", "apiVersion": "v1", "metadata": super::meta(name), "spec": spec, "status": {}}))
+    Ok(
+        json!({"kind": "ResourceQuota", "apiVersion": "v1", "metadata": super::meta(name), "spec": spec, "status": {}}),
+    )
 }

@@ -8,6 +8,7 @@ mod create;
 mod delete;
 mod diff;
 mod edit;
+mod generators;
 mod get;
 mod label;
 mod manifests;
