@@ -806,3 +806,52 @@ fn create_generators_match_kubectl() {
     );
     assert_eq!(job["metadata"]["ownerReferences"][0]["name"], "nightly");
 }
+
+/// describe: the same text as kubectl (ages normalised), with related objects and events.
+#[test]
+fn describe_matches_kubectl() {
+    let p = Pair::new();
+    let event = "apiVersion: v1\nkind: Event\nmetadata:\n  name: web-scaled\ninvolvedObject:\n  apiVersion: apps/v1\n  kind: Deployment\n  name: web\n  namespace: default\n  uid: UID\nreason: ScalingReplicaSet\nmessage: Scaled up replica set web-1 to 2\ntype: Normal\nsource:\n  component: deployment-controller\ncount: 1\nfirstTimestamp: \"2026-01-01T00:00:00Z\"\nlastTimestamp: \"2026-01-01T00:00:00Z\"\n";
+    let uid = p.k.ok(
+        &kubectl(),
+        &["get", "deploy", "web", "-o", "jsonpath={.metadata.uid}"],
+        None,
+    );
+    p.k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&event.replace("UID", &uid)),
+    );
+    p.k.ok(
+        &kubectl(),
+        &[
+            "create",
+            "secret",
+            "generic",
+            "creds",
+            "--from-literal=user=admin",
+            "--from-literal=password=hunter2",
+        ],
+        None,
+    );
+    let node = "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n  labels:\n    kubernetes.io/hostname: n1\nspec:\n  podCIDR: 10.42.0.0/24\nstatus:\n  capacity: {cpu: \"4\", memory: 8Gi, pods: \"110\"}\n  allocatable: {cpu: \"4\", memory: 8Gi, pods: \"110\"}\n  addresses:\n  - {type: InternalIP, address: 10.0.0.5}\n  - {type: Hostname, address: n1}\n  conditions:\n  - {type: Ready, status: \"True\", reason: KubeletReady, message: kubelet is posting ready status, lastHeartbeatTime: \"2026-01-01T00:00:00Z\", lastTransitionTime: \"2026-01-01T00:00:00Z\"}\n  nodeInfo: {architecture: amd64, bootID: b, containerRuntimeVersion: docker://28.2.2, kernelVersion: 6.1.0, kubeProxyVersion: v1.32.0, kubeletVersion: v1.32.0, machineID: m, operatingSystem: linux, osImage: Debian GNU/Linux 12, systemUUID: s}\n";
+    p.k.ok(&kubectl(), &["create", "-f", "-"], Some(node));
+    let bound = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: on-n1\nspec:\n  nodeName: n1\n  containers:\n  - name: c\n    image: busybox:1.36\n    resources:\n      requests: {cpu: 250m, memory: 64Mi}\n      limits: {cpu: 500m, memory: 128Mi}\n";
+    p.k.ok(&kubectl(), &["create", "-f", "-"], Some(bound));
+    for args in [
+        vec!["describe", "node", "n1"],
+        vec!["describe", "pod", "on-n1"],
+        vec!["describe", "deployment", "web"],
+        vec!["describe", "svc", "web"],
+        vec!["describe", "service/edge"],
+        vec!["describe", "configmap", "web-content"],
+        vec!["describe", "secret", "creds"],
+        vec!["describe", "pod", "solo"],
+        vec!["describe", "ns", "team"],
+        vec!["describe", "cm", "-n", "team"],
+        vec!["describe", "deploy", "we"],
+        vec!["describe", "pod", "nope"],
+    ] {
+        p.same(&args, false);
+    }
+}

@@ -6,6 +6,7 @@ mod cluster_info;
 mod config;
 mod create;
 mod delete;
+mod describe;
 mod diff;
 mod edit;
 mod generators;
@@ -33,6 +34,8 @@ pub enum Command {
     Create(create::CreateArgs),
     /// Apply a configuration to a resource by file name or stdin.
     Apply(apply::ApplyArgs),
+    /// Show details of a specific resource or group of resources.
+    Describe(describe::DescribeArgs),
     /// Diff the live version against a would-be applied version.
     Diff(diff::DiffArgs),
     /// Edit a resource on the server.
@@ -121,6 +124,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Apply(a) => apply::run(&ctx, a).await,
                 Command::Edit(a) => edit::run(&ctx, a).await,
                 Command::Diff(a) => diff::run(&ctx, a).await,
+                Command::Describe(a) => describe::run(&ctx, a).await,
                 Command::Patch(a) => patch::run(&ctx, a).await,
                 Command::Replace(a) => replace::run(&ctx, a).await,
                 Command::Label(a) => label::run(&ctx, a, label::Which::Labels).await,

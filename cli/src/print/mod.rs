@@ -1,6 +1,7 @@
 //! Pure functions from objects to text, one file per kubectl output format, and the `-o` flag that picks one.
 
 pub mod custom_columns;
+pub mod describe;
 pub mod json;
 pub mod jsonpath;
 pub mod table;
