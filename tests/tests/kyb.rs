@@ -855,3 +855,26 @@ fn describe_matches_kubectl() {
         p.same(&args, false);
     }
 }
+
+/// explain: the same text as kubectl from the server's OpenAPI v3 documents.
+#[test]
+fn explain_matches_kubectl() {
+    let p = Pair::new();
+    for args in [
+        vec!["explain", "deployment"],
+        vec!["explain", "pods"],
+        vec!["explain", "cm"],
+        vec!["explain", "deployment.spec.strategy"],
+        vec!["explain", "deployment.spec.strategy", "--recursive"],
+        vec!["explain", "deployment.spec.replicas"],
+        vec!["explain", "pod.spec.containers.ports"],
+        vec!["explain", "pod.metadata.labels"],
+        vec!["explain", "svc.spec.ports.targetPort"],
+        vec!["explain", "hpa", "--api-version=autoscaling/v1"],
+        vec!["explain", "ingresses.networking.k8s.io"],
+    ] {
+        p.same(&args, true);
+    }
+    p.same_error(&["explain", "deployment.spec.nope"]);
+    p.same_error(&["explain", "nope"]);
+}

@@ -9,6 +9,7 @@ mod delete;
 mod describe;
 mod diff;
 mod edit;
+mod explain;
 mod generators;
 mod get;
 mod label;
@@ -38,6 +39,8 @@ pub enum Command {
     Describe(describe::DescribeArgs),
     /// Diff the live version against a would-be applied version.
     Diff(diff::DiffArgs),
+    /// Get documentation for a resource.
+    Explain(explain::ExplainArgs),
     /// Edit a resource on the server.
     Edit(edit::EditArgs),
     /// Update fields of a resource.
@@ -125,6 +128,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Edit(a) => edit::run(&ctx, a).await,
                 Command::Diff(a) => diff::run(&ctx, a).await,
                 Command::Describe(a) => describe::run(&ctx, a).await,
+                Command::Explain(a) => explain::run(&ctx, a).await,
                 Command::Patch(a) => patch::run(&ctx, a).await,
                 Command::Replace(a) => replace::run(&ctx, a).await,
                 Command::Label(a) => label::run(&ctx, a, label::Which::Labels).await,

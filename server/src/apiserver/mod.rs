@@ -11,6 +11,7 @@ mod fields;
 mod list;
 mod meta;
 mod namespace;
+mod openapi;
 mod patch;
 mod path;
 mod protobuf;
@@ -118,6 +119,19 @@ async fn route(api: &Arc<Api>, req: Request<Body>) -> ApiResult<Response> {
         }
         (&Method::GET, "/version") => return Ok(discovery::version()),
         (&Method::GET, "/openapi/v2") => return Ok(discovery::openapi_v2()),
+        (&Method::GET, "/openapi/v3") => {
+            return Ok(request::json(StatusCode::OK, &openapi::index()))
+        }
+        (&Method::GET, p) if p.starts_with("/openapi/v3/") => {
+            if let Some(doc) = openapi::document(&p["/openapi/v3".len()..]) {
+                return Ok(request::json(StatusCode::OK, &doc));
+            }
+            return Err(ApiError::from(Status::failure(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            )));
+        }
         (_, p) if p.starts_with("/openapi/") => {
             return Err(ApiError::from(Status::failure(
                 404,
