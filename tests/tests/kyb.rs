@@ -878,3 +878,105 @@ fn explain_matches_kubectl() {
     p.same_error(&["explain", "deployment.spec.nope"]);
     p.same_error(&["explain", "nope"]);
 }
+
+/// apply --prune, view-last-applied and set-last-applied, beside kubectl.
+#[test]
+fn apply_prune_and_last_applied_match_kubectl() {
+    let p = Pair::new();
+    let dir = kyb_e2e::TempDir::new("prune");
+    let cms = |who: &str, names: &[&str]| -> String {
+        names.iter().map(|n| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {n}-{who}\n  labels:\n    set: s-{who}\ndata:\n  k: v\n")).collect::<Vec<_>>().join("---\n")
+    };
+    let run = |who: &str, names: &[&str], extra: &[&str]| {
+        let file = dir.0.join(format!("{who}.yaml"));
+        let _ = std::fs::write(&file, cms(who, names));
+        let binary = if who == "kubectl" {
+            kubectl()
+        } else {
+            p.kyb.clone()
+        };
+        let selector = format!("set=s-{who}");
+        let mut args = vec!["apply", "-f", file.to_str().unwrap_or_default()];
+        args.extend_from_slice(extra);
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace("SELECTOR", &selector))
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = p.k.run(&binary, &args, None);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).replace(&format!("-{who}"), "-WHO"),
+        )
+    };
+    assert_eq!(
+        run("kubectl", &["a", "b", "c"], &[]),
+        run("kyb", &["a", "b", "c"], &[])
+    );
+    assert_eq!(
+        run("kubectl", &["a"], &["--prune", "-l", "SELECTOR"]),
+        run("kyb", &["a"], &["--prune", "-l", "SELECTOR"])
+    );
+    assert_eq!(
+        run("kubectl", &["a"], &["--prune"]),
+        run("kyb", &["a"], &["--prune"])
+    );
+    p.same(&["apply", "view-last-applied", "deployment", "web"], true);
+    p.same(
+        &["apply", "view-last-applied", "deployment/web", "-o", "json"],
+        true,
+    );
+    p.same_error(&["apply", "view-last-applied", "svc", "edge"]);
+    let file = dir.0.join("set.yaml");
+    let _ = std::fs::write(
+        &file,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: edge\nspec:\n  ports:\n  - port: 81\n",
+    );
+    let f = file.display().to_string();
+    p.same_error(&["apply", "set-last-applied", "-f", &f]);
+    p.same(
+        &["apply", "set-last-applied", "-f", &f, "--create-annotation"],
+        true,
+    );
+    p.same(&["apply", "view-last-applied", "svc", "edge"], true);
+}
+
+/// get -w: the same lines as kubectl for the listing and for changes that follow.
+#[test]
+fn get_watch_matches_kubectl() {
+    use std::process::{Command, Stdio};
+    let p = Pair::new();
+    let spawn = |binary: &std::path::Path| {
+        Command::new(binary)
+            .args(["get", "configmaps", "-w"])
+            .env("KUBECONFIG", &p.k.kubeconfig)
+            .env("HOME", &p.k.dir.0)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn: {e}"))
+    };
+    let (mut a, mut b) = (spawn(&kubectl()), spawn(&p.kyb));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    p.k.ok(
+        &kubectl(),
+        &["create", "configmap", "watched-one", "--from-literal=a=b"],
+        None,
+    );
+    p.k.ok(
+        &kubectl(),
+        &["label", "configmap", "watched-one", "x=y"],
+        None,
+    );
+    p.k.ok(&kubectl(), &["delete", "configmap", "watched-one"], None);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = (a.kill(), b.kill());
+    let (a, b) = (a.wait_with_output(), b.wait_with_output());
+    let text = |o: std::io::Result<std::process::Output>| {
+        o.map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    };
+    let (want, got) = (text(a), text(b));
+    assert!(want.lines().count() >= 4, "{want}");
+    assert_eq!(normalise(&want), normalise(&got));
+}

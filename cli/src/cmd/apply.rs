@@ -16,9 +16,21 @@ pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
+    /// `view-last-applied` or `set-last-applied`, instead of applying.
+    #[command(subcommand)]
+    last_applied: Option<super::apply_last::LastApplied>,
     /// The files that contain the configurations to apply.
-    #[arg(short = 'f', long = "filename", required = true)]
+    #[arg(short = 'f', long = "filename")]
     filenames: Vec<String>,
+    /// Automatically delete objects that are not in the files but match the selector (-l) or --all, and were applied before.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
+    prune: bool,
+    /// Selector (label query) for --prune.
+    #[arg(short = 'l', long)]
+    selector: Option<String>,
+    /// With --prune, consider every object of the pruned types in the namespace.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
+    all: bool,
     #[arg(short = 'R', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = clap::ArgAction::Set)]
     recursive: bool,
     /// If true, apply runs in the server instead of the client.
@@ -44,7 +56,11 @@ impl ApplyArgs {
     /// The settings `diff` uses: a server-side dry run of what apply would send.
     pub fn dry_run_server(server_side: bool) -> ApplyArgs {
         ApplyArgs {
+            last_applied: None,
             filenames: Vec::new(),
+            prune: false,
+            selector: None,
+            all: false,
             recursive: false,
             server_side,
             field_manager: "kubectl".into(),
@@ -75,6 +91,11 @@ fn modified_config(obj: &Value, annotate: bool) -> CliResult<Value> {
     let mut modified = config;
     modified["metadata"]["annotations"][LAST_APPLIED] = json!(text);
     Ok(modified)
+}
+
+/// The config with its last-applied annotation set, as `apply` writes it.
+pub fn annotated_config(obj: &Value) -> CliResult<Value> {
+    modified_config(obj, true)
 }
 
 /// Compact JSON as Go's encoder writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped (they only occur inside strings).
@@ -228,8 +249,18 @@ pub async fn apply_one(
     }
 }
 
-pub async fn run(ctx: &Ctx, args: ApplyArgs) -> CliResult {
+pub async fn run(ctx: &Ctx, mut args: ApplyArgs) -> CliResult {
+    if let Some(sub) = args.last_applied.take() {
+        return super::apply_last::run(ctx, sub).await;
+    }
+    if args.filenames.is_empty() {
+        return Err(CliError::Msg("must specify one of -f and -k".into()));
+    }
+    if args.prune && args.selector.is_none() && !args.all {
+        return Err(CliError::Msg("all resources selected for prune without explicitly passing --all. To prune all resources, pass the --all flag. If you did not mean to prune all resources, specify a label selector".into()));
+    }
     let suffix = dry_run_suffix(&args.dry_run)?;
+    let mut applied: Vec<(String, String, String)> = Vec::new();
     let output = args
         .output
         .as_deref()
@@ -247,18 +278,42 @@ pub async fn run(ctx: &Ctx, args: ApplyArgs) -> CliResult {
             }
         };
         match apply_one(ctx, &args, r, &m).await {
-            Ok((obj, verb)) => match &output {
-                Some(o) => print!("{}", o.render_list(vec![obj], true)?),
-                None => {
-                    let name = obj
-                        .pointer("/metadata/name")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    println!("{} {verb}{suffix}", display_name(r, name));
+            Ok((obj, verb)) => {
+                let ns = obj
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let name = obj
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                applied.push((r.kind_group(), ns, name));
+                match &output {
+                    Some(o) => print!("{}", o.render_list(vec![obj], true)?),
+                    None => {
+                        let name = obj
+                            .pointer("/metadata/name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
+                        println!("{} {verb}{suffix}", display_name(r, name));
+                    }
                 }
-            },
+            }
             Err(()) => failed = true,
         }
+    }
+    if args.prune && !failed {
+        super::apply_last::prune(
+            ctx,
+            &discovery,
+            args.selector.as_deref(),
+            &applied,
+            suffix,
+            args.dry_run != "none",
+        )
+        .await?;
     }
     if failed {
         return Err(CliError::Reported);

@@ -2,6 +2,7 @@
 
 mod api_resources;
 mod apply;
+mod apply_last;
 mod cluster_info;
 mod config;
 mod create;
