@@ -101,18 +101,8 @@ pub async fn run(ctx: &Ctx, cmd: LastApplied) -> CliResult {
             let discovery = ctx.discovery(false).await?;
             for m in manifests::read(&filenames, false)? {
                 let r = manifests::resource_of(&discovery, &m)?;
-                let ns = m
-                    .object
-                    .pointer("/metadata/namespace")
-                    .and_then(Value::as_str)
-                    .unwrap_or(ctx.namespace())
-                    .to_string();
-                let name = m
-                    .object
-                    .pointer("/metadata/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
+                let ns = m.namespace_or(ctx.namespace());
+                let name = m.name();
                 let path = format!("{}/{}", r.path(Some(&ns)), encode(&name));
                 let live = ctx.client.get_json(&path).await?;
                 if live

@@ -124,18 +124,8 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> CliResult {
                 continue;
             }
         };
-        let ns = m
-            .object
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or(ctx.namespace())
-            .to_string();
-        let name = m
-            .object
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let ns = m.namespace_or(ctx.namespace());
+        let name = m.name();
         let created = if args.dry_run == "client" {
             m.object.clone()
         } else {

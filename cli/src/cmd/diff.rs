@@ -83,12 +83,7 @@ pub async fn run(ctx: &Ctx, args: DiffArgs) -> CliResult {
             } else {
                 String::new()
             };
-            let name = m
-                .object
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
+            let name = m.name();
             let live = match ctx
                 .client
                 .send(

@@ -13,6 +13,26 @@ pub struct Manifest {
     pub object: Value,
 }
 
+impl Manifest {
+    /// `metadata.name`, or empty.
+    pub fn name(&self) -> String {
+        self.object
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// `metadata.namespace`, or `default` (the context's) when the file sets none.
+    pub fn namespace_or(&self, default: &str) -> String {
+        self.object
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or(default)
+            .to_string()
+    }
+}
+
 fn files_in(path: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> CliResult {
     let entries = std::fs::read_dir(path)
         .map_err(|e| CliError::Msg(format!("error reading {}: {e}", path.display())))?;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::Args;
 use kyb_api::client::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::get::encode;
 use super::manifests::{self, display_name};
@@ -26,18 +26,8 @@ pub async fn run(ctx: &Ctx, args: ReplaceArgs) -> CliResult {
     let mut failed = false;
     for m in manifests::read(&args.filenames, args.recursive)? {
         let r = manifests::resource_of(&discovery, &m)?;
-        let ns = m
-            .object
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or(ctx.namespace())
-            .to_string();
-        let name = m
-            .object
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let ns = m.namespace_or(ctx.namespace());
+        let name = m.name();
         let path = format!("{}/{}", r.path(Some(&ns)), encode(&name));
         let body = serde_json::to_vec(&m.object).map_err(|e| CliError::Msg(e.to_string()))?;
         let result = if args.force {

@@ -55,12 +55,7 @@ pub async fn resolve(ctx: &Ctx, sel: &Selection<'_>) -> CliResult<Vec<ObjRef>> {
     if !sel.filenames.is_empty() {
         for m in manifests::read(sel.filenames, sel.recursive)? {
             let r = manifests::resource_of(&discovery, &m)?;
-            let name = m
-                .object
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
+            let name = m.name();
             let namespace = ns(
                 r,
                 m.object

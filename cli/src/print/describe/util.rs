@@ -94,62 +94,13 @@ pub fn since(text: &str, now: DateTime<Utc>) -> String {
     }
 }
 
-/// apimachinery's `duration.HumanDuration` for a duration in milliseconds.
+/// apimachinery's `duration.HumanDuration` for a duration in milliseconds, with its handling of clock skew.
 pub fn human_duration(ms: i64) -> String {
-    let seconds = ms / 1000;
-    if seconds < -1 {
-        return "<invalid>".to_string();
+    match ms / 1000 {
+        s if s < -1 => "<invalid>".to_string(),
+        s if s < 0 => "0s".to_string(),
+        _ => kyb_api::duration::human_duration(std::time::Duration::from_millis(ms.unsigned_abs())),
     }
-    if seconds < 0 {
-        return "0s".to_string();
-    }
-    if seconds < 120 {
-        return format!("{seconds}s");
-    }
-    let minutes = seconds / 60;
-    if minutes < 10 {
-        let s = seconds % 60;
-        return if s == 0 {
-            format!("{minutes}m")
-        } else {
-            format!("{minutes}m{s}s")
-        };
-    }
-    if minutes < 180 {
-        return format!("{minutes}m");
-    }
-    let hours = minutes / 60;
-    if hours < 8 {
-        let m = minutes % 60;
-        return if m == 0 {
-            format!("{hours}h")
-        } else {
-            format!("{hours}h{m}m")
-        };
-    }
-    if hours < 48 {
-        return format!("{hours}h");
-    }
-    if hours < 24 * 8 {
-        let h = hours % 24;
-        return if h == 0 {
-            format!("{}d", hours / 24)
-        } else {
-            format!("{}d{}h", hours / 24, h)
-        };
-    }
-    if hours < 24 * 365 * 2 {
-        return format!("{}d", hours / 24);
-    }
-    if hours < 24 * 365 * 8 {
-        let dy = (hours / 24) % 365;
-        return if dy == 0 {
-            format!("{}y", hours / 24 / 365)
-        } else {
-            format!("{}y{}d", hours / 24 / 365, dy)
-        };
-    }
-    format!("{}y", hours / 24 / 365)
 }
 
 /// Go's `%v` of a bool.
