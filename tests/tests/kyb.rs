@@ -848,7 +848,7 @@ fn describe_matches_kubectl() {
         vec!["describe", "secret", "creds"],
         vec!["describe", "pod", "solo"],
         vec!["describe", "ns", "team"],
-        vec!["describe", "cm", "-n", "team"],
+        vec!["describe", "deploy"],
         vec!["describe", "deploy", "we"],
         vec!["describe", "pod", "nope"],
     ] {
@@ -944,20 +944,44 @@ fn apply_prune_and_last_applied_match_kubectl() {
 /// get -w: the same lines as kubectl for the listing and for changes that follow.
 #[test]
 fn get_watch_matches_kubectl() {
+    use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
+    use std::sync::{Arc, Mutex};
     let p = Pair::new();
-    let spawn = |binary: &std::path::Path| {
-        Command::new(binary)
+    let watch = |binary: &std::path::Path| {
+        let mut child = Command::new(binary)
             .args(["get", "configmaps", "-w"])
             .env("KUBECONFIG", &p.k.kubeconfig)
             .env("HOME", &p.k.dir.0)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("spawn: {e}"))
+            .unwrap_or_else(|e| panic!("spawn: {e}"));
+        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+        let (sink, stdout) = (lines.clone(), child.stdout.take());
+        std::thread::spawn(move || {
+            for line in stdout
+                .map(BufReader::new)
+                .into_iter()
+                .flat_map(|r| r.lines())
+                .map_while(Result::ok)
+            {
+                if let Ok(mut l) = sink.lock() {
+                    l.push(line);
+                }
+            }
+        });
+        (child, lines)
     };
-    let (mut a, mut b) = (spawn(&kubectl()), spawn(&p.kyb));
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let count = |l: &Arc<Mutex<Vec<String>>>| l.lock().map(|v| v.len()).unwrap_or(0);
+    let (mut a, la) = watch(&kubectl());
+    let (mut b, lb) = watch(&p.kyb);
+    // The listing: a header and the ConfigMap of the default namespace.
+    assert!(
+        kyb_e2e::eventually(30, || (count(&la) >= 2 && count(&lb) >= 2).then_some(())).is_some(),
+        "watches did not start"
+    );
+    let want = count(&la) + 3;
     p.k.ok(
         &kubectl(),
         &["create", "configmap", "watched-one", "--from-literal=a=b"],
@@ -969,14 +993,16 @@ fn get_watch_matches_kubectl() {
         None,
     );
     p.k.ok(&kubectl(), &["delete", "configmap", "watched-one"], None);
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let _ = (a.kill(), b.kill());
-    let (a, b) = (a.wait_with_output(), b.wait_with_output());
-    let text = |o: std::io::Result<std::process::Output>| {
-        o.map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default()
-    };
-    let (want, got) = (text(a), text(b));
-    assert!(want.lines().count() >= 4, "{want}");
-    assert_eq!(normalise(&want), normalise(&got));
+    let seen = kyb_e2e::eventually(30, || {
+        (count(&la) >= want && count(&lb) >= want).then_some(())
+    });
+    let _ = (a.kill(), b.kill(), a.wait(), b.wait());
+    let text = |l: &Arc<Mutex<Vec<String>>>| l.lock().map(|v| v.join("\n")).unwrap_or_default();
+    assert!(
+        seen.is_some(),
+        "wanted {want} lines; kubectl:\n{}\nkyb:\n{}",
+        text(&la),
+        text(&lb)
+    );
+    assert_eq!(normalise(&text(&la)), normalise(&text(&lb)));
 }
