@@ -351,16 +351,12 @@ async fn watch(ctx: &Ctx, args: &GetArgs, output: &Output, f: &Fetched) -> CliRe
         .client
         .watch(&path, if as_table { ACCEPT_TABLE } else { ACCEPT_JSON })
         .await?;
-    let mut widths = f
-        .table
-        .as_ref()
-        .map(|t| {
-            print::widths_of(&print::table::table_rows(
-                t,
-                &table_options(args, output, f, args.show_kind),
-            ))
-        })
-        .unwrap_or_default();
+    // One tabwriter for the listing and every event, as kubectl's: columns never shrink as events arrive.
+    let mut writer = print::tabwriter::TABLES.session();
+    if let Some(t) = &f.table {
+        let listed = print::table::table_rows(t, &table_options(args, output, f, args.show_kind));
+        writer.write(&print::table::tab_text(&listed));
+    }
     let mut columns = f
         .table
         .as_ref()
@@ -398,7 +394,7 @@ async fn watch(ctx: &Ctx, args: &GetArgs, output: &Output, f: &Fetched) -> CliRe
             let mut opts = table_options(args, output, f, args.show_kind);
             opts.no_headers = args.no_headers || printed_header;
             let rows = print::table::table_rows(&table, &opts);
-            print!("{}", print::layout_with_widths(&rows, &mut widths));
+            print!("{}", writer.write(&print::table::tab_text(&rows)));
             printed_header = true;
         } else {
             print!("{}", output.render_list(vec![object], true)?);

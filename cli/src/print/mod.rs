@@ -5,6 +5,7 @@ pub mod describe;
 pub mod json;
 pub mod jsonpath;
 pub mod table;
+pub mod tabwriter;
 pub mod yaml;
 
 use serde_json::{json, Value};
@@ -219,48 +220,6 @@ impl Ord for SortKey {
     }
 }
 
-/// The width of each column of rows, in characters (as Go's tabwriter counts them).
-pub fn widths_of(rows: &[Vec<String>]) -> Vec<usize> {
-    let mut widths = Vec::new();
-    grow(&mut widths, rows);
-    widths
-}
-
-fn grow(widths: &mut Vec<usize>, rows: &[Vec<String>]) {
-    for row in rows {
-        // The last cell of a row is never padded, so it does not widen its column.
-        for (i, cell) in row.iter().enumerate().take(row.len().saturating_sub(1)) {
-            let w = cell.chars().count();
-            if widths.len() <= i {
-                widths.resize(i + 1, 0);
-            }
-            widths[i] = widths[i].max(w);
-        }
-    }
-}
-
-/// Lays out rows with columns at least as wide as before, widening as needed: kubectl's watch output keeps its columns aligned this way.
-/// As in Go's tabwriter, every cell but a row's last is padded, even when the last is empty.
-pub fn layout_with_widths(rows: &[Vec<String>], widths: &mut Vec<usize>) -> String {
-    grow(widths, rows);
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            line.push_str(cell);
-            if i + 1 < row.len() {
-                // cli-runtime's tabwriter: padding 3, and a column is at least 6 wide, padding included.
-                let width = (widths.get(i).copied().unwrap_or(0) + 3).max(6);
-                let pad = width - cell.chars().count();
-                line.extend(std::iter::repeat_n(' ', pad));
-            }
-        }
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,23 +235,6 @@ mod tests {
         assert_eq!(
             name_of(&json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}})),
             "pod/p"
-        );
-    }
-
-    #[test]
-    fn watch_rows_keep_their_columns() {
-        let mut widths = widths_of(&[
-            vec!["NAME".into(), "READY".into()],
-            vec!["web127".into(), "0/1".into()],
-        ]);
-        assert_eq!(
-            layout_with_widths(&[vec!["web".into(), "0/4".into()]], &mut widths),
-            "web      0/4\n"
-        );
-        let mut narrow = Vec::new();
-        assert_eq!(
-            layout_with_widths(&[vec!["a".into(), "b".into()]], &mut narrow),
-            "a     b\n"
         );
     }
 

@@ -1,148 +1,27 @@
-//! kubectl's table output: a port of the tabwriter as cli-runtime configures it (`GetNewTabWriter`: minwidth 6,
-//! tabwidth 4, padding 3, pad ' ', RememberWidths) and of cli-runtime's `printTable`/`decorateTable` for
-//! server-side Tables.
+//! kubectl's table output: the tabwriter layout as cli-runtime configures it, and cli-runtime's
+//! `printTable`/`decorateTable` for server-side Tables.
 
 use serde_json::Value;
 
-const PADDING: usize = 3;
-/// A column is never narrower than this, padding included: `--no-headers` shows it ("cm4   8     24s").
-const MIN_WIDTH: usize = 6;
+use super::tabwriter::TABLES;
 
 /// Lay out rows (the first usually the header) as kubectl does.
 ///
-/// Each row is written as its cells joined by tabs plus a newline, then formatted like tabwriter: a cell
-/// followed by a tab is padded to its column width (widest cell of the column block plus 3); the last cell of
-/// a line is never padded, so an empty last cell leaves the previous column's padding as trailing spaces,
-/// exactly as kubectl prints it. Columns are at least 6 wide. Widths count characters (runes), not display
-/// columns.
+/// Each row is written as its cells joined by tabs plus a newline, then formatted like cli-runtime's tabwriter:
+/// columns as wide as their widest cell plus 3 and at least 6; the last cell of a line is never padded, so an
+/// empty last cell leaves the previous column's padding as trailing spaces, exactly as kubectl prints it.
 pub fn layout(rows: &[Vec<String>]) -> String {
+    TABLES.write(&tab_text(rows))
+}
+
+/// Rows as tabwriter input: cells joined by tabs, one line each.
+pub fn tab_text(rows: &[Vec<String>]) -> String {
     let mut text = String::new();
     for row in rows {
         text.push_str(&row.join("\t"));
         text.push('\n');
     }
-    tabwrite(&text)
-}
-
-/// One tab-terminated (or line-final) cell.
-struct Cell {
-    text: String,
-    width: usize,
-}
-
-/// Formats `text` as Go's tabwriter would when it is written and flushed.
-fn tabwrite(text: &str) -> String {
-    let mut out = String::new();
-    let mut remembered = Vec::new();
-    let mut lines: Vec<Vec<Cell>> = vec![Vec::new()];
-    let mut cur = String::new();
-    for c in text.chars() {
-        match c {
-            '\t' | '\u{0B}' => {
-                let width = cur.chars().count();
-                if let Some(line) = lines.last_mut() {
-                    line.push(Cell {
-                        text: std::mem::take(&mut cur),
-                        width,
-                    });
-                }
-            }
-            '\n' | '\u{0C}' => {
-                let width = cur.chars().count();
-                if let Some(line) = lines.last_mut() {
-                    line.push(Cell {
-                        text: std::mem::take(&mut cur),
-                        width,
-                    });
-                }
-                lines.push(Vec::new());
-                // A form feed flushes: the lines after it start new column blocks.
-                if c == '\u{0C}' {
-                    flush(&mut out, &mut lines, &mut remembered);
-                }
-            }
-            _ => cur.push(c),
-        }
-    }
-    // Flush terminates a non-empty unterminated tail as the last line's final cell.
-    if !cur.is_empty() {
-        let width = cur.chars().count();
-        if let Some(line) = lines.last_mut() {
-            line.push(Cell { text: cur, width });
-        }
-    }
-    flush(&mut out, &mut lines, &mut remembered);
-    out
-}
-
-fn flush(out: &mut String, lines: &mut Vec<Vec<Cell>>, remembered: &mut Vec<usize>) {
-    let mut widths = Vec::new();
-    format(out, lines, &mut widths, remembered, 0, lines.len());
-    // Keep an empty current line, as tabwriter's reset does.
-    lines.clear();
-    lines.push(Vec::new());
-}
-
-/// tabwriter's `format`: finds column blocks (runs of lines that have a cell in the current column) and
-/// recursively sizes the columns to their right.
-fn format(
-    out: &mut String,
-    lines: &[Vec<Cell>],
-    widths: &mut Vec<usize>,
-    remembered: &mut Vec<usize>,
-    line0: usize,
-    line1: usize,
-) {
-    let column = widths.len();
-    let mut line0 = line0;
-    let mut this = line0;
-    while this < line1 {
-        if column + 1 >= lines[this].len() {
-            this += 1;
-            continue;
-        }
-        write_lines(out, lines, widths, line0, this);
-        line0 = this;
-        let mut width = MIN_WIDTH;
-        while this < line1 && column + 1 < lines[this].len() {
-            width = width.max(lines[this][column].width + PADDING);
-            this += 1;
-        }
-        // RememberWidths: a column never shrinks after a flush (only a form feed flushes mid-text here).
-        match remembered.get_mut(column) {
-            Some(r) => {
-                width = width.max(*r);
-                *r = width;
-            }
-            None => remembered.push(width),
-        }
-        widths.push(width);
-        format(out, lines, widths, remembered, line0, this);
-        widths.pop();
-        line0 = this;
-    }
-    write_lines(out, lines, widths, line0, line1);
-}
-
-fn write_lines(
-    out: &mut String,
-    lines: &[Vec<Cell>],
-    widths: &[usize],
-    line0: usize,
-    line1: usize,
-) {
-    for (i, line) in lines.iter().enumerate().take(line1).skip(line0) {
-        for (j, c) in line.iter().enumerate() {
-            out.push_str(&c.text);
-            if let Some(&w) = widths.get(j) {
-                out.extend(std::iter::repeat_n(' ', w.saturating_sub(c.width)));
-            }
-        }
-        // The final line holds only the unterminated tail, so it gets no newline.
-        if i + 1 < lines.len() {
-            out.push('\n');
-        }
-    }
+    text
 }
 
 /// How a server-side Table is decorated, mirroring kubectl's `PrintOptions`.
