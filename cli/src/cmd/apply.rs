@@ -128,11 +128,7 @@ pub async fn apply_one(
     if r.namespaced {
         obj["metadata"]["namespace"] = json!(ns);
     }
-    let name = obj
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let name = super::meta_str(&obj, "name");
     let path = format!("{}/{}", r.path(Some(&ns)), encode(&name));
     let dry = if args.dry_run == "server" {
         "&dryRun=All"
@@ -279,16 +275,8 @@ pub async fn run(ctx: &Ctx, mut args: ApplyArgs) -> CliResult {
         };
         match apply_one(ctx, &args, r, &m).await {
             Ok((obj, verb)) => {
-                let ns = obj
-                    .pointer("/metadata/namespace")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                let name = obj
-                    .pointer("/metadata/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
+                let ns = super::meta_str(&obj, "namespace");
+                let name = super::meta_str(&obj, "name");
                 applied.push((r.kind_group(), ns, name));
                 match &output {
                     Some(o) => print!("{}", o.render_list(vec![obj], true)?),

@@ -64,16 +64,8 @@ async fn list(ctx: &Ctx, path: &str) -> Vec<Value> {
 }
 
 async fn related(ctx: &Ctx, r: &ApiResource, obj: &Value) -> Vec<Value> {
-    let ns = obj
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let name = obj
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let ns = super::meta_str(obj, "namespace");
+    let name = super::meta_str(obj, "name");
     let mut out = Vec::new();
     for want in describe::wants(&r.group, &r.name) {
         let (g, v, p) = want.resource();

@@ -16,11 +16,7 @@ pub struct Manifest {
 impl Manifest {
     /// `metadata.name`, or empty.
     pub fn name(&self) -> String {
-        self.object
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
+        super::meta_str(&self.object, "name")
     }
 
     /// `metadata.namespace`, or `default` (the context's) when the file sets none.

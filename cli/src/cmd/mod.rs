@@ -172,6 +172,15 @@ pub fn parse_duration(s: &str) -> Result<Option<Duration>, ()> {
     Ok((secs > 0).then(|| Duration::from_secs(secs)))
 }
 
+/// A string field of an object's metadata (`name`, `namespace`), or empty.
+pub fn meta_str(obj: &serde_json::Value, field: &str) -> String {
+    obj.get("metadata")
+        .and_then(|m| m.get(field))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Reports a failed write of an object read from `source`, as kubectl's AddSourceToErr and checkErr word it.
 pub fn report_source_error(e: &ClientError, verb: &str, source: &str) {
     match e.status() {

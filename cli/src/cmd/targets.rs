@@ -124,11 +124,7 @@ pub async fn resolve(ctx: &Ctx, sel: &Selection<'_>) -> CliResult<Vec<ObjRef>> {
             .into_iter()
             .flatten()
         {
-            let name = item
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
+            let name = super::meta_str(item, "name");
             let namespace = item
                 .pointer("/metadata/namespace")
                 .and_then(Value::as_str)
