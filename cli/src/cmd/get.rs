@@ -132,6 +132,8 @@ struct Fetched {
     target: Target,
     table: Option<Value>,
     items: Vec<Value>,
+    /// Items already printed as List members (`-o json|yaml` of lists), so that no page stays parsed.
+    rendered: Vec<String>,
     list_rv: String,
 }
 
@@ -140,6 +142,7 @@ async fn fetch(
     args: &GetArgs,
     target: Target,
     as_table: bool,
+    prerender: Option<&Output>,
     errors: &mut bool,
 ) -> CliResult<Fetched> {
     let ns = (!args.all_namespaces).then(|| ctx.namespace().to_string());
@@ -202,6 +205,7 @@ async fn fetch(
         target,
         table: None,
         items: Vec::new(),
+        rendered: Vec::new(),
         list_rv,
     };
     for mut page in pages {
@@ -225,7 +229,10 @@ async fn fetch(
                 // List items may omit their type; kubectl fills it in.
                 item["apiVersion"] = json!(api_version);
                 item["kind"] = json!(fetched.target.resource.kind);
-                fetched.items.push(item);
+                match prerender.and_then(|o| o.list_item(&item)) {
+                    Some(text) => fetched.rendered.push(text),
+                    None => fetched.items.push(item),
+                }
             }
         } else {
             fetched.items.push(page);
@@ -237,7 +244,7 @@ async fn fetch(
 fn row_count(f: &Fetched) -> usize {
     match &f.table {
         Some(t) => t.get("rows").and_then(Value::as_array).map_or(0, Vec::len),
-        None => f.items.len(),
+        None => f.items.len() + f.rendered.len(),
     }
 }
 
@@ -258,8 +265,11 @@ pub async fn run(ctx: &Ctx, args: GetArgs) -> CliResult {
     let as_table = output.is_table();
     let mut errors = false;
     let mut fetched = Vec::new();
+    // Lists printed as JSON or YAML are rendered page by page; sorting needs every object first.
+    let prerender = (!single_object && args.sort_by.is_none() && !args.watch && !args.watch_only)
+        .then_some(&output);
     for t in targets {
-        fetched.push(fetch(ctx, &args, t, as_table, &mut errors).await?);
+        fetched.push(fetch(ctx, &args, t, as_table, prerender, &mut errors).await?);
     }
     let total: usize = fetched.iter().map(row_count).sum();
     if !args.watch_only {
@@ -290,15 +300,23 @@ pub async fn run(ctx: &Ctx, args: GetArgs) -> CliResult {
                 print!("{}", print::table::layout(&rows));
             }
         } else {
-            let mut items: Vec<Value> = fetched
+            let rendered: Vec<String> = fetched
                 .iter_mut()
-                .flat_map(|f| std::mem::take(&mut f.items))
+                .flat_map(|f| std::mem::take(&mut f.rendered))
                 .collect();
-            if let Some(sort) = &args.sort_by {
-                print::sort_objects(&mut items, sort)?;
+            if let Some(text) = output.assemble_list(&rendered) {
+                print!("{text}");
+            } else {
+                let mut items: Vec<Value> = fetched
+                    .iter_mut()
+                    .flat_map(|f| std::mem::take(&mut f.items))
+                    .collect();
+                if let Some(sort) = &args.sort_by {
+                    print::sort_objects(&mut items, sort)?;
+                }
+                let single = single_object && items.len() == 1;
+                print!("{}", output.render_list(items, single)?);
             }
-            let single = single_object && items.len() == 1;
-            print!("{}", output.render_list(items, single)?);
         }
     }
     if args.watch || args.watch_only {

@@ -75,6 +75,54 @@ impl Output {
         })
     }
 
+    /// One object as a member of a printed List, for the formats that can print a List piece by piece.
+    pub fn list_item(&self, item: &Value) -> Option<String> {
+        match self {
+            // Inside `"items": [`, two levels deep.
+            Output::Json => Some(
+                json::to_json(item)
+                    .lines()
+                    .map(|l| format!("        {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            // A sequence entry: `- ` before the first line, two spaces before the rest.
+            Output::Yaml => {
+                let text = yaml::try_to_yaml(item).ok()?;
+                let mut out = String::new();
+                for (i, line) in text.lines().enumerate() {
+                    out.push_str(if i == 0 {
+                        "- "
+                    } else if line.is_empty() {
+                        ""
+                    } else {
+                        "  "
+                    });
+                    out.push_str(line);
+                    out.push('\n');
+                }
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
+    /// The List around items rendered by [`Output::list_item`], as `render_list` would print it; `None` when
+    /// there are none, or the format does not print Lists piece by piece.
+    pub fn assemble_list(&self, items: &[String]) -> Option<String> {
+        if items.is_empty() {
+            return None;
+        }
+        match self {
+            Output::Json => Some(format!(
+                "{{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n{}\n    ],\n    \"kind\": \"List\",\n    \"metadata\": {{\n        \"resourceVersion\": \"\"\n    }}\n}}\n",
+                items.join(",\n")
+            )),
+            Output::Yaml => Some(format!("apiVersion: v1\nitems:\n{}kind: List\nmetadata:\n  resourceVersion: \"\"\n", items.concat())),
+            _ => None,
+        }
+    }
+
     /// Whether this format prints the server's Table.
     pub fn is_table(&self) -> bool {
         matches!(self, Output::Table | Output::Wide)
@@ -236,6 +284,19 @@ mod tests {
             name_of(&json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}})),
             "pod/p"
         );
+    }
+
+    #[test]
+    fn lists_printed_piece_by_piece_equal_lists_printed_whole() {
+        let items = vec![
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"text": "line one\nline two\n", "n": "1"}}),
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b"}, "data": {}}),
+        ];
+        for output in [Output::Json, Output::Yaml] {
+            let pieces: Vec<String> = items.iter().filter_map(|i| output.list_item(i)).collect();
+            let whole = output.render_list(items.clone(), false).ok();
+            assert_eq!(output.assemble_list(&pieces), whole);
+        }
     }
 
     #[test]
