@@ -160,8 +160,14 @@ async fn fetch(
             if let Some(c) = &cont {
                 extra.push(("continue", c.clone()));
             }
-            if args.sort_by.is_some() && as_table {
-                extra.push(("includeObject", "Object".into()));
+            if as_table {
+                // Rows carry metadata only when a column needs it (namespace, labels); --sort-by needs whole objects.
+                let needs_meta = args.all_namespaces || args.show_labels || !args.label_columns.is_empty();
+                match (args.sort_by.is_some(), needs_meta) {
+                    (true, _) => extra.push(("includeObject", "Object".into())),
+                    (false, false) => extra.push(("includeObject", "None".into())),
+                    (false, true) => {}
+                }
             }
             let q = query(
                 args.selector.as_deref(),
