@@ -7,3 +7,4 @@ pub mod registry;
 pub mod selector;
 pub mod status;
 pub mod strategic;
+pub mod wire;

@@ -740,13 +740,13 @@ fn create_generators_match_kubectl() {
         &["create", "configmap", "bad", "--from-literal=novalue"],
         &["create", "service", "clusterip", "bad", "--tcp=x"],
     ];
-    // (`--dry-run=client -o json` differs: kubectl prints its typed objects in Go struct field order.)
     // Flags go before a trailing `-- command`.
     let with = |g: &[&'static str], extra: &[&'static str]| -> Vec<&'static str> {
         let at = g.iter().position(|a| *a == "--").unwrap_or(g.len());
         [&g[..at], extra, &g[at..]].concat()
     };
     for g in gens {
+        p.same(&with(g, &["--dry-run=client", "-o", "json"]), true);
         p.same(&with(g, &["--dry-run=client", "-o", "yaml"]), true);
         p.same(&with(g, &["--dry-run=server", "-o", "name"]), true);
     }

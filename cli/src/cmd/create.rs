@@ -156,6 +156,10 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> CliResult {
             }
         };
         match &output {
+            // kubectl prints its generators' typed objects in Go struct order; objects from files sorted.
+            Some(Output::Json) if args.generator.is_some() => {
+                print!("{}", crate::print::json::to_json_typed(&created))
+            }
             Some(o) => print!("{}", o.render_list(vec![created], true)?),
             None => {
                 let name = created

@@ -162,7 +162,8 @@ async fn fetch(
             }
             if as_table {
                 // Rows carry metadata only when a column needs it (namespace, labels); --sort-by needs whole objects.
-                let needs_meta = args.all_namespaces || args.show_labels || !args.label_columns.is_empty();
+                let needs_meta =
+                    args.all_namespaces || args.show_labels || !args.label_columns.is_empty();
                 match (args.sort_by.is_some(), needs_meta) {
                     (true, _) => extra.push(("includeObject", "Object".into())),
                     (false, false) => extra.push(("includeObject", "None".into())),

@@ -1,14 +1,122 @@
 //! `-o json` output identical to kubectl's `json.MarshalIndent(obj, "", "    ")`: sorted keys, Go's
 //! HTML-safe string escaping, Go's float formatting, four-space indent and a trailing newline.
 
+use kyb_api::wire::{self, F, I, T};
 use serde_json::{Number, Value};
 
 /// One object (or List) as kubectl -o json prints it, ending with a newline.
 pub fn to_json(v: &Value) -> String {
     let mut out = String::new();
-    write_value(&mut out, v, 0);
+    write_value(&mut out, v, 0, Shape::Sorted);
     out.push('\n');
     out
+}
+
+/// As [`to_json`], but a typed Kubernetes object keeps its Go struct field order (kind and apiVersion first,
+/// then the fields in declaration order), as kubectl prints the objects its own generators build.
+pub fn to_json_typed(v: &Value) -> String {
+    let api_version = v
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let kind = v.get("kind").and_then(Value::as_str).unwrap_or_default();
+    let Some(msg) = wire::kind_message(api_version, kind) else {
+        return to_json(v);
+    };
+    let mut out = String::new();
+    write_value(&mut out, v, 0, Shape::Top(msg));
+    out.push('\n');
+    out
+}
+
+/// How an object's keys are ordered: sorted (Go maps), or in a message's declaration order.
+#[derive(Clone, Copy)]
+enum Shape {
+    Sorted,
+    /// A top-level kind: `kind` and `apiVersion` (Go's inlined TypeMeta) come first.
+    Top(&'static str),
+    Message(&'static str),
+    /// A map whose values are messages.
+    MapOf(&'static str),
+}
+
+/// Messages whose JSON is a string, a number or free-form JSON rather than their fields.
+fn opaque(msg: &str) -> bool {
+    matches!(
+        msg,
+        "meta.Time"
+            | "meta.MicroTime"
+            | "meta.Duration"
+            | "res.Quantity"
+            | "intstr.IntOrString"
+            | "rt.RawExtension"
+            | "meta.FieldsV1"
+    )
+}
+
+/// Messages whose Go field order differs from their protobuf field numbers (fields added later, declared
+/// earlier): the Go order of the fields concerned.
+fn go_order(msg: &str) -> &'static [&'static str] {
+    match msg {
+        "net.HTTPIngressPath" => &["path", "pathType", "backend"],
+        "core.ServiceSpec" => &["ports", "selector", "clusterIP", "clusterIPs", "type"],
+        "core.PodSpec" => &["volumes", "initContainers", "containers"],
+        _ => &[],
+    }
+}
+
+/// A message's JSON fields in declaration order, inlined embeddings flattened, with the shape of each value.
+fn declared(msg: &'static str, out: &mut Vec<(&'static str, Shape)>) {
+    let mut fields: Vec<&F> = wire::message(msg).iter().collect();
+    let first = go_order(msg);
+    // Fields named by the override come first, in its order; the rest keep their numbered order after them.
+    fields.sort_by_key(|f| {
+        first
+            .iter()
+            .position(|n| *n == f.1)
+            .map_or((1, f.0), |i| (0, i as u32))
+    });
+    for F(_, name, ty, flags) in fields {
+        match ty {
+            T::M(inner) if flags & I != 0 => declared(inner, out),
+            T::M(m) if !opaque(m) => out.push((name, Shape::Message(m))),
+            T::MM(m) if !opaque(m) => out.push((name, Shape::MapOf(m))),
+            _ => out.push((name, Shape::Sorted)),
+        }
+    }
+}
+
+/// The keys of `m` in the order `shape` gives, each with the shape of its value; keys no declaration names follow, sorted.
+fn ordered_keys(m: &serde_json::Map<String, Value>, shape: Shape) -> Vec<(&String, Shape)> {
+    let mut fields = Vec::new();
+    match shape {
+        Shape::Top(msg) => {
+            fields.push(("kind", Shape::Sorted));
+            fields.push(("apiVersion", Shape::Sorted));
+            declared(msg, &mut fields);
+        }
+        Shape::Message(msg) => declared(msg, &mut fields),
+        Shape::MapOf(_) | Shape::Sorted => {}
+    }
+    let mut keys: Vec<(&String, Shape)> = Vec::new();
+    for (name, child) in &fields {
+        if let Some((k, _)) = m.get_key_value(*name) {
+            if !keys.iter().any(|(seen, _)| *seen == k) {
+                keys.push((k, *child));
+            }
+        }
+    }
+    let value_shape = match shape {
+        Shape::MapOf(msg) => Shape::Message(msg),
+        _ => Shape::Sorted,
+    };
+    let mut rest: Vec<&String> = m
+        .keys()
+        .filter(|k| !keys.iter().any(|(seen, _)| seen == k))
+        .collect();
+    rest.sort();
+    keys.extend(rest.into_iter().map(|k| (k, value_shape)));
+    keys
 }
 
 fn newline_indent(out: &mut String, depth: usize) {
@@ -18,7 +126,7 @@ fn newline_indent(out: &mut String, depth: usize) {
     }
 }
 
-fn write_value(out: &mut String, v: &Value, depth: usize) {
+fn write_value(out: &mut String, v: &Value, depth: usize, shape: Shape) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -33,17 +141,15 @@ fn write_value(out: &mut String, v: &Value, depth: usize) {
                     out.push(',');
                 }
                 newline_indent(out, depth + 1);
-                write_value(out, item, depth + 1);
+                write_value(out, item, depth + 1, shape);
             }
             newline_indent(out, depth);
             out.push(']');
         }
         Value::Object(m) => {
-            // Go encodes map[string]interface{} with keys sorted bytewise.
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
+            // Go encodes map[string]interface{} with keys sorted bytewise, structs in declaration order.
             out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
+            for (i, (k, child)) in ordered_keys(m, shape).into_iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -51,7 +157,7 @@ fn write_value(out: &mut String, v: &Value, depth: usize) {
                 write_string(out, k);
                 out.push_str(": ");
                 if let Some(val) = m.get(k) {
-                    write_value(out, val, depth + 1);
+                    write_value(out, val, depth + 1, child);
                 }
             }
             newline_indent(out, depth);

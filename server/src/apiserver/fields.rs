@@ -5,7 +5,7 @@ use kyb_api::registry::Resource;
 use serde_json::Value;
 
 use super::error::{ApiError, ApiResult};
-use super::protobuf::schema::{F, I, KINDS, MSGS, R, T};
+use kyb_api::wire::{kind_message, message, F, I, R, T};
 
 /// Messages with their own JSON forms (strings, numbers or free JSON): nothing inside them to check.
 const OPAQUE: &[&str] = &[
@@ -19,12 +19,6 @@ const OPAQUE: &[&str] = &[
 ];
 /// Deeper than any real object; a bound against hostile nesting.
 const MAX_DEPTH: usize = 64;
-
-fn message(name: &str) -> &'static [F] {
-    MSGS.binary_search_by(|(n, _)| n.cmp(&name))
-        .map(|i| MSGS[i].1)
-        .unwrap_or(&[])
-}
 
 /// The field declared under JSON name `key` in `msg`, looking through inlined embedded structs.
 fn field(msg: &str, key: &str) -> Option<&'static F> {
@@ -81,10 +75,7 @@ pub fn check(resource: &Resource, obj: &Value, strict: bool) -> ApiResult<()> {
         .get("kind")
         .and_then(Value::as_str)
         .unwrap_or(resource.kind);
-    let Some((_, _, msg)) = KINDS
-        .iter()
-        .find(|(v, k, _)| *v == api_version && *k == kind)
-    else {
+    let Some(msg) = kind_message(api_version, kind) else {
         return Ok(());
     };
     let mut unknown = Vec::new();

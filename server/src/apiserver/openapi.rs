@@ -6,7 +6,7 @@
 use kyb_api::registry::{self, Resource};
 use serde_json::{json, Map, Value};
 
-use super::protobuf::schema::{F, I, KINDS, MSGS, R, T};
+use kyb_api::wire::{kind_message, message as fields, F, I, R, T};
 
 /// Bumps whenever the documents change, so that clients' caches (keyed by this hash) refresh.
 const HASH: &str = concat!("kybernet-", env!("CARGO_PKG_VERSION"), "-1");
@@ -48,12 +48,6 @@ fn special(short: &str) -> Option<Value> {
         "rt.RawExtension" | "meta.FieldsV1" => json!({"type": "object"}),
         _ => return None,
     })
-}
-
-fn fields(msg: &str) -> &'static [F] {
-    MSGS.binary_search_by(|(n, _)| n.cmp(&msg))
-        .map(|i| MSGS[i].1)
-        .unwrap_or(&[])
 }
 
 fn reference(msg: &str) -> Value {
@@ -113,10 +107,7 @@ fn schemas(
     let mut tops = Vec::new();
     for r in resources {
         let api_version = r.api_version();
-        let Some((_, _, msg)) = KINDS
-            .iter()
-            .find(|(v, k, _)| *v == api_version && *k == r.kind)
-        else {
+        let Some(msg) = kind_message(&api_version, r.kind) else {
             continue;
         };
         let mut props = Map::new();

@@ -2,10 +2,9 @@
 //! JSON form the real apiserver would produce by decoding into the Go struct and re-encoding it
 //! with `encoding/json` (omitempty, pointers, inlined embeddings and custom marshalers included).
 
-#[path = "protobuf_schema.rs"]
-pub(crate) mod schema;
+use kyb_api::wire as schema;
 
-use schema::{F, I, KINDS, MSGS, O, P, R, T};
+use schema::{F, I, MSGS, O, P, R, T};
 use serde_json::{Map, Value};
 
 /// Why a protobuf body could not be decoded.
@@ -67,10 +66,7 @@ pub fn decode(body: &[u8]) -> Result<Value> {
             "unsupported protobuf contentEncoding {encoding:?}"
         )));
     }
-    let msg = KINDS
-        .iter()
-        .find(|(av, k, _)| *k == kind && (*av == "*" || *av == api_version))
-        .map(|(_, _, m)| *m)
+    let msg = schema::kind_message(&api_version, &kind)
         .ok_or_else(|| ProtoError::UnknownKind(format!("{api_version}/{kind}")))?;
     let mut obj = match decode_message(msg, &[raw], 0)? {
         Value::Object(m) => m,

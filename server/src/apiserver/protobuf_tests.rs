@@ -1,6 +1,7 @@
 //! Tests for the protobuf decoder: hand-encoded messages and bodies captured from kubectl 1.32.
 
 use super::*;
+use kyb_api::wire::KINDS;
 use serde_json::json;
 
 /// Test-only protobuf writer.

@@ -1,4 +1,4 @@
-//! Wire schema of the Kubernetes protobuf messages that `protobuf.rs` decodes: for each message,
+//! The wire schema of the Kubernetes API types: for each message (as the protobuf encoding names it),
 //! its fields with their numbers, JSON names, wire types and the Go-struct facts (pointer,
 //! omitempty, inlined embedding) that decide how Go's JSON encoding would render them.
 //!
@@ -7,7 +7,7 @@
 
 /// A field's wire type; messages are referenced by qualified name (`pkg.Message`).
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum T {
+pub enum T {
     /// `string`
     S,
     /// `int32`
@@ -28,19 +28,34 @@ pub(crate) enum T {
 use T::*;
 
 /// One field: number, JSON name (empty when inlined), type, and flags (`R`, `P`, `O`, `I`).
-pub(crate) struct F(pub u32, pub &'static str, pub T, pub u8);
+pub struct F(pub u32, pub &'static str, pub T, pub u8);
 
 /// Repeated field (a Go slice).
-pub(crate) const R: u8 = 1;
+pub const R: u8 = 1;
 /// Go pointer: an explicit zero is kept, absence on the wire means absent in JSON.
-pub(crate) const P: u8 = 2;
+pub const P: u8 = 2;
 /// Tagged `omitempty`: zero scalars, empty slices and maps are dropped.
-pub(crate) const O: u8 = 4;
+pub const O: u8 = 4;
 /// Embedded struct whose fields Go inlines into the parent's JSON object.
-pub(crate) const I: u8 = 8;
+pub const I: u8 = 8;
+
+/// The fields of a message (empty for a name the table does not hold).
+pub fn message(name: &str) -> &'static [F] {
+    MSGS.binary_search_by(|(n, _)| n.cmp(&name))
+        .map(|i| MSGS[i].1)
+        .unwrap_or(&[])
+}
+
+/// The message of a top-level kind at an apiVersion.
+pub fn kind_message(api_version: &str, kind: &str) -> Option<&'static str> {
+    KINDS
+        .iter()
+        .find(|(v, k, _)| (*v == api_version || *v == "*") && *k == kind)
+        .map(|(_, _, m)| *m)
+}
 
 /// Top-level kinds: (apiVersion, kind, message); apiVersion `*` accepts any group version.
-pub(crate) static KINDS: &[(&str, &str, &str)] = &[
+pub static KINDS: &[(&str, &str, &str)] = &[
     ("v1", "Binding", "core.Binding"),
     ("v1", "ConfigMap", "core.ConfigMap"),
     ("v1", "Endpoints", "core.Endpoints"),
@@ -99,7 +114,7 @@ pub(crate) static KINDS: &[(&str, &str, &str)] = &[
 /// (Time, MicroTime, Duration, Quantity, IntOrString, RawExtension, FieldsV1) are decoded by
 /// hand and not listed.
 #[rustfmt::skip]
-pub(crate) static MSGS: &[(&str, &[F])] = &[
+pub static MSGS: &[(&str, &[F])] = &[
     ("apps.ControllerRevision", &[
         F(1, "metadata", M("meta.ObjectMeta"), O), F(2, "data", M("rt.RawExtension"), 0),
         F(3, "revision", I64, 0),
