@@ -194,6 +194,7 @@ fn discovery_and_config_commands_match_kubectl() {
         vec!["api-versions"],
         vec!["config", "view"],
         vec!["config", "view", "--minify"],
+        vec!["config", "view", "-o", "json"],
         vec!["config", "get-contexts"],
         vec!["config", "current-context"],
     ] {

@@ -361,7 +361,7 @@ pub fn run(cmd: ConfigCommand, o: &Overrides) -> CliResult {
                 redact(&mut v);
             }
             match a.output.as_str() {
-                "json" => print!("{}", crate::print::json::to_json(&v)),
+                "json" => print!("{}", crate::print::json::to_json_kubeconfig(&v)),
                 "yaml" => print!("{}", to_yaml(&v)),
                 other => return Err(CliError::Msg(format!("unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,yaml"))),
             }

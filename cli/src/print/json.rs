@@ -29,9 +29,79 @@ pub fn to_json_typed(v: &Value) -> String {
     out
 }
 
+/// A kubeconfig as kubectl prints `config view -o json`: in the field order of client-go's `Config` structs.
+pub fn to_json_kubeconfig(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v, 0, Shape::Fixed(CONFIG));
+    out.push('\n');
+    out
+}
+
+const fn plain(name: &'static str) -> (&'static str, Shape) {
+    (name, Shape::Sorted)
+}
+
+const CONFIG: &[(&str, Shape)] = &[
+    plain("kind"),
+    plain("apiVersion"),
+    (
+        "preferences",
+        Shape::Fixed(&[plain("colors"), plain("extensions")]),
+    ),
+    (
+        "clusters",
+        Shape::Fixed(&[plain("name"), ("cluster", Shape::Fixed(CLUSTER))]),
+    ),
+    (
+        "users",
+        Shape::Fixed(&[plain("name"), ("user", Shape::Fixed(AUTH_INFO))]),
+    ),
+    (
+        "contexts",
+        Shape::Fixed(&[plain("name"), ("context", Shape::Fixed(CONTEXT))]),
+    ),
+    plain("current-context"),
+    plain("extensions"),
+];
+const CLUSTER: &[(&str, Shape)] = &[
+    plain("server"),
+    plain("tls-server-name"),
+    plain("insecure-skip-tls-verify"),
+    plain("certificate-authority"),
+    plain("certificate-authority-data"),
+    plain("proxy-url"),
+    plain("disable-compression"),
+    plain("extensions"),
+];
+const AUTH_INFO: &[(&str, Shape)] = &[
+    plain("client-certificate"),
+    plain("client-certificate-data"),
+    plain("client-key"),
+    plain("client-key-data"),
+    plain("token"),
+    plain("tokenFile"),
+    plain("as"),
+    plain("as-uid"),
+    plain("as-groups"),
+    plain("as-user-extra"),
+    plain("username"),
+    plain("password"),
+    plain("auth-provider"),
+    plain("exec"),
+    plain("extensions"),
+];
+const CONTEXT: &[(&str, Shape)] = &[
+    plain("cluster"),
+    plain("user"),
+    plain("namespace"),
+    plain("extensions"),
+];
+
 /// How an object's keys are ordered: sorted (Go maps), or in a message's declaration order.
 #[derive(Clone, Copy)]
 enum Shape {
+    /// A struct whose field order is given here (types the wire schema table does not hold).
+    Fixed(&'static [(&'static str, Shape)]),
     Sorted,
     /// A top-level kind: `kind` and `apiVersion` (Go's inlined TypeMeta) come first.
     Top(&'static str),
@@ -96,6 +166,7 @@ fn ordered_keys(m: &serde_json::Map<String, Value>, shape: Shape) -> Vec<(&Strin
             declared(msg, &mut fields);
         }
         Shape::Message(msg) => declared(msg, &mut fields),
+        Shape::Fixed(order) => fields.extend_from_slice(order),
         Shape::MapOf(_) | Shape::Sorted => {}
     }
     let mut keys: Vec<(&String, Shape)> = Vec::new();
