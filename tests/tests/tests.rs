@@ -7,3 +7,4 @@ mod kubectl;
 mod kyb;
 mod python;
 mod recorded;
+mod tls;

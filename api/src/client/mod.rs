@@ -26,6 +26,9 @@ pub enum ClientError {
     Refused(String),
     #[error("error: You must be logged in to the server (Unauthorized)")]
     Unauthorized,
+    /// Any other failure to connect (TLS, DNS, unreachable), with its cause.
+    #[error("Unable to connect to the server: {0}")]
+    Unreachable(String),
     #[error("error: {0}")]
     Other(String),
 }
@@ -141,9 +144,12 @@ impl Client {
             })?;
             b = b.identity(identity);
         }
-        let http = b
-            .build()
-            .map_err(|e| ClientError::Other(format!("building the HTTP client: {e}")))?;
+        let http = b.build().map_err(|e| {
+            let cause = std::error::Error::source(&e)
+                .map(|s| format!(": {s}"))
+                .unwrap_or_default();
+            ClientError::Other(format!("building the HTTP client: {e}{cause}"))
+        })?;
         let base = cfg.server.trim_end_matches('/').to_string();
         let host = base
             .split("://")
@@ -256,8 +262,30 @@ impl Client {
     }
 
     fn transport_error(&self, e: reqwest::Error) -> ClientError {
-        if e.is_connect() {
+        // kubectl says "refused" only for a refused connection; other failures to connect keep their cause.
+        let mut refused = false;
+        let mut innermost = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            if s.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+            {
+                refused = true;
+            }
+            innermost = s.to_string();
+            source = s.source();
+        }
+        if refused {
             return ClientError::Refused(self.host.clone());
+        }
+        if e.is_connect() {
+            let cause = if innermost.contains("UnknownIssuer") {
+                "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+                    .to_string()
+            } else {
+                innermost
+            };
+            return ClientError::Unreachable(cause);
         }
         if e.is_timeout() {
             return ClientError::Other(format!(
