@@ -3,6 +3,7 @@
 #[cfg(feature = "client")]
 pub mod client;
 pub mod duration;
+pub mod quantity;
 pub mod registry;
 pub mod selector;
 pub mod status;

@@ -25,6 +25,65 @@ pub struct Cli {
 pub enum Command {
     /// Run the control plane (the default).
     Server(ServerArgs),
+    /// Run a node agent against an API server.
+    Agent(AgentArgs),
+    /// Run the scheduler against an API server.
+    Scheduler(ClientArgs),
+}
+
+/// How a component reaches the API server.
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// A kubeconfig whose current context names the API server.
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// The API server's URL (instead of a kubeconfig).
+    #[arg(long)]
+    pub server: Option<String>,
+}
+
+impl ClientArgs {
+    /// The client these flags describe.
+    pub fn client(&self) -> Result<kyb_api::client::Client, kyb_api::client::ClientError> {
+        let overrides = kyb_api::client::Overrides {
+            kubeconfig: self.kubeconfig.clone(),
+            server: self.server.clone(),
+            ..Default::default()
+        };
+        let kubeconfig = match (&self.kubeconfig, &self.server) {
+            (None, Some(_)) => Default::default(),
+            _ => kyb_api::client::load_kubeconfig(self.kubeconfig.as_deref())?,
+        };
+        let rest = kyb_api::client::RestConfig::resolve(&kubeconfig, &overrides)?;
+        kyb_api::client::Client::new(&rest)
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AgentArgs {
+    #[command(flatten)]
+    pub client: ClientArgs,
+    /// The container runtime: `simulated` (no processes; pods report Running at once).
+    #[arg(long, default_value = "simulated")]
+    pub runtime: String,
+    /// How many nodes this agent registers (simulated runtime).
+    #[arg(long, default_value_t = 1)]
+    pub nodes: usize,
+    /// Node names are this prefix and a number.
+    #[arg(long, default_value = "kybernet-node-")]
+    pub node_name_prefix: String,
+    /// CPU capacity of each node.
+    #[arg(long, default_value = "4")]
+    pub cpu: String,
+    /// Memory capacity of each node.
+    #[arg(long, default_value = "16Gi")]
+    pub memory: String,
+    /// Pods each node accepts.
+    #[arg(long, default_value_t = 110)]
+    pub max_pods: u32,
+    /// Seconds between Lease renewals.
+    #[arg(long, default_value_t = 10, hide = true)]
+    pub lease_interval_seconds: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -44,6 +103,9 @@ pub struct ServerArgs {
     /// Do not run a node agent in this process.
     #[arg(long)]
     pub disable_agent: bool,
+    /// Do not run the scheduler in this process.
+    #[arg(long)]
+    pub disable_scheduler: bool,
     /// Events kept in memory for resuming watches; older resourceVersions get 410 Expired.
     #[arg(long, default_value_t = 10_000)]
     pub watch_window: usize,
@@ -60,6 +122,7 @@ pub struct ServerSettings {
     pub kubeconfig: PathBuf,
     pub datastore_endpoint: String,
     pub agent: bool,
+    pub scheduler: bool,
     pub api: ApiSettings,
 }
 
@@ -99,6 +162,7 @@ impl TryFrom<ServerArgs> for ServerSettings {
             kubeconfig,
             datastore_endpoint: a.datastore_endpoint,
             agent: !a.disable_agent,
+            scheduler: !a.disable_scheduler,
             api: ApiSettings {
                 watch_window: a.watch_window.max(1),
                 bookmark_interval: std::time::Duration::from_secs(a.watch_bookmark_interval.max(1)),
@@ -131,6 +195,7 @@ mod tests {
             write_kubeconfig: None,
             datastore_endpoint: String::new(),
             disable_agent: false,
+            disable_scheduler: false,
             watch_window: 10,
             watch_bookmark_interval: 60,
         }

@@ -2,6 +2,9 @@
 
 mod apiserver;
 mod config;
+mod informer;
+mod kubelet;
+mod scheduler;
 mod store;
 
 use anyhow::Context;
@@ -23,7 +26,43 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     match cli.command.unwrap_or(Command::Server(cli.server)) {
         Command::Server(args) => runtime.block_on(run_server(args)),
+        Command::Agent(args) => runtime.block_on(run_agent(args)),
+        Command::Scheduler(args) => runtime.block_on(async move {
+            let client = args.client().context("connecting to the API server")?;
+            tracing::info!(server = client.base, "scheduler started");
+            tokio::select! {
+                _ = scheduler::run(client) => {}
+                _ = shutdown_signal() => {}
+            }
+            Ok(())
+        }),
     }
+}
+
+async fn run_agent(args: config::AgentArgs) -> anyhow::Result<()> {
+    if args.runtime != "simulated" {
+        anyhow::bail!(
+            "the {:?} runtime is not available yet; use --runtime simulated",
+            args.runtime
+        );
+    }
+    let client = args
+        .client
+        .client()
+        .context("connecting to the API server")?;
+    let nodes = kubelet::SimulatedNodes {
+        count: args.nodes,
+        prefix: args.node_name_prefix,
+        cpu: args.cpu,
+        memory: args.memory,
+        max_pods: args.max_pods,
+        lease_interval: std::time::Duration::from_secs(args.lease_interval_seconds.max(1)),
+    };
+    tokio::select! {
+        r = kubelet::run_simulated(client, nodes) => r.context("running the simulated nodes")?,
+        _ = shutdown_signal() => {}
+    }
+    Ok(())
 }
 
 async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
@@ -47,8 +86,17 @@ async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
     tracing::info!(%addr, kubeconfig = %settings.kubeconfig.display(), "kybd API server ready");
     if settings.agent {
         tracing::info!(
-            "node agent not yet available in this build; serving the control plane only"
+            "no embedded node agent in this build yet; run `kybd agent` for simulated nodes"
         );
+    }
+    if settings.scheduler {
+        // The embedded scheduler is a client of this server like any other: no side channel.
+        let args = config::ClientArgs {
+            kubeconfig: None,
+            server: Some(format!("http://{addr}")),
+        };
+        let client = args.client().context("building the scheduler's client")?;
+        tokio::spawn(scheduler::run(client));
     }
     apiserver::serve(listener, api, shutdown_signal()).await?;
     tracing::info!("kybd stopped");

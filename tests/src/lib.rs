@@ -266,6 +266,35 @@ impl Drop for Kybd {
     }
 }
 
+/// A child process killed (and waited for) on drop.
+pub struct Guard(pub Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Kybd {
+    /// Starts `kybd agent` against this server with the given flags; its log goes to the server's folder.
+    pub fn agent(&self, args: &[&str]) -> Guard {
+        let log =
+            std::fs::File::create(self.dir.0.join(format!("agent-{}.log", std::process::id())))
+                .unwrap_or_else(|e| panic!("agent log: {e}"));
+        let child = Command::new(bin("kybd"))
+            .args(["agent", "--server", &self.url])
+            .args(args)
+            .env("KYBD_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting kybd agent: {e}"));
+        Guard(child)
+    }
+}
+
 /// kubectl 1.32, the binary itself rather than the version dispatcher.
 pub fn kubectl() -> PathBuf {
     let direct = PathBuf::from("/usr/lib/google-cloud-sdk/bin/kubectl.1.32");

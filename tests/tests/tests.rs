@@ -7,4 +7,5 @@ mod kubectl;
 mod kyb;
 mod python;
 mod recorded;
+mod scheduler;
 mod tls;

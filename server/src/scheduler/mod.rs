@@ -1,0 +1,383 @@
+//! The scheduler: watches nodes and pods through the API, and binds each pending pod of `default-scheduler` to
+//! the best node that passes every filter, recording `Scheduled` or `FailedScheduling` as kube-scheduler does.
+//! Unschedulable pods wait until the cluster changes (a node appears or changes, a pod goes), then try again.
+
+pub mod framework;
+pub mod plugins;
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use kyb_api::client::{Client, ClientError, Method};
+use kyb_api::quantity::Resources;
+use serde_json::{json, Value};
+
+use crate::informer::{self, key, Update};
+use framework::{FilterPlugin, NodeInfo, ScorePlugin, Snapshot, Status};
+
+/// The name pods ask for in `spec.schedulerName` (empty means this one too).
+pub const NAME: &str = "default-scheduler";
+/// Unschedulable pods are retried at least this often, even if no event suggests they may fit now.
+const RETRY_UNSCHEDULABLE: Duration = Duration::from_secs(30);
+
+/// The cluster as the scheduler sees it, kept up to date from the watches.
+#[derive(Default)]
+struct Cache {
+    nodes: BTreeMap<String, Arc<Value>>,
+    /// Every pod that is not finished, by `namespace/name`.
+    pods: HashMap<String, Arc<Value>>,
+    /// Pods this scheduler bound, with their node, until the watch shows them bound.
+    assumed: HashMap<String, String>,
+}
+
+fn is_finished(pod: &Value) -> bool {
+    matches!(
+        pod.pointer("/status/phase").and_then(Value::as_str),
+        Some("Succeeded" | "Failed")
+    )
+}
+
+fn node_of(pod: &Value) -> Option<&str> {
+    pod.pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+}
+
+/// Whether this scheduler should place the pod.
+fn wants_scheduling(pod: &Value) -> bool {
+    let ours = pod
+        .pointer("/spec/schedulerName")
+        .and_then(Value::as_str)
+        .is_none_or(|s| s.is_empty() || s == NAME);
+    ours && node_of(pod).is_none()
+        && pod.pointer("/metadata/deletionTimestamp").is_none()
+        && !is_finished(pod)
+}
+
+impl Cache {
+    fn snapshot(&self) -> Snapshot {
+        let mut by_node: HashMap<&str, Vec<Arc<Value>>> = HashMap::new();
+        for (k, p) in &self.pods {
+            let node = node_of(p).or_else(|| self.assumed.get(k).map(String::as_str));
+            if let Some(n) = node {
+                by_node.entry(n).or_default().push(p.clone());
+            }
+        }
+        let nodes = self
+            .nodes
+            .values()
+            .map(|n| {
+                let name = n
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let pods = by_node.remove(name).unwrap_or_default();
+                let mut requested = Resources::default();
+                for p in &pods {
+                    requested.add(&Resources::of_pod(p));
+                }
+                NodeInfo {
+                    node: n.clone(),
+                    allocatable: Resources::from_list(n.pointer("/status/allocatable")),
+                    requested,
+                    pods,
+                }
+            })
+            .collect();
+        Snapshot { nodes }
+    }
+}
+
+/// kube-scheduler's FailedScheduling message: `0/3 nodes are available: 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu.`
+pub fn failure_message(total: usize, reasons: &[String]) -> String {
+    if total == 0 {
+        return "no nodes available to schedule pods".to_string();
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in reasons {
+        for part in r.split('\n').filter(|p| !p.is_empty()) {
+            *counts.entry(part).or_default() += 1;
+        }
+    }
+    // kube-scheduler sorts the "count reason" strings themselves.
+    let mut parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    parts.sort();
+    format!("0/{total} nodes are available: {}.", parts.join(", "))
+}
+
+/// The outcome of one scheduling attempt.
+enum Decision {
+    Node(String),
+    Unschedulable(String),
+}
+
+struct Framework {
+    filters: Vec<Box<dyn FilterPlugin>>,
+    scores: Vec<Box<dyn ScorePlugin>>,
+}
+
+impl Framework {
+    fn decide(&self, pod: &Value, snapshot: &Snapshot) -> Decision {
+        let mut fits = Vec::new();
+        let mut reasons = Vec::new();
+        for node in &snapshot.nodes {
+            let verdict = self
+                .filters
+                .iter()
+                .map(|f| (f.name(), f.filter(pod, node, snapshot)))
+                .find(|(_, s)| *s != Status::Success);
+            match verdict {
+                None => fits.push(node),
+                Some((
+                    plugin,
+                    Status::Unschedulable(r) | Status::UnschedulableAndUnresolvable(r),
+                )) => {
+                    tracing::trace!(node = node.name(), plugin, reason = r, "filtered out");
+                    reasons.push(r);
+                }
+                Some((_, Status::Success)) => {}
+            }
+        }
+        // The highest total score wins; ties go to the first node by name, so placement is deterministic.
+        let best = fits
+            .iter()
+            .map(|n| {
+                let total: i64 = self
+                    .scores
+                    .iter()
+                    .map(|s| {
+                        let score = s.weight() * s.score(pod, n, snapshot);
+                        tracing::trace!(node = n.name(), plugin = s.name(), score, "scored");
+                        score
+                    })
+                    .sum();
+                (total, n.name().to_string())
+            })
+            .fold(None::<(i64, String)>, |best, (score, name)| match best {
+                Some((b, _)) if b >= score => best,
+                _ => Some((score, name)),
+            });
+        match best {
+            Some((_, name)) => Decision::Node(name),
+            None => Decision::Unschedulable(failure_message(snapshot.nodes.len(), &reasons)),
+        }
+    }
+}
+
+async fn post(client: &Client, path: &str, body: &Value) -> Result<Value, ClientError> {
+    let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Other(e.to_string()))?;
+    client
+        .send(
+            Method::POST,
+            path,
+            "application/json",
+            Some(("application/json", bytes)),
+        )
+        .await?
+        .json()
+}
+
+/// Records an event about a pod, as the scheduler reports.
+async fn event(client: &Client, pod: &Value, kind: &str, reason: &str, message: &str) {
+    let ns = pod
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("default");
+    let name = pod
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let now = chrono::Utc::now();
+    let ev = json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": format!("{name}.{:x}", now.timestamp_nanos_opt().unwrap_or_default()), "namespace": ns},
+        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "namespace": ns, "name": name,
+            "uid": pod.pointer("/metadata/uid").cloned().unwrap_or(Value::Null), "resourceVersion": pod.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null)},
+        "reason": reason, "message": message, "type": kind, "count": 1,
+        "source": {"component": NAME}, "reportingComponent": NAME, "reportingInstance": NAME,
+        "firstTimestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "lastTimestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    });
+    if let Err(e) = post(client, &format!("/api/v1/namespaces/{ns}/events"), &ev).await {
+        tracing::debug!(pod = name, error = %e, "recording an event failed");
+    }
+}
+
+/// Marks the pod's PodScheduled condition False with the reason, as kube-scheduler does for unschedulable pods.
+async fn mark_unschedulable(client: &Client, pod: &Value, message: &str) {
+    let ns = pod
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("default");
+    let name = pod
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let mut conditions: Vec<Value> = pod
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    conditions.retain(|c| c.get("type").and_then(Value::as_str) != Some("PodScheduled"));
+    conditions.push(json!({"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message,
+        "lastProbeTime": null, "lastTransitionTime": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)}));
+    let body =
+        serde_json::to_vec(&json!({"status": {"conditions": conditions}})).unwrap_or_default();
+    let path = format!("/api/v1/namespaces/{ns}/pods/{name}/status");
+    let _ = client
+        .send(
+            Method::PATCH,
+            &path,
+            "application/json",
+            Some(("application/merge-patch+json", body)),
+        )
+        .await;
+}
+
+/// Binds the pod to the node through `pods/binding`.
+async fn bind(client: &Client, pod: &Value, node: &str) -> Result<(), ClientError> {
+    let ns = pod
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("default");
+    let name = pod
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let binding = json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name, "namespace": ns},
+        "target": {"apiVersion": "v1", "kind": "Node", "name": node}});
+    post(
+        client,
+        &format!("/api/v1/namespaces/{ns}/pods/{name}/binding"),
+        &binding,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Schedules pods until the process ends.
+pub async fn run(client: Client) {
+    let framework = Framework {
+        filters: plugins::default_filters(),
+        scores: plugins::default_scores(),
+    };
+    let mut nodes = informer::start(client.clone(), "/api/v1/nodes".into());
+    let mut pods = informer::start(client.clone(), "/api/v1/pods".into());
+    let mut cache = Cache::default();
+    let mut active: VecDeque<String> = VecDeque::new();
+    let mut queued: HashSet<String> = HashSet::new();
+    let mut unschedulable: HashSet<String> = HashSet::new();
+    let mut retry = tokio::time::interval(RETRY_UNSCHEDULABLE);
+    // The cluster changed in a way that may let waiting pods fit: move them back to the active queue.
+    let wake = |unschedulable: &mut HashSet<String>,
+                active: &mut VecDeque<String>,
+                queued: &mut HashSet<String>| {
+        for k in unschedulable.drain() {
+            if queued.insert(k.clone()) {
+                active.push_back(k);
+            }
+        }
+    };
+    loop {
+        tokio::select! {
+            biased;
+            update = nodes.recv() => {
+                let Some(update) = update else { return };
+                match update {
+                    Update::Reset(items) => {
+                        cache.nodes = items.into_iter().map(|n| (key(&n), Arc::new(n))).collect();
+                    }
+                    Update::Added(n) | Update::Modified(n) => {
+                        cache.nodes.insert(key(&n), Arc::new(n));
+                    }
+                    Update::Deleted(n) => {
+                        cache.nodes.remove(&key(&n));
+                    }
+                }
+                wake(&mut unschedulable, &mut active, &mut queued);
+            }
+            update = pods.recv() => {
+                let Some(update) = update else { return };
+                let changed = match update {
+                    Update::Reset(items) => {
+                        cache.pods.clear();
+                        items.into_iter().map(Some).collect::<Vec<_>>()
+                    }
+                    Update::Added(p) | Update::Modified(p) => vec![Some(p)],
+                    Update::Deleted(p) => {
+                        let k = key(&p);
+                        cache.pods.remove(&k);
+                        cache.assumed.remove(&k);
+                        unschedulable.remove(&k);
+                        // A pod going frees room.
+                        wake(&mut unschedulable, &mut active, &mut queued);
+                        vec![None]
+                    }
+                };
+                for p in changed.into_iter().flatten() {
+                    let k = key(&p);
+                    if node_of(&p).is_some() {
+                        cache.assumed.remove(&k);
+                    }
+                    if is_finished(&p) {
+                        cache.pods.remove(&k);
+                        wake(&mut unschedulable, &mut active, &mut queued);
+                        continue;
+                    }
+                    let pending = wants_scheduling(&p) && !cache.assumed.contains_key(&k);
+                    cache.pods.insert(k.clone(), Arc::new(p));
+                    if pending && !unschedulable.contains(&k) && queued.insert(k.clone()) {
+                        active.push_back(k);
+                    }
+                }
+            }
+            _ = retry.tick() => wake(&mut unschedulable, &mut active, &mut queued),
+            _ = std::future::ready(()), if !active.is_empty() => {
+                let Some(k) = active.pop_front() else { continue };
+                queued.remove(&k);
+                let Some(pod) = cache.pods.get(&k).cloned() else { continue };
+                if !wants_scheduling(&pod) || cache.assumed.contains_key(&k) {
+                    continue;
+                }
+                let decision = framework.decide(&pod, &cache.snapshot());
+                match decision {
+                    Decision::Node(node) => match bind(&client, &pod, &node).await {
+                        Ok(()) => {
+                            cache.assumed.insert(k.clone(), node.clone());
+                            let (ns, name) = k.split_once('/').unwrap_or(("default", &k));
+                            event(&client, &pod, "Normal", "Scheduled", &format!("Successfully assigned {ns}/{name} to {node}")).await;
+                        }
+                        Err(e) => {
+                            tracing::debug!(pod = k, error = %e, "binding failed; will retry");
+                            unschedulable.insert(k);
+                        }
+                    },
+                    Decision::Unschedulable(message) => {
+                        event(&client, &pod, "Warning", "FailedScheduling", &message).await;
+                        mark_unschedulable(&client, &pod, &message).await;
+                        unschedulable.insert(k);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_messages_count_reasons_like_kube_scheduler() {
+        let reasons = vec![
+            "Insufficient cpu".to_string(),
+            "node(s) had untolerated taint {k: v}".to_string(),
+            "Insufficient cpu\nInsufficient memory".to_string(),
+        ];
+        assert_eq!(failure_message(3, &reasons), "0/3 nodes are available: 1 Insufficient memory, 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu.");
+        assert_eq!(
+            failure_message(0, &[]),
+            "no nodes available to schedule pods"
+        );
+    }
+}

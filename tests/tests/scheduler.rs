@@ -1,0 +1,259 @@
+//! The scheduler and simulated nodes: `kybd server` (with its scheduler) plus `kybd agent --runtime simulated`,
+//! driven with kyb and the real kubectl.
+
+use kyb_e2e::{bin, eventually, kubectl, Kybd};
+use serde_json::Value;
+
+fn pod(name: &str, extra_spec: &str, cpu: &str) -> String {
+    format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n{extra_spec}  containers:\n  - name: c\n    image: busybox:1.36\n    resources:\n      requests:\n        cpu: {cpu}\n")
+}
+
+fn get(k: &Kybd, args: &[&str]) -> Value {
+    let mut all = vec!["get"];
+    all.extend_from_slice(args);
+    all.extend(["-o", "json"]);
+    serde_json::from_str(&k.ok(&bin("kyb"), &all, None)).unwrap_or(Value::Null)
+}
+
+/// Waits until the pod is bound, and returns its node.
+fn node_of(k: &Kybd, name: &str) -> Option<String> {
+    eventually(20, || {
+        get(k, &["pod", name])
+            .pointer("/spec/nodeName")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    })
+}
+
+/// Waits for the FailedScheduling message of an unschedulable pod.
+fn failed_scheduling(k: &Kybd, name: &str) -> Option<String> {
+    eventually(20, || {
+        let events = get(
+            k,
+            &[
+                "events",
+                "--field-selector",
+                &format!("involvedObject.name={name},reason=FailedScheduling"),
+            ],
+        );
+        events
+            .pointer("/items/0/message")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    })
+}
+
+fn ready_nodes(k: &Kybd, want: usize) -> bool {
+    eventually(20, || {
+        let nodes = get(k, &["nodes"]);
+        let ready = nodes["items"].as_array().into_iter().flatten().filter(|n| {
+            n.pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .any(|c| c["type"] == "Ready" && c["status"] == "True")
+        });
+        (ready.count() == want).then_some(())
+    })
+    .is_some()
+}
+
+#[test]
+fn pods_land_within_resources_and_constraints() {
+    let k = Kybd::start();
+    let _agent = k.agent(&[
+        "--runtime",
+        "simulated",
+        "--nodes",
+        "3",
+        "--node-name-prefix",
+        "n-",
+        "--cpu",
+        "2",
+        "--memory",
+        "4Gi",
+        "--lease-interval-seconds",
+        "1",
+    ]);
+    assert!(ready_nodes(&k, 3), "nodes did not register:\n{}", k.log());
+    let out = k.ok(&kubectl(), &["get", "nodes"], None);
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert!(
+        rows.len() == 3
+            && rows
+                .iter()
+                .all(|r| r[1] == "Ready" && r[4] == "v1.32.0-kybernet"),
+        "{out}"
+    );
+
+    // Six one-CPU pods fill three two-CPU nodes; they run, with IPs from their nodes' ranges.
+    for i in 0..6 {
+        k.ok(
+            &kubectl(),
+            &["create", "-f", "-"],
+            Some(&pod(&format!("p{i}"), "", "1")),
+        );
+    }
+    let mut per_node = std::collections::HashMap::new();
+    for i in 0..6 {
+        let node = node_of(&k, &format!("p{i}"))
+            .unwrap_or_else(|| panic!("p{i} was not scheduled:\n{}", k.log()));
+        *per_node.entry(node).or_insert(0) += 1;
+    }
+    assert!(per_node.values().all(|n| *n == 2), "{per_node:?}");
+    let running = eventually(20, || {
+        let p = get(&k, &["pod", "p0"]);
+        (p.pointer("/status/phase") == Some(&Value::from("Running")))
+            .then(|| {
+                p.pointer("/status/podIP")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .flatten()
+    });
+    assert!(
+        running.is_some_and(|ip| ip.starts_with("10.64.")),
+        "p0 is not running"
+    );
+    let scheduled = get(
+        &k,
+        &[
+            "events",
+            "--field-selector",
+            "involvedObject.name=p0,reason=Scheduled",
+        ],
+    );
+    assert!(
+        scheduled
+            .pointer("/items/0/message")
+            .and_then(Value::as_str)
+            .is_some_and(|m| m.starts_with("Successfully assigned default/p0 to n-")),
+        "{scheduled}"
+    );
+
+    // A seventh does not fit; it says why.
+    k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&pod("p6", "", "1")),
+    );
+    assert_eq!(
+        failed_scheduling(&k, "p6").as_deref(),
+        Some("0/3 nodes are available: 3 Insufficient cpu.")
+    );
+    let p6 = get(&k, &["pod", "p6"]);
+    let condition = p6["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == "PodScheduled")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(
+        (condition["status"].as_str(), condition["reason"].as_str()),
+        (Some("False"), Some("Unschedulable"))
+    );
+    // Deleting a pod frees room: the waiting one is scheduled.
+    k.ok(&kubectl(), &["delete", "pod", "p0", "--wait=true"], None);
+    assert!(
+        node_of(&k, "p6").is_some(),
+        "p6 was not scheduled after room was freed:\n{}",
+        k.log()
+    );
+}
+
+#[test]
+fn selectors_taints_cordons_and_late_nodes() {
+    let k = Kybd::start();
+    let _agent = k.agent(&[
+        "--runtime",
+        "simulated",
+        "--nodes",
+        "3",
+        "--node-name-prefix",
+        "n-",
+        "--lease-interval-seconds",
+        "1",
+    ]);
+    assert!(ready_nodes(&k, 3));
+    // A selector no node matches waits, then lands once a node is labelled.
+    k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&pod("ssd", "  nodeSelector:\n    disk: ssd\n", "100m")),
+    );
+    assert_eq!(
+        failed_scheduling(&k, "ssd").as_deref(),
+        Some("0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.")
+    );
+    k.ok(&bin("kyb"), &["label", "node", "n-1", "disk=ssd"], None);
+    assert_eq!(node_of(&k, "ssd").as_deref(), Some("n-1"));
+
+    // Taints keep intolerant pods off; a toleration lets them on.
+    for n in ["n-0", "n-2"] {
+        k.ok(
+            &kubectl(),
+            &["taint", "node", n, "dedicated=db:NoSchedule"],
+            None,
+        );
+    }
+    k.ok(&kubectl(), &["cordon", "n-1"], None);
+    k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&pod("plain", "", "100m")),
+    );
+    let why = failed_scheduling(&k, "plain").unwrap_or_default();
+    assert_eq!(why, "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) had untolerated taint {dedicated: db}.");
+    let tolerant = "  tolerations:\n  - key: dedicated\n    operator: Equal\n    value: db\n    effect: NoSchedule\n";
+    k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&pod("db", tolerant, "100m")),
+    );
+    assert!(node_of(&k, "db").is_some_and(|n| n == "n-0" || n == "n-2"));
+    // Uncordoning lets the waiting pod onto n-1.
+    k.ok(&kubectl(), &["uncordon", "n-1"], None);
+    assert_eq!(node_of(&k, "plain").as_deref(), Some("n-1"));
+}
+
+#[test]
+fn simulated_pods_exit_and_are_removed() {
+    let k = Kybd::start();
+    let _agent = k.agent(&[
+        "--runtime",
+        "simulated",
+        "--nodes",
+        "1",
+        "--node-name-prefix",
+        "s-",
+        "--lease-interval-seconds",
+        "1",
+    ]);
+    assert!(ready_nodes(&k, 1));
+    let once = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: once\n  annotations:\n    kybernet.io/simulate-exit: code=0,after=200ms\nspec:\n  restartPolicy: Never\n  containers:\n  - name: c\n    image: busybox:1.36\n";
+    k.ok(&kubectl(), &["create", "-f", "-"], Some(once));
+    let done = eventually(20, || {
+        (get(&k, &["pod", "once"]).pointer("/status/phase") == Some(&Value::from("Succeeded")))
+            .then_some(())
+    });
+    assert!(done.is_some(), "the pod did not complete");
+    let out = k.ok(&kubectl(), &["get", "pod", "once"], None);
+    assert!(out.contains("Completed"), "{out}");
+    // A bound pod is deleted gracefully: the agent removes it.
+    k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&pod("gone", "", "10m")),
+    );
+    assert!(node_of(&k, "gone").is_some());
+    k.ok(&kubectl(), &["delete", "pod", "gone"], None);
+    assert_eq!(k.get_json("/api/v1/namespaces/default/pods/gone").0, 404);
+    // The lease is renewed.
+    let lease = get(&k, &["lease", "-n", "kube-node-lease", "s-0"]);
+    assert_eq!(lease["spec"]["holderIdentity"], "s-0");
+}
