@@ -257,3 +257,72 @@ fn simulated_pods_exit_and_are_removed() {
     let lease = get(&k, &["lease", "-n", "kube-node-lease", "s-0"]);
     assert_eq!(lease["spec"]["holderIdentity"], "s-0");
 }
+
+/// cordon, uncordon, taint and drain: the same outputs, errors and exit codes as kubectl, each on its own node.
+#[test]
+fn node_commands_match_kubectl() {
+    let k = Kybd::start();
+    let _agent = k.agent(&[
+        "--runtime",
+        "simulated",
+        "--nodes",
+        "2",
+        "--node-name-prefix",
+        "n-",
+        "--lease-interval-seconds",
+        "1",
+    ]);
+    assert!(ready_nodes(&k, 2));
+    let tools = [("kubectl", kubectl(), "n-0"), ("kyb", bin("kyb"), "n-1")];
+    let bound = |name: &str, node: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  nodeName: {node}\n  containers:\n  - name: c\n    image: busybox:1.36\n")
+    };
+    let steps: &[&[&str]] = &[
+        &["cordon", "NODE"],
+        &["cordon", "NODE"],
+        &["uncordon", "NODE"],
+        &["uncordon", "NODE"],
+        &["taint", "node", "NODE", "dedicated=db:NoSchedule"],
+        &["taint", "node", "NODE", "dedicated=web:NoSchedule"],
+        &[
+            "taint",
+            "node",
+            "NODE",
+            "dedicated=web:NoSchedule",
+            "--overwrite",
+        ],
+        &["taint", "node", "NODE", "spare:PreferNoSchedule"],
+        &["taint", "node", "NODE", "dedicated:NoSchedule-"],
+        &["taint", "node", "NODE", "dedicated-"],
+        &["taint", "node", "NODE", "spare-"],
+        &["drain", "NODE"],
+        &["drain", "NODE", "--force"],
+        &["uncordon", "NODE"],
+    ];
+    for (who, _, node) in &tools {
+        k.ok(
+            &kubectl(),
+            &["create", "-f", "-"],
+            Some(&bound(&format!("solo-{who}"), node)),
+        );
+    }
+    for step in steps {
+        let run = |(who, binary, node): &(&str, std::path::PathBuf, &str)| {
+            let args: Vec<&str> = step
+                .iter()
+                .map(|a| if *a == "NODE" { *node } else { *a })
+                .collect();
+            let out = k.run(binary, &args, None);
+            let norm = |b: &[u8]| {
+                String::from_utf8_lossy(b)
+                    .replace(node, "NODE")
+                    .replace(&format!("solo-{who}"), "solo")
+            };
+            (out.status.code(), norm(&out.stdout), norm(&out.stderr))
+        };
+        let (want, got) = (run(&tools[0]), run(&tools[1]));
+        assert_eq!(want, got, "{step:?}");
+    }
+    let out = k.ok(&kubectl(), &["get", "pods"], None);
+    assert!(!out.contains("solo"), "{out}");
+}

@@ -15,6 +15,7 @@ mod generators;
 mod get;
 mod label;
 mod manifests;
+mod node;
 mod patch;
 mod replace;
 mod targets;
@@ -61,6 +62,14 @@ pub enum Command {
     /// Modify kubeconfig files.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Mark node as unschedulable.
+    Cordon(node::CordonArgs),
+    /// Mark node as schedulable.
+    Uncordon(node::CordonArgs),
+    /// Drain node in preparation for maintenance.
+    Drain(node::DrainArgs),
+    /// Update the taints on one or more nodes.
+    Taint(node::TaintArgs),
     /// Display addresses of the control plane and services with label kubernetes.io/cluster-service=true.
     ClusterInfo,
     /// Output shell completion code for the specified shell (bash, zsh or fish).
@@ -137,6 +146,10 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::ApiResources(a) => api_resources::run(&ctx, a).await,
                 Command::ApiVersions => api_resources::versions(&ctx).await,
                 Command::ClusterInfo => cluster_info::run(&ctx).await,
+                Command::Cordon(a) => node::cordon(&ctx, a, true).await,
+                Command::Uncordon(a) => node::cordon(&ctx, a, false).await,
+                Command::Drain(a) => node::drain(&ctx, a).await,
+                Command::Taint(a) => node::taint(&ctx, a).await,
                 Command::Version(a) => version::run(&ctx, a).await,
                 Command::Config(_) | Command::Dashboard | Command::Completion { .. } => Ok(()),
             },
