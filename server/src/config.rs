@@ -109,6 +109,15 @@ pub struct ServerArgs {
     /// Events kept in memory for resuming watches; older resourceVersions get 410 Expired.
     #[arg(long, default_value_t = 10_000)]
     pub watch_window: usize,
+    /// DefaultTolerationSeconds: how long new pods tolerate not-ready and unreachable nodes before eviction.
+    #[arg(long, default_value_t = 300)]
+    pub default_toleration_seconds: i64,
+    /// Seconds without a node heartbeat before the node is marked NotReady (Ready=Unknown) and tainted unreachable.
+    #[arg(long, default_value_t = 40)]
+    pub node_monitor_grace_period: u64,
+    /// Do not run the node lifecycle controller in this process.
+    #[arg(long)]
+    pub disable_node_lifecycle: bool,
     /// Seconds between BOOKMARK events on watches that allow them.
     #[arg(long, default_value_t = 60, hide = true)]
     pub watch_bookmark_interval: u64,
@@ -123,6 +132,8 @@ pub struct ServerSettings {
     pub datastore_endpoint: String,
     pub agent: bool,
     pub scheduler: bool,
+    /// The node lifecycle controller's grace period, when it runs.
+    pub node_lifecycle: Option<std::time::Duration>,
     pub api: ApiSettings,
 }
 
@@ -163,9 +174,12 @@ impl TryFrom<ServerArgs> for ServerSettings {
             datastore_endpoint: a.datastore_endpoint,
             agent: !a.disable_agent,
             scheduler: !a.disable_scheduler,
+            node_lifecycle: (!a.disable_node_lifecycle)
+                .then(|| std::time::Duration::from_secs(a.node_monitor_grace_period.max(1))),
             api: ApiSettings {
                 watch_window: a.watch_window.max(1),
                 bookmark_interval: std::time::Duration::from_secs(a.watch_bookmark_interval.max(1)),
+                toleration_seconds: a.default_toleration_seconds.max(0),
             },
         })
     }
@@ -196,6 +210,9 @@ mod tests {
             datastore_endpoint: String::new(),
             disable_agent: false,
             disable_scheduler: false,
+            default_toleration_seconds: 300,
+            node_monitor_grace_period: 40,
+            disable_node_lifecycle: false,
             watch_window: 10,
             watch_bookmark_interval: 60,
         }

@@ -2,6 +2,7 @@
 
 mod apiserver;
 mod config;
+mod controllers;
 mod informer;
 mod kubelet;
 mod scheduler;
@@ -97,6 +98,16 @@ async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
         };
         let client = args.client().context("building the scheduler's client")?;
         tokio::spawn(scheduler::run(client));
+    }
+    if let Some(grace) = settings.node_lifecycle {
+        let args = config::ClientArgs {
+            kubeconfig: None,
+            server: Some(format!("http://{addr}")),
+        };
+        let client = args
+            .client()
+            .context("building the node lifecycle controller's client")?;
+        tokio::spawn(controllers::node_lifecycle::run(client, grace));
     }
     apiserver::serve(listener, api, shutdown_signal()).await?;
     tracing::info!("kybd stopped");

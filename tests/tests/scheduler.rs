@@ -326,3 +326,158 @@ fn node_commands_match_kubectl() {
     let out = k.ok(&kubectl(), &["get", "pods"], None);
     assert!(!out.contains("solo"), "{out}");
 }
+
+fn agent_args(prefix: &str) -> Vec<&str> {
+    vec![
+        "--runtime",
+        "simulated",
+        "--nodes",
+        "1",
+        "--node-name-prefix",
+        prefix,
+        "--lease-interval-seconds",
+        "1",
+    ]
+}
+
+fn condition(k: &Kybd, kind: &str, name: &str, type_: &str) -> String {
+    get(k, &[kind, name])
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == type_)
+        .and_then(|c| c["status"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn taints(k: &Kybd, node: &str) -> Vec<String> {
+    let node = get(k, &["node", node]);
+    node.pointer("/spec/taints")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            format!(
+                "{}:{}",
+                t["key"].as_str().unwrap_or_default(),
+                t["effect"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+fn terminating(k: &Kybd, pod: &str) -> bool {
+    get(k, &["pod", pod])
+        .pointer("/metadata/deletionTimestamp")
+        .is_some()
+}
+
+/// A node whose agent dies goes NotReady and gets the unreachable taints; its pods leave once their default
+/// tolerationSeconds run out, except those that tolerate the taint for ever; the node recovers when its agent
+/// comes back.
+#[test]
+fn lost_nodes_are_tainted_and_their_pods_evicted() {
+    let k = Kybd::start_with(&[
+        "--node-monitor-grace-period",
+        "3",
+        "--default-toleration-seconds",
+        "2",
+    ]);
+    let lost = k.agent(&agent_args("lost-"));
+    let _kept = k.agent(&agent_args("kept-"));
+    assert!(ready_nodes(&k, 2), "nodes did not register:\n{}", k.log());
+    let bound = |name: &str, node: &str, tolerations: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  nodeName: {node}\n{tolerations}  containers:\n  - name: c\n    image: busybox:1.36\n")
+    };
+    let forever = "  tolerations:\n  - operator: Exists\n";
+    k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&bound("plain", "lost-0", "")),
+    );
+    k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&bound("stays", "lost-0", forever)),
+    );
+    k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&bound("elsewhere", "kept-0", "")),
+    );
+    // DefaultTolerationSeconds admission: both condition taints, tolerated for the configured time.
+    let tolerations = k.ok(
+        &kubectl(),
+        &[
+            "get",
+            "pod",
+            "plain",
+            "-o",
+            "jsonpath={range .spec.tolerations[*]}{.key}={.tolerationSeconds} {end}",
+        ],
+        None,
+    );
+    assert_eq!(
+        tolerations,
+        "node.kubernetes.io/not-ready=2 node.kubernetes.io/unreachable=2 "
+    );
+    let stays = get(&k, &["pod", "stays"]);
+    assert_eq!(
+        stays.pointer("/spec/tolerations").map(|t| t.to_string()),
+        Some(r#"[{"operator":"Exists"}]"#.to_string())
+    );
+
+    drop(lost);
+    let unknown = eventually(30, || {
+        (condition(&k, "node", "lost-0", "Ready") == "Unknown").then_some(())
+    });
+    assert!(unknown.is_some(), "node never went Unknown:\n{}", k.log());
+    let out = k.ok(&kubectl(), &["get", "node", "lost-0", "--no-headers"], None);
+    assert!(out.split_whitespace().nth(1) == Some("NotReady"), "{out}");
+    let want = [
+        "node.kubernetes.io/unreachable:NoSchedule",
+        "node.kubernetes.io/unreachable:NoExecute",
+    ];
+    assert!(
+        eventually(10, || (taints(&k, "lost-0") == want).then_some(())).is_some(),
+        "{:?}",
+        taints(&k, "lost-0")
+    );
+    assert!(
+        eventually(15, || terminating(&k, "plain").then_some(())).is_some(),
+        "plain was never evicted"
+    );
+    let events = eventually(10, || {
+        let args = [
+            "get",
+            "events",
+            "--field-selector",
+            "reason=TaintManagerEviction",
+            "-o",
+            "name",
+        ];
+        let out = k.ok(&kubectl(), &args, None);
+        (out.lines().count() == 1).then_some(out)
+    });
+    assert!(events.is_some(), "no single eviction event:\n{}", k.log());
+    assert_eq!(condition(&k, "pod", "plain", "Ready"), "False");
+    // A new pod cannot land on the lost node; the kept node and its pod are untouched.
+    assert_eq!(condition(&k, "node", "kept-0", "Ready"), "True");
+    assert!(taints(&k, "kept-0").is_empty());
+    assert!(!terminating(&k, "stays") && !terminating(&k, "elsewhere"));
+    k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&pod("fresh", "", "10m")),
+    );
+    assert_eq!(node_of(&k, "fresh").as_deref(), Some("kept-0"));
+
+    // The agent comes back: the node is Ready again and its condition taints go.
+    let _back = k.agent(&agent_args("lost-"));
+    let recovered = eventually(30, || taints(&k, "lost-0").is_empty().then_some(()));
+    assert!(recovered.is_some(), "{:?}", taints(&k, "lost-0"));
+    assert_eq!(condition(&k, "node", "lost-0", "Ready"), "True");
+    assert!(!terminating(&k, "stays"));
+}

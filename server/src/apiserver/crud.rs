@@ -180,6 +180,37 @@ async fn check_namespace_open(
     Ok(())
 }
 
+/// The DefaultTolerationSeconds admission: pods tolerate not-ready and unreachable nodes for a while, so that
+/// taint-based eviction moves them off a lost node after that long.
+fn default_tolerations(pod: &mut Value, seconds: i64) {
+    let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let list = spec.entry("tolerations").or_insert_with(|| json!([]));
+    let Some(list) = list.as_array_mut() else {
+        return;
+    };
+    for key in [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ] {
+        let tolerated = list.iter().any(|t| {
+            let key_ok = t
+                .get("key")
+                .and_then(Value::as_str)
+                .is_none_or(|k| k.is_empty() || k == key);
+            let effect_ok = t
+                .get("effect")
+                .and_then(Value::as_str)
+                .is_none_or(|e| e.is_empty() || e == "NoExecute");
+            key_ok && effect_ok
+        });
+        if !tolerated {
+            list.push(json!({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": seconds}));
+        }
+    }
+}
+
 /// Kubernetes resets the status of most kinds on create: it is the controllers' to write.
 fn reset_status_on_create(resource: &Resource, obj: &mut Value) {
     let Some(o) = obj.as_object_mut() else { return };
@@ -299,6 +330,9 @@ pub async fn create_object(
         }
     }
     reset_status_on_create(resource, &mut obj);
+    if resource.group.is_empty() && resource.plural == "pods" {
+        default_tolerations(&mut obj, api.toleration_seconds);
+    }
     if resource.group == "batch" && resource.plural == "jobs" {
         generate_job_selector(&mut obj);
     }

@@ -50,6 +50,8 @@ pub struct Api {
     pub allocator: Arc<allocator::Allocator>,
     /// How often watches that asked for bookmarks get one.
     pub bookmark_interval: std::time::Duration,
+    /// DefaultTolerationSeconds: how long new pods tolerate not-ready and unreachable nodes.
+    pub toleration_seconds: i64,
 }
 
 /// Settings of the API server that come from flags.
@@ -58,6 +60,7 @@ pub struct ApiSettings {
     /// How many recent events the watch cache keeps for watch resumption.
     pub watch_window: usize,
     pub bookmark_interval: std::time::Duration,
+    pub toleration_seconds: i64,
 }
 
 impl Api {
@@ -72,6 +75,7 @@ impl Api {
             cache,
             allocator: Default::default(),
             bookmark_interval: settings.bookmark_interval,
+            toleration_seconds: settings.toleration_seconds,
         });
         crud::ensure_system_namespaces(&api).await?;
         Ok(api)

@@ -178,31 +178,6 @@ async fn post(client: &Client, path: &str, body: &Value) -> Result<Value, Client
         .json()
 }
 
-/// Records an event about a pod, as the scheduler reports.
-async fn event(client: &Client, pod: &Value, kind: &str, reason: &str, message: &str) {
-    let ns = pod
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or("default");
-    let name = pod
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let now = chrono::Utc::now();
-    let ev = json!({
-        "apiVersion": "v1", "kind": "Event",
-        "metadata": {"name": format!("{name}.{:x}", now.timestamp_nanos_opt().unwrap_or_default()), "namespace": ns},
-        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "namespace": ns, "name": name,
-            "uid": pod.pointer("/metadata/uid").cloned().unwrap_or(Value::Null), "resourceVersion": pod.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null)},
-        "reason": reason, "message": message, "type": kind, "count": 1,
-        "source": {"component": NAME}, "reportingComponent": NAME, "reportingInstance": NAME,
-        "firstTimestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "lastTimestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    });
-    if let Err(e) = post(client, &format!("/api/v1/namespaces/{ns}/events"), &ev).await {
-        tracing::debug!(pod = name, error = %e, "recording an event failed");
-    }
-}
-
 /// Marks the pod's PodScheduled condition False with the reason, as kube-scheduler does for unschedulable pods.
 async fn mark_unschedulable(client: &Client, pod: &Value, message: &str) {
     let ns = pod
@@ -345,7 +320,7 @@ pub async fn run(client: Client) {
                         Ok(()) => {
                             cache.assumed.insert(k.clone(), node.clone());
                             let (ns, name) = k.split_once('/').unwrap_or(("default", &k));
-                            event(&client, &pod, "Normal", "Scheduled", &format!("Successfully assigned {ns}/{name} to {node}")).await;
+                            crate::controllers::pod_event(&client, NAME, &pod, "Normal", "Scheduled", &format!("Successfully assigned {ns}/{name} to {node}")).await;
                         }
                         Err(e) => {
                             tracing::debug!(pod = k, error = %e, "binding failed; will retry");
@@ -353,7 +328,7 @@ pub async fn run(client: Client) {
                         }
                     },
                     Decision::Unschedulable(message) => {
-                        event(&client, &pod, "Warning", "FailedScheduling", &message).await;
+                        crate::controllers::pod_event(&client, NAME, &pod, "Warning", "FailedScheduling", &message).await;
                         mark_unschedulable(&client, &pod, &message).await;
                         unschedulable.insert(k);
                     }
