@@ -202,6 +202,9 @@ fn selectors_taints_cordons_and_late_nodes() {
         );
     }
     k.ok(&kubectl(), &["cordon", "n-1"], None);
+    let cordon_taint = ["node.kubernetes.io/unschedulable:NoSchedule".to_string()];
+    let tainted = eventually(10, || (taints(&k, "n-1") == cordon_taint).then_some(()));
+    assert!(tainted.is_some(), "{:?}", taints(&k, "n-1"));
     k.ok(
         &kubectl(),
         &["create", "-f", "-"],
@@ -219,6 +222,8 @@ fn selectors_taints_cordons_and_late_nodes() {
     // Uncordoning lets the waiting pod onto n-1.
     k.ok(&kubectl(), &["uncordon", "n-1"], None);
     assert_eq!(node_of(&k, "plain").as_deref(), Some("n-1"));
+    let untainted = eventually(10, || taints(&k, "n-1").is_empty().then_some(()));
+    assert!(untainted.is_some(), "{:?}", taints(&k, "n-1"));
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The node lifecycle controller, as kube-controller-manager's: it watches each node's heartbeats (its Lease
 //! and its Ready condition), marks a node whose kubelet has gone quiet for the grace period as `Ready=Unknown`,
-//! keeps the `not-ready` and `unreachable` taints in step with the Ready condition, and evicts the pods on a
-//! node with a NoExecute taint that they do not tolerate, or once their `tolerationSeconds` have run out.
+//! keeps the `not-ready` and `unreachable` taints in step with the Ready condition (and `unschedulable` with
+//! cordons), and evicts the pods on a node with a NoExecute taint that they do not tolerate, or once their
+//! `tolerationSeconds` have run out.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use crate::scheduler::plugins::{array, string, toleration_tolerates};
 
 const NOT_READY: &str = "node.kubernetes.io/not-ready";
 const UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+const UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
 /// How often heartbeats, taints and evictions are checked.
 const TICK: Duration = Duration::from_secs(1);
 
@@ -60,29 +62,35 @@ fn condition_taint_key(node: &Value) -> Option<&'static str> {
     }
 }
 
-/// The node's taints with the condition taints brought in step with its Ready condition, or `None` when
-/// they already are. Kept taints keep their `timeAdded`.
+/// The node's taints with the condition taints brought in step with its Ready condition and with
+/// `spec.unschedulable` (TaintNodesByCondition), or `None` when they already are. Kept taints keep their
+/// `timeAdded`.
 fn desired_taints(node: &Value) -> Option<Vec<Value>> {
     let current = array(node, "/spec/taints");
-    let want = condition_taint_key(node);
-    let ours = |t: &Value| matches!(string(t, "/key"), NOT_READY | UNREACHABLE);
+    let mut want: Vec<(&str, &str)> = Vec::new();
+    if let Some(k) = condition_taint_key(node) {
+        want.extend([(k, "NoSchedule"), (k, "NoExecute")]);
+    }
+    if node.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true) {
+        want.push((UNSCHEDULABLE, "NoSchedule"));
+    }
+    let ours = |t: &Value| matches!(string(t, "/key"), NOT_READY | UNREACHABLE | UNSCHEDULABLE);
+    let wanted = |t: &Value| want.contains(&(string(t, "/key"), string(t, "/effect")));
     let mut taints: Vec<Value> = current
         .iter()
-        .filter(|t| !ours(t) || Some(string(t, "/key")) == want)
+        .filter(|t| !ours(t) || wanted(t))
         .cloned()
         .collect();
-    if let Some(k) = want {
-        for effect in ["NoSchedule", "NoExecute"] {
-            let present = taints
-                .iter()
-                .any(|t| string(t, "/key") == k && string(t, "/effect") == effect);
-            if !present {
-                let mut taint = json!({"key": k, "effect": effect});
-                if effect == "NoExecute" {
-                    taint["timeAdded"] = json!(now());
-                }
-                taints.push(taint);
+    for (k, effect) in &want {
+        let present = taints
+            .iter()
+            .any(|t| string(t, "/key") == *k && string(t, "/effect") == *effect);
+        if !present {
+            let mut taint = json!({"key": k, "effect": effect});
+            if *effect == "NoExecute" {
+                taint["timeAdded"] = json!(now());
             }
+            taints.push(taint);
         }
     }
     (taints.len() != current.len() || taints.iter().zip(current).any(|(a, b)| a != b))
@@ -378,6 +386,18 @@ mod tests {
         let not_ready = desired_taints(&node("False", json!([]))).unwrap_or_default();
         assert!(not_ready.iter().all(|t| string(t, "/key") == NOT_READY));
         assert!(desired_taints(&node("False", json!(not_ready))).is_none());
+        // A cordon adds the unschedulable taint; an uncordon takes it away.
+        let mut cordoned = node("True", json!([]));
+        cordoned["spec"]["unschedulable"] = json!(true);
+        let with = desired_taints(&cordoned).unwrap_or_default();
+        assert_eq!(
+            with,
+            [json!({"key": UNSCHEDULABLE, "effect": "NoSchedule"})]
+        );
+        cordoned["spec"]["taints"] = json!(with);
+        assert!(desired_taints(&cordoned).is_none());
+        cordoned["spec"]["unschedulable"] = json!(false);
+        assert_eq!(desired_taints(&cordoned), Some(vec![]));
     }
 
     #[test]
