@@ -73,13 +73,17 @@ fn wait_http(url: &str) -> Result<(), BoxError> {
     Err(format!("{url} did not come up").into())
 }
 
-fn start_kybd(bin: &Path) -> Result<(Proc, String), BoxError> {
-    let dir = temp_dir("kybd");
+/// `kybd server` alone: no agent, and (unless `extra` says otherwise) no scheduler or node lifecycle, so that
+/// the figures are the API server's.
+fn start_kybd(bin: &Path, tag: &str) -> Result<(Proc, String), BoxError> {
+    let dir = temp_dir(tag);
     let port = free_port()?;
     let child = Command::new(bin)
         .args([
             "server",
             "--disable-agent",
+            "--disable-scheduler",
+            "--disable-node-lifecycle",
             "--listen",
             &format!("127.0.0.1:{port}"),
             "--data-dir",
@@ -210,6 +214,81 @@ fn pod(i: usize) -> Value {
         "spec": {"containers": [{"name": "c", "image": "busybox:1.36", "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}})
 }
 
+fn node(i: usize) -> Value {
+    let resources = json!({"cpu": "32", "memory": "256Gi", "pods": "110"});
+    json!({"apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": format!("node-{i}"), "labels": {"kubernetes.io/hostname": format!("node-{i}"), "topology.kubernetes.io/zone": format!("zone-{}", i % 3)}},
+        "status": {"capacity": resources, "allocatable": resources, "conditions": [{"type": "Ready", "status": "True"}]}})
+}
+
+/// Scheduler throughput, as kube-scheduler's SchedulingBasic measures it: `nodes` nodes stored, then `pods`
+/// pods created by 64 clients, timed until the last is bound. The scheduler runs as its own process
+/// (`kybd scheduler`) so that its RSS is its own.
+fn scheduler_bench(bin: &Path, nodes: usize, pods: usize) -> Result<(), BoxError> {
+    let (_server, url) = start_kybd(bin, "sched")?;
+    let nodes_url = format!("{url}/api/v1/nodes");
+    let (_, _, failed) = load(16, nodes, move |a, i| post_json(a, &nodes_url, &node(i)));
+    if failed > 0 {
+        return Err(format!("{failed} node creates failed").into());
+    }
+    let scheduler = Proc {
+        child: Command::new(bin)
+            .args(["scheduler", "--server", &url])
+            .env("KYBD_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?,
+        dir: temp_dir("sched-proc"),
+    };
+    let a = agent();
+    let pods_url = format!("{url}/api/v1/namespaces/default/pods");
+    let unbound = format!("{pods_url}?fieldSelector=spec.nodeName%3D&limit=1");
+    let none_unbound = |a: &ureq::Agent| -> Result<bool, BoxError> {
+        let list: Value =
+            serde_json::from_slice(&a.get(&unbound).call()?.body_mut().read_to_vec()?)?;
+        Ok(list["items"].as_array().is_some_and(|i| i.is_empty()))
+    };
+    // The scheduler is ready once it has bound a first pod.
+    post_json(
+        &a,
+        &pods_url,
+        &json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "warm-up"},
+        "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !none_unbound(&a)? {
+        if Instant::now() > deadline {
+            return Err("the scheduler did not bind the warm-up pod".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let start = Instant::now();
+    let create_url = pods_url.clone();
+    let (_, _, failed) = load(64, pods, move |a, i| post_json(a, &create_url, &pod(i)));
+    let created = start.elapsed();
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while !none_unbound(&a)? {
+        if Instant::now() > deadline {
+            return Err("pods were still unbound after 10 minutes".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{nodes:>8} | {pods:>8} | {:>10.0} | {:>10.1} | {:>12.1} | {:>9.1}{}",
+        pods as f64 / secs,
+        secs,
+        created.as_secs_f64(),
+        scheduler.rss_mb(),
+        if failed > 0 {
+            format!(" ({failed} creates failed)")
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
 /// kubectl 1.32 itself, not the version dispatcher in front of it.
 const KUBECTL: &str = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
 
@@ -302,7 +381,16 @@ fn main() -> Result<(), BoxError> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
 
-    let (kybd, kurl) = start_kybd(&bin)?;
+    let sched_nodes: Vec<usize> = std::env::var("KYB_BENCH_SCHED_NODES")
+        .unwrap_or_else(|_| "1000,5000".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    if std::env::var("KYB_BENCH_ONLY").as_deref() == Ok("scheduler") {
+        return scheduler_table(&bin, &sched_nodes, pods);
+    }
+
+    let (kybd, kurl) = start_kybd(&bin, "kybd")?;
     std::thread::sleep(Duration::from_millis(500));
     let idle_rss = kybd.rss_mb();
     if let Some(kyb) = &kyb {
@@ -478,6 +566,19 @@ fn main() -> Result<(), BoxError> {
     );
     if let Ok((e, _)) = &etcd {
         println!("RSS of etcd after the same writes: {:.1} MB", e.rss_mb());
+    }
+    drop((kybd, etcd));
+    scheduler_table(&bin, &sched_nodes, pods)
+}
+
+fn scheduler_table(bin: &Path, nodes: &[usize], pods: usize) -> Result<(), BoxError> {
+    println!("\nScheduler throughput, end to end through the API (kube-scheduler's CI floor: 270 pods/s at 5,000 nodes)");
+    println!(
+        "{:>8} | {:>8} | {:>10} | {:>10} | {:>12} | {:>9}",
+        "nodes", "pods", "pods/s", "all bound s", "creates done s", "sched MB"
+    );
+    for &n in nodes {
+        scheduler_bench(bin, n, pods)?;
     }
     Ok(())
 }

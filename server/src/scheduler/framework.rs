@@ -14,6 +14,8 @@ pub struct NodeInfo {
     pub pods: Vec<Arc<Value>>,
     /// The sum of the effective requests of `pods` (as `Resources::of_pod` computes them), with `pods` counting pods.
     pub requested: Resources,
+    /// The same sum with kube-scheduler's non-zero defaults (100m cpu, 200Mi memory for unset requests).
+    pub non_zero_requested: Resources,
     /// `status.allocatable`, with `pods` the number of pods allowed.
     pub allocatable: Resources,
 }
@@ -31,6 +33,59 @@ impl NodeInfo {
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub nodes: Vec<NodeInfo>,
+    /// Whether any placed pod has a required anti-affinity term: only then must every placement look at
+    /// every pod for terms that could fence the incoming pod off.
+    pub any_required_anti_affinity: bool,
+    /// Whether any placed pod has inter-pod affinity or anti-affinity terms at all.
+    pub any_pod_affinity: bool,
+    /// The incoming pod's requests (plain and non-zero), when the snapshot is for one pod's decision.
+    incoming: Option<(Resources, Resources)>,
+}
+
+impl Snapshot {
+    /// Fixes the pod this snapshot decides for, so that its requests are worked out once, not per node.
+    pub fn for_pod(mut self, pod: &Value) -> Snapshot {
+        self.incoming = Some((Resources::of_pod(pod), Resources::of_pod_non_zero(pod)));
+        self
+    }
+
+    /// The incoming pod's requests and its non-zero requests.
+    pub fn requests_of(&self, pod: &Value) -> (Resources, Resources) {
+        self.incoming
+            .unwrap_or_else(|| (Resources::of_pod(pod), Resources::of_pod_non_zero(pod)))
+    }
+
+    /// A snapshot of `nodes`, for tests: the flags are worked out from the pods.
+    #[cfg(test)]
+    pub fn new(nodes: Vec<NodeInfo>) -> Snapshot {
+        let pods = || nodes.iter().flat_map(|n| &n.pods);
+        let any_pod_affinity = pods().any(|p| {
+            p.pointer("/spec/affinity").is_some_and(|a| {
+                a.get("podAffinity").is_some() || a.get("podAntiAffinity").is_some()
+            })
+        });
+        let any_required_anti_affinity = pods().any(|p| {
+            p.pointer(
+                "/spec/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution",
+            )
+            .is_some()
+        });
+        Snapshot::with_flags(nodes, any_pod_affinity, any_required_anti_affinity)
+    }
+
+    /// A snapshot whose caller already knows which pods have inter-pod affinity terms.
+    pub fn with_flags(
+        nodes: Vec<NodeInfo>,
+        any_pod_affinity: bool,
+        any_required_anti_affinity: bool,
+    ) -> Snapshot {
+        Snapshot {
+            nodes,
+            any_required_anti_affinity,
+            any_pod_affinity,
+            incoming: None,
+        }
+    }
 }
 
 /// A filter's verdict for one node.
@@ -55,6 +110,11 @@ pub trait ScorePlugin: Send + Sync {
     fn name(&self) -> &'static str;
     /// 0 (worst) to 100 (best).
     fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64;
+    /// The scores of `nodes`, in order. Plugins that compare nodes override this to do the cluster-wide work
+    /// once per pod rather than once per node.
+    fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], snapshot: &Snapshot) -> Vec<i64> {
+        nodes.iter().map(|n| self.score(pod, n, snapshot)).collect()
+    }
     fn weight(&self) -> i64 {
         1
     }

@@ -29,6 +29,59 @@ struct Cache {
     pods: HashMap<String, Arc<Value>>,
     /// Pods this scheduler bound, with their node, until the watch shows them bound.
     assumed: HashMap<String, String>,
+    /// What each cached pod's decisions need, worked out once when the pod arrives.
+    facts: HashMap<String, PodFacts>,
+    /// Each node's allocatable, worked out when the node arrives.
+    allocatable: HashMap<String, Resources>,
+}
+
+/// A cached pod's requests (plain and non-zero), node, and whether it has inter-pod affinity terms.
+#[derive(Default)]
+struct PodFacts {
+    requests: Resources,
+    non_zero: Resources,
+    node: Option<String>,
+    pod_affinity: bool,
+    required_anti_affinity: bool,
+}
+
+impl Cache {
+    fn put_pod(&mut self, k: String, pod: Value) {
+        let affinity = pod.pointer("/spec/affinity");
+        let facts = PodFacts {
+            requests: Resources::of_pod(&pod),
+            non_zero: Resources::of_pod_non_zero(&pod),
+            node: node_of(&pod).map(str::to_string),
+            pod_affinity: affinity.is_some_and(|a| {
+                a.get("podAffinity").is_some() || a.get("podAntiAffinity").is_some()
+            }),
+            required_anti_affinity: affinity
+                .and_then(|a| {
+                    a.pointer("/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution")
+                })
+                .is_some(),
+        };
+        self.facts.insert(k.clone(), facts);
+        self.pods.insert(k, Arc::new(pod));
+    }
+
+    fn drop_pod(&mut self, k: &str) {
+        self.pods.remove(k);
+        self.facts.remove(k);
+    }
+
+    fn put_node(&mut self, node: Value) {
+        let name = node
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        self.allocatable.insert(
+            name,
+            Resources::from_list(node.pointer("/status/allocatable")),
+        );
+        self.nodes.insert(key(&node), Arc::new(node));
+    }
 }
 
 fn is_finished(pod: &Value) -> bool {
@@ -57,11 +110,21 @@ fn wants_scheduling(pod: &Value) -> bool {
 
 impl Cache {
     fn snapshot(&self) -> Snapshot {
-        let mut by_node: HashMap<&str, Vec<Arc<Value>>> = HashMap::new();
+        let mut by_node: HashMap<&str, (Vec<Arc<Value>>, Resources, Resources)> = HashMap::new();
+        let (mut pod_affinity, mut required_anti_affinity) = (false, false);
         for (k, p) in &self.pods {
-            let node = node_of(p).or_else(|| self.assumed.get(k).map(String::as_str));
+            let Some(f) = self.facts.get(k) else { continue };
+            let node = f
+                .node
+                .as_deref()
+                .or_else(|| self.assumed.get(k).map(String::as_str));
             if let Some(n) = node {
-                by_node.entry(n).or_default().push(p.clone());
+                let slot = by_node.entry(n).or_default();
+                slot.0.push(p.clone());
+                slot.1.add(&f.requests);
+                slot.2.add(&f.non_zero);
+                pod_affinity |= f.pod_affinity;
+                required_anti_affinity |= f.required_anti_affinity;
             }
         }
         let nodes = self
@@ -72,20 +135,18 @@ impl Cache {
                     .pointer("/metadata/name")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                let pods = by_node.remove(name).unwrap_or_default();
-                let mut requested = Resources::default();
-                for p in &pods {
-                    requested.add(&Resources::of_pod(p));
-                }
+                let (pods, requested, non_zero_requested) =
+                    by_node.remove(name).unwrap_or_default();
                 NodeInfo {
                     node: n.clone(),
-                    allocatable: Resources::from_list(n.pointer("/status/allocatable")),
+                    allocatable: self.allocatable.get(name).copied().unwrap_or_default(),
                     requested,
+                    non_zero_requested,
                     pods,
                 }
             })
             .collect();
-        Snapshot { nodes }
+        Snapshot::with_flags(nodes, pod_affinity, required_anti_affinity)
     }
 }
 
@@ -115,13 +176,39 @@ enum Decision {
 struct Framework {
     filters: Vec<Box<dyn FilterPlugin>>,
     scores: Vec<Box<dyn ScorePlugin>>,
+    /// Where the next search for feasible nodes starts.
+    next_start: std::sync::atomic::AtomicUsize,
+}
+
+/// How many feasible nodes a search looks for (kube-scheduler's adaptive `percentageOfNodesToScore`): every
+/// node in small clusters, then a share falling from 50% by one point per 125 nodes, never under 5% or 100.
+fn feasible_nodes_to_find(all: usize) -> usize {
+    const MIN_FEASIBLE: usize = 100;
+    if all < MIN_FEASIBLE {
+        return all;
+    }
+    let percent = 50usize.saturating_sub(all / 125).max(5);
+    (all * percent / 100).max(MIN_FEASIBLE)
 }
 
 impl Framework {
     fn decide(&self, pod: &Value, snapshot: &Snapshot) -> Decision {
         let mut fits = Vec::new();
         let mut reasons = Vec::new();
-        for node in &snapshot.nodes {
+        // Like kube-scheduler, stop once enough feasible nodes are found, and start each search where the
+        // previous one stopped, so that every node gets its turn.
+        let all = snapshot.nodes.len();
+        let want = feasible_nodes_to_find(all);
+        let start = self.next_start.load(std::sync::atomic::Ordering::Relaxed) % all.max(1);
+        let mut examined = 0;
+        for node in snapshot.nodes[start..]
+            .iter()
+            .chain(&snapshot.nodes[..start])
+        {
+            if fits.len() >= want {
+                break;
+            }
+            examined += 1;
             let verdict = self
                 .filters
                 .iter()
@@ -139,21 +226,23 @@ impl Framework {
                 Some((_, Status::Success)) => {}
             }
         }
-        // The highest total score wins; ties go to the first node by name, so placement is deterministic.
+        self.next_start.store(
+            (start + examined) % all.max(1),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        // The highest total score wins; ties go to the first node examined, so placement is deterministic.
+        let mut totals = vec![0i64; fits.len()];
+        for s in &self.scores {
+            let scores = s.score_all(pod, &fits, snapshot);
+            tracing::trace!(plugin = s.name(), ?scores, "scored");
+            for (total, score) in totals.iter_mut().zip(scores) {
+                *total = total.saturating_add(s.weight().saturating_mul(score));
+            }
+        }
         let best = fits
             .iter()
-            .map(|n| {
-                let total: i64 = self
-                    .scores
-                    .iter()
-                    .map(|s| {
-                        let score = s.weight() * s.score(pod, n, snapshot);
-                        tracing::trace!(node = n.name(), plugin = s.name(), score, "scored");
-                        score
-                    })
-                    .sum();
-                (total, n.name().to_string())
-            })
+            .zip(totals)
+            .map(|(n, total)| (total, n.name().to_string()))
             .fold(None::<(i64, String)>, |best, (score, name)| match best {
                 Some((b, _)) if b >= score => best,
                 _ => Some((score, name)),
@@ -235,6 +324,7 @@ pub async fn run(client: Client) {
     let framework = Framework {
         filters: plugins::default_filters(),
         scores: plugins::default_scores(),
+        next_start: Default::default(),
     };
     let mut nodes = informer::start(client.clone(), "/api/v1/nodes".into());
     let mut pods = informer::start(client.clone(), "/api/v1/pods".into());
@@ -243,6 +333,7 @@ pub async fn run(client: Client) {
     let mut queued: HashSet<String> = HashSet::new();
     let mut unschedulable: HashSet<String> = HashSet::new();
     let mut retry = tokio::time::interval(RETRY_UNSCHEDULABLE);
+    let (bind_failed_tx, mut bind_failed) = tokio::sync::mpsc::unbounded_channel::<String>();
     // The cluster changed in a way that may let waiting pods fit: move them back to the active queue.
     let wake = |unschedulable: &mut HashSet<String>,
                 active: &mut VecDeque<String>,
@@ -260,11 +351,13 @@ pub async fn run(client: Client) {
                 let Some(update) = update else { return };
                 match update {
                     Update::Reset(items) => {
-                        cache.nodes = items.into_iter().map(|n| (key(&n), Arc::new(n))).collect();
+                        cache.nodes.clear();
+                        cache.allocatable.clear();
+                        for n in items {
+                            cache.put_node(n);
+                        }
                     }
-                    Update::Added(n) | Update::Modified(n) => {
-                        cache.nodes.insert(key(&n), Arc::new(n));
-                    }
+                    Update::Added(n) | Update::Modified(n) => cache.put_node(n),
                     Update::Deleted(n) => {
                         cache.nodes.remove(&key(&n));
                     }
@@ -276,12 +369,13 @@ pub async fn run(client: Client) {
                 let changed = match update {
                     Update::Reset(items) => {
                         cache.pods.clear();
+                        cache.facts.clear();
                         items.into_iter().map(Some).collect::<Vec<_>>()
                     }
                     Update::Added(p) | Update::Modified(p) => vec![Some(p)],
                     Update::Deleted(p) => {
                         let k = key(&p);
-                        cache.pods.remove(&k);
+                        cache.drop_pod(&k);
                         cache.assumed.remove(&k);
                         unschedulable.remove(&k);
                         // A pod going frees room.
@@ -295,16 +389,20 @@ pub async fn run(client: Client) {
                         cache.assumed.remove(&k);
                     }
                     if is_finished(&p) {
-                        cache.pods.remove(&k);
+                        cache.drop_pod(&k);
                         wake(&mut unschedulable, &mut active, &mut queued);
                         continue;
                     }
                     let pending = wants_scheduling(&p) && !cache.assumed.contains_key(&k);
-                    cache.pods.insert(k.clone(), Arc::new(p));
+                    cache.put_pod(k.clone(), p);
                     if pending && !unschedulable.contains(&k) && queued.insert(k.clone()) {
                         active.push_back(k);
                     }
                 }
+            }
+            Some(k) = bind_failed.recv() => {
+                cache.assumed.remove(&k);
+                unschedulable.insert(k);
             }
             _ = retry.tick() => wake(&mut unschedulable, &mut active, &mut queued),
             _ = std::future::ready(()), if !active.is_empty() => {
@@ -314,19 +412,27 @@ pub async fn run(client: Client) {
                 if !wants_scheduling(&pod) || cache.assumed.contains_key(&k) {
                     continue;
                 }
-                let decision = framework.decide(&pod, &cache.snapshot());
+                let decision = framework.decide(&pod, &cache.snapshot().for_pod(&pod));
                 match decision {
-                    Decision::Node(node) => match bind(&client, &pod, &node).await {
-                        Ok(()) => {
-                            cache.assumed.insert(k.clone(), node.clone());
-                            let (ns, name) = k.split_once('/').unwrap_or(("default", &k));
-                            crate::controllers::pod_event(&client, NAME, &pod, "Normal", "Scheduled", &format!("Successfully assigned {ns}/{name} to {node}")).await;
-                        }
-                        Err(e) => {
-                            tracing::debug!(pod = k, error = %e, "binding failed; will retry");
-                            unschedulable.insert(k);
-                        }
-                    },
+                    Decision::Node(node) => {
+                        // Assume the placement at once and bind in the background, as kube-scheduler's binding
+                        // cycle does, so that the next pod is placed without waiting for this one's writes.
+                        cache.assumed.insert(k.clone(), node.clone());
+                        let (client, failed) = (client.clone(), bind_failed_tx.clone());
+                        tokio::spawn(async move {
+                            match bind(&client, &pod, &node).await {
+                                Ok(()) => {
+                                    let (ns, name) = k.split_once('/').unwrap_or(("default", &k));
+                                    let message = format!("Successfully assigned {ns}/{name} to {node}");
+                                    crate::controllers::pod_event(&client, NAME, &pod, "Normal", "Scheduled", &message).await;
+                                }
+                                Err(e) => {
+                                    tracing::debug!(pod = k, error = %e, "binding failed; will retry");
+                                    let _ = failed.send(k);
+                                }
+                            }
+                        });
+                    }
                     Decision::Unschedulable(message) => {
                         crate::controllers::pod_event(&client, NAME, &pod, "Warning", "FailedScheduling", &message).await;
                         mark_unschedulable(&client, &pod, &message).await;
@@ -341,6 +447,15 @@ pub async fn run(client: Client) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feasible_node_search_shrinks_with_the_cluster() {
+        assert_eq!(feasible_nodes_to_find(3), 3);
+        assert_eq!(feasible_nodes_to_find(150), 100);
+        assert_eq!(feasible_nodes_to_find(1000), 420);
+        assert_eq!(feasible_nodes_to_find(5000), 500);
+        assert_eq!(feasible_nodes_to_find(50_000), 2500);
+    }
 
     #[test]
     fn failure_messages_count_reasons_like_kube_scheduler() {

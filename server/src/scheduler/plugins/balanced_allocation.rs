@@ -1,7 +1,6 @@
 //! NodeResourcesBalancedAllocation: prefer nodes whose cpu and memory would be used in similar
 //! proportions after placing the pod.
 
-use kyb_api::quantity::Resources;
 use serde_json::Value;
 
 use super::MAX_NODE_SCORE;
@@ -19,8 +18,8 @@ impl ScorePlugin for BalancedAllocation {
         "NodeResourcesBalancedAllocation"
     }
 
-    fn score(&self, pod: &Value, node: &NodeInfo, _snapshot: &Snapshot) -> i64 {
-        let want = Resources::of_pod(pod);
+    fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
+        let want = snapshot.requests_of(pod).0;
         if want.milli_cpu == 0 && want.memory == 0 {
             return 0;
         }

@@ -119,8 +119,12 @@ impl FilterPlugin for InterPodAffinity {
     }
 
     fn filter(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> Status {
-        let peers = peer_nodes(node, snapshot);
         let affinity = required(pod, "podAffinity");
+        let anti = required(pod, "podAntiAffinity");
+        if affinity.is_empty() && anti.is_empty() && !snapshot.any_required_anti_affinity {
+            return Status::Success;
+        }
+        let peers = peer_nodes(node, snapshot);
         if !affinity.is_empty() {
             // Domains holding a pod that matches *all* of the incoming pod's affinity terms.
             let mut counts = Domains::new();
@@ -157,7 +161,6 @@ impl FilterPlugin for InterPodAffinity {
             }
         }
 
-        let anti = required(pod, "podAntiAffinity");
         if !anti.is_empty() {
             let mut counts = Domains::new();
             for n in &peers {
@@ -177,7 +180,7 @@ impl FilterPlugin for InterPodAffinity {
 
         // Existing pods whose required anti-affinity selects the incoming pod fence off their domains.
         let mut fenced = Domains::new();
-        for n in &peers {
+        for n in peers.iter().filter(|_| snapshot.any_required_anti_affinity) {
             for p in &n.pods {
                 for t in required(p, "podAntiAffinity")
                     .iter()
@@ -257,20 +260,37 @@ impl ScorePlugin for InterPodAffinityScore {
     }
 
     fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
-        let peers = peer_nodes(node, snapshot);
+        self.score_all(pod, &[node], snapshot)[0]
+    }
+
+    fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], snapshot: &Snapshot) -> Vec<i64> {
+        let own_terms = !preferred(pod, "podAffinity").is_empty()
+            || !preferred(pod, "podAntiAffinity").is_empty();
+        if !own_terms && !snapshot.any_pod_affinity {
+            return vec![0; nodes.len()];
+        }
+        let known: std::collections::HashSet<&str> =
+            snapshot.nodes.iter().map(NodeInfo::name).collect();
+        let mut peers: Vec<&NodeInfo> = snapshot.nodes.iter().collect();
+        peers.extend(nodes.iter().copied().filter(|n| !known.contains(n.name())));
         let scores = topology_scores(pod, &peers);
         if scores.is_empty() {
-            return 0;
+            return vec![0; nodes.len()];
         }
         let totals: Vec<i64> = peers.iter().map(|n| node_total(&scores, &n.node)).collect();
         let min = totals.iter().copied().min().unwrap_or(0);
         let max = totals.iter().copied().max().unwrap_or(0);
         if max <= min {
-            return 0;
+            return vec![0; nodes.len()];
         }
         // Min-max normalisation: the least attractive node 0, the most 100.
-        let own = node_total(&scores, &node.node);
-        (MAX_NODE_SCORE as f64 * ((own as f64 - min as f64) / (max as f64 - min as f64))) as i64
+        let scale = |own: i64| {
+            (MAX_NODE_SCORE as f64 * ((own as f64 - min as f64) / (max as f64 - min as f64))) as i64
+        };
+        nodes
+            .iter()
+            .map(|n| scale(node_total(&scores, &n.node)))
+            .collect()
     }
 
     fn weight(&self) -> i64 {
@@ -307,9 +327,7 @@ mod tests {
         let b = zone_node("b", "z1", vec![]);
         let c = zone_node("c", "z2", vec![]);
         let bare = simple("d", json!({}));
-        let s = Snapshot {
-            nodes: vec![a.clone(), b.clone(), c.clone(), bare.clone()],
-        };
+        let s = Snapshot::new(vec![a.clone(), b.clone(), c.clone(), bare.clone()]);
         let p = with("podAffinity", json!([term("db")]));
         assert_eq!(InterPodAffinity.filter(&p, &a, &s), Status::Success);
         assert_eq!(InterPodAffinity.filter(&p, &b, &s), Status::Success);
@@ -334,9 +352,7 @@ mod tests {
         let a = zone_node("a", "z1", vec![db]);
         let b = zone_node("b", "z1", vec![]);
         let c = zone_node("c", "z2", vec![]);
-        let s = Snapshot {
-            nodes: vec![a.clone(), b.clone(), c.clone()],
-        };
+        let s = Snapshot::new(vec![a.clone(), b.clone(), c.clone()]);
         let p = with("podAntiAffinity", json!([term("db")]));
         assert_eq!(
             InterPodAffinity.filter(&p, &b, &s),
@@ -350,9 +366,7 @@ mod tests {
             json!({"affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term("web")]}}}),
         );
         let a = zone_node("a", "z1", vec![guard]);
-        let s = Snapshot {
-            nodes: vec![a.clone(), b.clone(), c.clone()],
-        };
+        let s = Snapshot::new(vec![a.clone(), b.clone(), c.clone()]);
         let plain = pod("p", json!({"app": "web"}), json!({}));
         assert_eq!(
             InterPodAffinity.filter(&plain, &b, &s),
@@ -366,9 +380,7 @@ mod tests {
         let db = pod("db", json!({"app": "db"}), json!({}));
         let a = zone_node("a", "z1", vec![db]);
         let b = zone_node("b", "z2", vec![]);
-        let s = Snapshot {
-            nodes: vec![a.clone(), b.clone()],
-        };
+        let s = Snapshot::new(vec![a.clone(), b.clone()]);
         let p = pod(
             "p",
             json!({"app": "web"}),
@@ -392,9 +404,7 @@ mod tests {
             json!({"affinity": {"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term("web")]}}}),
         );
         let c = zone_node("c", "z3", vec![fan]);
-        let s = Snapshot {
-            nodes: vec![b.clone(), c.clone()],
-        };
+        let s = Snapshot::new(vec![b.clone(), c.clone()]);
         let plain = pod("p", json!({"app": "web"}), json!({}));
         assert_eq!(InterPodAffinityScore.score(&plain, &c, &s), 100);
         assert_eq!(InterPodAffinityScore.score(&plain, &b, &s), 0);
@@ -409,9 +419,7 @@ mod tests {
             "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": i64::MIN, "podAffinityTerm": term("web")}]}}}),
         );
         let a = zone_node("a", "z1", vec![db.clone(), db]);
-        let s = Snapshot {
-            nodes: vec![a.clone()],
-        };
+        let s = Snapshot::new(vec![a.clone()]);
         let p = pod(
             "p",
             json!({"app": "web"}),

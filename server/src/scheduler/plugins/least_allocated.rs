@@ -1,7 +1,6 @@
 //! NodeResourcesFit (score, LeastAllocated strategy): prefer nodes with more cpu and memory left after
 //! placing the pod, cpu and memory weighted 1 each.
 
-use kyb_api::quantity::Resources;
 use serde_json::Value;
 
 use super::MAX_NODE_SCORE;
@@ -29,11 +28,9 @@ impl ScorePlugin for LeastAllocated {
         "NodeResourcesFit"
     }
 
-    fn score(&self, pod: &Value, node: &NodeInfo, _snapshot: &Snapshot) -> i64 {
-        let mut requested = Resources::of_pod_non_zero(pod);
-        for p in &node.pods {
-            requested.add(&Resources::of_pod_non_zero(p));
-        }
+    fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
+        let mut requested = snapshot.requests_of(pod).1;
+        requested.add(&node.non_zero_requested);
         let pairs = [
             (requested.milli_cpu, node.allocatable.milli_cpu),
             (requested.memory, node.allocatable.memory),

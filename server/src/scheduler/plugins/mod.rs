@@ -198,11 +198,13 @@ pub(crate) mod testutil {
         }
         let node = json!({"metadata": {"name": name, "labels": l}, "spec": {"taints": taints},
             "status": {"allocatable": allocatable}});
-        let mut requested = Resources::default();
+        let (mut requested, mut non_zero_requested) = (Resources::default(), Resources::default());
         for p in &pods {
             requested.add(&Resources::of_pod(p));
+            non_zero_requested.add(&Resources::of_pod_non_zero(p));
         }
         NodeInfo {
+            non_zero_requested,
             allocatable: Resources::from_list(node.pointer("/status/allocatable")),
             node: Arc::new(node),
             pods: pods.into_iter().map(Arc::new).collect(),

@@ -134,6 +134,34 @@ impl ScorePlugin for NodeAffinityScore {
         default_normalize(raw, max, false)
     }
 
+    fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], snapshot: &Snapshot) -> Vec<i64> {
+        if array(
+            pod,
+            "/spec/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution",
+        )
+        .is_empty()
+        {
+            return vec![0; nodes.len()];
+        }
+        let raw: Vec<i64> = nodes.iter().map(|n| preferred_sum(pod, &n.node)).collect();
+        let max = snapshot
+            .nodes
+            .iter()
+            .map(|n| preferred_sum(pod, &n.node))
+            .chain(raw.iter().copied())
+            .max()
+            .unwrap_or(0);
+        raw.into_iter()
+            .map(|r| {
+                if r <= 0 {
+                    0
+                } else {
+                    default_normalize(r, max, false)
+                }
+            })
+            .collect()
+    }
+
     fn weight(&self) -> i64 {
         2
     }
@@ -201,9 +229,7 @@ mod tests {
         let a = simple("a", json!({"zone": "z1", "disk": "ssd"}));
         let b = simple("b", json!({"zone": "z1"}));
         let c = simple("c", json!({}));
-        let s = Snapshot {
-            nodes: vec![a.clone(), b.clone(), c.clone()],
-        };
+        let s = Snapshot::new(vec![a.clone(), b.clone(), c.clone()]);
         let p = pod(
             "p",
             json!({}),

@@ -1,7 +1,6 @@
 //! NodeResourcesFit (filter): the pod's requests must fit in what the node has left, and the node must
 //! have room for one more pod.
 
-use kyb_api::quantity::Resources;
 use serde_json::Value;
 
 use crate::scheduler::framework::{FilterPlugin, NodeInfo, Snapshot, Status};
@@ -19,8 +18,8 @@ impl FilterPlugin for NodeResourcesFit {
         "NodeResourcesFit"
     }
 
-    fn filter(&self, pod: &Value, node: &NodeInfo, _snapshot: &Snapshot) -> Status {
-        let want = Resources::of_pod(pod);
+    fn filter(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> Status {
+        let want = snapshot.requests_of(pod).0;
         let alloc = &node.allocatable;
         let used = &node.requested;
         let mut reasons: Vec<&str> = Vec::new();

@@ -69,6 +69,23 @@ impl ScorePlugin for TaintTolerationScore {
         default_normalize(intolerable_prefer_no_schedule(pod, &node.node), max, true)
     }
 
+    fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], snapshot: &Snapshot) -> Vec<i64> {
+        let raw: Vec<i64> = nodes
+            .iter()
+            .map(|n| intolerable_prefer_no_schedule(pod, &n.node))
+            .collect();
+        let max = snapshot
+            .nodes
+            .iter()
+            .map(|n| intolerable_prefer_no_schedule(pod, &n.node))
+            .chain(raw.iter().copied())
+            .max()
+            .unwrap_or(0);
+        raw.into_iter()
+            .map(|r| default_normalize(r, max, true))
+            .collect()
+    }
+
     fn weight(&self) -> i64 {
         3
     }
@@ -125,9 +142,7 @@ mod tests {
         let a = tainted("a", json!([]));
         let b = tainted("b", json!([soft("x")]));
         let c = tainted("c", json!([soft("x"), soft("y")]));
-        let s = Snapshot {
-            nodes: vec![a.clone(), b.clone(), c.clone()],
-        };
+        let s = Snapshot::new(vec![a.clone(), b.clone(), c.clone()]);
         let p = pod("p", json!({}), json!({}));
         assert_eq!(TaintTolerationScore.score(&p, &a, &s), 100);
         assert_eq!(TaintTolerationScore.score(&p, &b, &s), 50);

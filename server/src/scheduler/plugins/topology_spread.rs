@@ -2,7 +2,7 @@
 //! over the domains of nodes carrying the topology key), and a scorer favouring the emptier domains for
 //! `ScheduleAnyway` constraints.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Value};
 
@@ -221,27 +221,37 @@ impl ScorePlugin for PodTopologySpreadScore {
     }
 
     fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
+        self.score_all(pod, &[node], snapshot)[0]
+    }
+
+    fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], snapshot: &Snapshot) -> Vec<i64> {
         let cs = constraints(pod, "ScheduleAnyway");
         if cs.is_empty() {
-            return 0;
+            return vec![0; nodes.len()];
         }
-        let peers = peer_nodes(node, snapshot);
+        let known: HashSet<&str> = snapshot.nodes.iter().map(NodeInfo::name).collect();
+        let mut peers: Vec<&NodeInfo> = snapshot.nodes.iter().collect();
+        peers.extend(nodes.iter().copied().filter(|n| !known.contains(n.name())));
         let raw = raw_scores(pod, &cs, &peers);
-        let Some(own) = peers
+        let index: HashMap<&str, usize> = peers
             .iter()
-            .position(|n| n.name() == node.name())
-            .and_then(|i| raw[i])
-        else {
-            return 0;
-        };
-        let known: Vec<i64> = raw.iter().flatten().copied().collect();
-        let min = known.iter().copied().min().unwrap_or(0);
-        let max = known.iter().copied().max().unwrap_or(0).max(0);
-        if max == 0 {
-            return MAX_NODE_SCORE;
-        }
-        // Reversed: the node with the fewest matching pods gets 100.
-        MAX_NODE_SCORE.saturating_mul(max.saturating_add(min).saturating_sub(own)) / max
+            .enumerate()
+            .map(|(i, n)| (n.name(), i))
+            .collect();
+        let scored: Vec<i64> = raw.iter().flatten().copied().collect();
+        let min = scored.iter().copied().min().unwrap_or(0);
+        let max = scored.iter().copied().max().unwrap_or(0).max(0);
+        nodes
+            .iter()
+            .map(|n| match index.get(n.name()).and_then(|&i| raw[i]) {
+                None => 0,
+                Some(_) if max == 0 => MAX_NODE_SCORE,
+                // Reversed: the node with the fewest matching pods gets 100.
+                Some(own) => {
+                    MAX_NODE_SCORE.saturating_mul(max.saturating_add(min).saturating_sub(own)) / max
+                }
+            })
+            .collect()
     }
 
     fn weight(&self) -> i64 {
@@ -286,9 +296,7 @@ mod tests {
         let a = zone_node("a", "z1", 2);
         let b = zone_node("b", "z2", 1);
         let bare = simple("c", json!({}));
-        let s = Snapshot {
-            nodes: vec![a.clone(), b.clone(), bare.clone()],
-        };
+        let s = Snapshot::new(vec![a.clone(), b.clone(), bare.clone()]);
         let p = spreading("DoNotSchedule", json!({}));
         assert_eq!(
             PodTopologySpread.filter(&p, &a, &s),
@@ -316,9 +324,7 @@ mod tests {
     fn node_affinity_limits_domains() {
         let a = zone_node("a", "z1", 1);
         let b = zone_node("b", "z2", 0);
-        let s = Snapshot {
-            nodes: vec![a.clone(), b.clone()],
-        };
+        let s = Snapshot::new(vec![a.clone(), b.clone()]);
         let mut p = spreading("DoNotSchedule", json!({}));
         assert_eq!(
             PodTopologySpread.filter(&p, &a, &s),
@@ -342,9 +348,7 @@ mod tests {
             vec![old.clone(), old],
         );
         let b = zone_node("b", "z2", 0);
-        let s = Snapshot {
-            nodes: vec![a.clone(), b.clone()],
-        };
+        let s = Snapshot::new(vec![a.clone(), b.clone()]);
         let mut p = spreading("DoNotSchedule", json!({"matchLabelKeys": ["hash"]}));
         if let Some(l) = p
             .pointer_mut("/metadata/labels")
@@ -361,9 +365,7 @@ mod tests {
         let b = zone_node("b", "z2", 1);
         let c = zone_node("c", "z3", 0);
         let bare = simple("d", json!({}));
-        let s = Snapshot {
-            nodes: vec![a.clone(), b.clone(), c.clone(), bare.clone()],
-        };
+        let s = Snapshot::new(vec![a.clone(), b.clone(), c.clone(), bare.clone()]);
         let p = spreading("ScheduleAnyway", json!({}));
         let (sa, sb, sc) = (
             PodTopologySpreadScore.score(&p, &a, &s),
@@ -382,9 +384,7 @@ mod tests {
     #[test]
     fn extreme_values_do_not_panic() {
         let a = zone_node("a", "z1", 1);
-        let s = Snapshot {
-            nodes: vec![a.clone()],
-        };
+        let s = Snapshot::new(vec![a.clone()]);
         for when in ["DoNotSchedule", "ScheduleAnyway"] {
             let p = spreading(when, json!({"maxSkew": i64::MIN, "minDomains": i64::MAX}));
             let _ = PodTopologySpread.filter(&p, &a, &s);
