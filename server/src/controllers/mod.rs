@@ -2,7 +2,7 @@
 
 pub mod node_lifecycle;
 
-use kyb_api::client::{Client, Method};
+use kyb_api::client::{Client, ClientError, Method};
 use serde_json::{json, Value};
 
 /// Records an event about a pod from `component`, named as client-go's recorder names them.
@@ -14,14 +14,7 @@ pub async fn pod_event(
     reason: &str,
     message: &str,
 ) {
-    let ns = pod
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or("default");
-    let name = pod
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let (ns, name) = namespace_and_name(pod);
     let now = chrono::Utc::now();
     let ev = json!({
         "apiVersion": "v1", "kind": "Event",
@@ -32,17 +25,41 @@ pub async fn pod_event(
         "source": {"component": component}, "reportingComponent": component, "reportingInstance": component,
         "firstTimestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "lastTimestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
-    let body = serde_json::to_vec(&ev).unwrap_or_default();
     let path = format!("/api/v1/namespaces/{ns}/events");
-    if let Err(e) = client
-        .send(
-            Method::POST,
-            &path,
-            "application/json",
-            Some(("application/json", body)),
-        )
-        .await
-    {
+    if let Err(e) = send_json(client, Method::POST, &path, "application/json", &ev).await {
         tracing::debug!(pod = name, error = %e, "recording an event failed");
     }
+}
+
+/// An object's namespace (`default` when it has none) and name.
+pub fn namespace_and_name(obj: &Value) -> (&str, &str) {
+    let field = |f: &str| {
+        obj.get("metadata")
+            .and_then(|m| m.get(f))
+            .and_then(Value::as_str)
+    };
+    (
+        field("namespace").unwrap_or("default"),
+        field("name").unwrap_or_default(),
+    )
+}
+
+/// Sends `body` as JSON with the given content type, and reads the answer as JSON.
+pub async fn send_json(
+    client: &Client,
+    method: Method,
+    path: &str,
+    content_type: &str,
+    body: &Value,
+) -> Result<Value, ClientError> {
+    let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Other(e.to_string()))?;
+    client
+        .send(
+            method,
+            path,
+            "application/json",
+            Some((content_type, bytes)),
+        )
+        .await?
+        .json()
 }

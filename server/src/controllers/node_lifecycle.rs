@@ -243,16 +243,14 @@ async fn reconcile(client: &Client, state: &mut State, grace: Duration) {
 }
 
 async fn merge_patch(client: &Client, path: &str, patch: &Value) -> Result<Value, ClientError> {
-    let body = serde_json::to_vec(patch).map_err(|e| ClientError::Other(e.to_string()))?;
-    client
-        .send(
-            Method::PATCH,
-            path,
-            "application/json",
-            Some(("application/merge-patch+json", body)),
-        )
-        .await?
-        .json()
+    super::send_json(
+        client,
+        Method::PATCH,
+        path,
+        "application/merge-patch+json",
+        patch,
+    )
+    .await
 }
 
 /// Sets every node condition to Unknown, as the controller does when the kubelet stops posting status.

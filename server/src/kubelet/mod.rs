@@ -10,6 +10,7 @@ use std::time::Duration;
 use kyb_api::client::{Client, ClientError, Method};
 use serde_json::{json, Value};
 
+use crate::controllers::send_json;
 use crate::informer::{self, Update};
 
 /// How the simulated nodes look.
@@ -69,20 +70,6 @@ fn node_object(cfg: &SimulatedNodes, i: usize) -> Value {
     })
 }
 
-async fn json_body(
-    client: &Client,
-    method: Method,
-    path: &str,
-    ct: &str,
-    body: &Value,
-) -> Result<Value, ClientError> {
-    let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Other(e.to_string()))?;
-    client
-        .send(method, path, "application/json", Some((ct, bytes)))
-        .await?
-        .json()
-}
-
 /// Creates the node, or brings an existing one's status up to date.
 async fn register(client: &Client, node: &Value) -> Result<(), ClientError> {
     let name = node
@@ -90,7 +77,7 @@ async fn register(client: &Client, node: &Value) -> Result<(), ClientError> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    match json_body(
+    match send_json(
         client,
         Method::POST,
         "/api/v1/nodes",
@@ -102,7 +89,7 @@ async fn register(client: &Client, node: &Value) -> Result<(), ClientError> {
         Ok(_) => Ok(()),
         Err(e) if e.status().is_some_and(|s| s.code == 409) => {
             let status = json!({"status": node.get("status").cloned().unwrap_or(Value::Null)});
-            json_body(
+            send_json(
                 client,
                 Method::PATCH,
                 &format!("/api/v1/nodes/{name}/status"),
@@ -120,7 +107,7 @@ async fn register(client: &Client, node: &Value) -> Result<(), ClientError> {
 async fn renew_lease(client: &Client, name: &str, duration: u64) -> Result<(), ClientError> {
     let path = format!("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}");
     let patch = json!({"spec": {"holderIdentity": name, "leaseDurationSeconds": duration, "renewTime": now_micro()}});
-    match json_body(
+    match send_json(
         client,
         Method::PATCH,
         &path,
@@ -131,7 +118,7 @@ async fn renew_lease(client: &Client, name: &str, duration: u64) -> Result<(), C
     {
         Err(e) if e.is_not_found() => {
             let lease = json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": name, "namespace": "kube-node-lease"}, "spec": patch["spec"]});
-            json_body(
+            send_json(
                 client,
                 Method::POST,
                 "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",

@@ -172,14 +172,7 @@ impl Pods {
 }
 
 fn status_path(pod: &Value) -> String {
-    let ns = pod
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or("default");
-    let name = pod
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let (ns, name) = crate::controllers::namespace_and_name(pod);
     format!("/api/v1/namespaces/{ns}/pods/{name}/status")
 }
 

@@ -254,29 +254,9 @@ impl Framework {
     }
 }
 
-async fn post(client: &Client, path: &str, body: &Value) -> Result<Value, ClientError> {
-    let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Other(e.to_string()))?;
-    client
-        .send(
-            Method::POST,
-            path,
-            "application/json",
-            Some(("application/json", bytes)),
-        )
-        .await?
-        .json()
-}
-
 /// Marks the pod's PodScheduled condition False with the reason, as kube-scheduler does for unschedulable pods.
 async fn mark_unschedulable(client: &Client, pod: &Value, message: &str) {
-    let ns = pod
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or("default");
-    let name = pod
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let (ns, name) = crate::controllers::namespace_and_name(pod);
     let mut conditions: Vec<Value> = pod
         .pointer("/status/conditions")
         .and_then(Value::as_array)
@@ -300,23 +280,13 @@ async fn mark_unschedulable(client: &Client, pod: &Value, message: &str) {
 
 /// Binds the pod to the node through `pods/binding`.
 async fn bind(client: &Client, pod: &Value, node: &str) -> Result<(), ClientError> {
-    let ns = pod
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or("default");
-    let name = pod
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let (ns, name) = crate::controllers::namespace_and_name(pod);
     let binding = json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name, "namespace": ns},
         "target": {"apiVersion": "v1", "kind": "Node", "name": node}});
-    post(
-        client,
-        &format!("/api/v1/namespaces/{ns}/pods/{name}/binding"),
-        &binding,
-    )
-    .await
-    .map(|_| ())
+    let path = format!("/api/v1/namespaces/{ns}/pods/{name}/binding");
+    crate::controllers::send_json(client, Method::POST, &path, "application/json", &binding)
+        .await
+        .map(|_| ())
 }
 
 /// Schedules pods until the process ends.
