@@ -4,8 +4,9 @@
 
 pub mod framework;
 pub mod plugins;
+mod queue;
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,13 +14,18 @@ use kyb_api::client::{Client, ClientError, Method};
 use kyb_api::quantity::Resources;
 use serde_json::{json, Value};
 
+use tokio::time::Instant;
+
 use crate::informer::{self, key, Update};
 use framework::{FilterPlugin, NodeInfo, ScorePlugin, Snapshot, Status};
+use queue::Queue;
 
 /// The name pods ask for in `spec.schedulerName` (empty means this one too).
 pub const NAME: &str = "default-scheduler";
 /// Unschedulable pods are retried at least this often, even if no event suggests they may fit now.
 const RETRY_UNSCHEDULABLE: Duration = Duration::from_secs(30);
+/// How often pods whose backoff has ended move to the active queue.
+const BACKOFF_TICK: Duration = Duration::from_millis(200);
 
 /// The cluster as the scheduler sees it, kept up to date from the watches.
 #[derive(Default)]
@@ -299,21 +305,10 @@ pub async fn run(client: Client) {
     let mut nodes = informer::start(client.clone(), "/api/v1/nodes".into());
     let mut pods = informer::start(client.clone(), "/api/v1/pods".into());
     let mut cache = Cache::default();
-    let mut active: VecDeque<String> = VecDeque::new();
-    let mut queued: HashSet<String> = HashSet::new();
-    let mut unschedulable: HashSet<String> = HashSet::new();
+    let mut queue = Queue::default();
     let mut retry = tokio::time::interval(RETRY_UNSCHEDULABLE);
+    let mut backoff_tick = tokio::time::interval(BACKOFF_TICK);
     let (bind_failed_tx, mut bind_failed) = tokio::sync::mpsc::unbounded_channel::<String>();
-    // The cluster changed in a way that may let waiting pods fit: move them back to the active queue.
-    let wake = |unschedulable: &mut HashSet<String>,
-                active: &mut VecDeque<String>,
-                queued: &mut HashSet<String>| {
-        for k in unschedulable.drain() {
-            if queued.insert(k.clone()) {
-                active.push_back(k);
-            }
-        }
-    };
     loop {
         tokio::select! {
             biased;
@@ -332,7 +327,7 @@ pub async fn run(client: Client) {
                         cache.nodes.remove(&key(&n));
                     }
                 }
-                wake(&mut unschedulable, &mut active, &mut queued);
+                queue.wake(Instant::now());
             }
             update = pods.recv() => {
                 let Some(update) = update else { return };
@@ -347,9 +342,9 @@ pub async fn run(client: Client) {
                         let k = key(&p);
                         cache.drop_pod(&k);
                         cache.assumed.remove(&k);
-                        unschedulable.remove(&k);
+                        queue.forget(&k);
                         // A pod going frees room.
-                        wake(&mut unschedulable, &mut active, &mut queued);
+                        queue.wake(Instant::now());
                         vec![None]
                     }
                 };
@@ -357,27 +352,28 @@ pub async fn run(client: Client) {
                     let k = key(&p);
                     if node_of(&p).is_some() {
                         cache.assumed.remove(&k);
+                        queue.forget(&k);
                     }
                     if is_finished(&p) {
                         cache.drop_pod(&k);
-                        wake(&mut unschedulable, &mut active, &mut queued);
+                        queue.wake(Instant::now());
                         continue;
                     }
                     let pending = wants_scheduling(&p) && !cache.assumed.contains_key(&k);
                     cache.put_pod(k.clone(), p);
-                    if pending && !unschedulable.contains(&k) && queued.insert(k.clone()) {
-                        active.push_back(k);
+                    if pending {
+                        queue.add(k);
                     }
                 }
             }
             Some(k) = bind_failed.recv() => {
                 cache.assumed.remove(&k);
-                unschedulable.insert(k);
+                queue.failed(k, Instant::now());
             }
-            _ = retry.tick() => wake(&mut unschedulable, &mut active, &mut queued),
-            _ = std::future::ready(()), if !active.is_empty() => {
-                let Some(k) = active.pop_front() else { continue };
-                queued.remove(&k);
+            _ = retry.tick() => queue.wake(Instant::now()),
+            _ = backoff_tick.tick() => queue.flush(Instant::now()),
+            _ = std::future::ready(()), if queue.has_active() => {
+                let Some(k) = queue.pop() else { continue };
                 let Some(pod) = cache.pods.get(&k).cloned() else { continue };
                 if !wants_scheduling(&pod) || cache.assumed.contains_key(&k) {
                     continue;
@@ -406,7 +402,7 @@ pub async fn run(client: Client) {
                     Decision::Unschedulable(message) => {
                         crate::controllers::pod_event(&client, NAME, &pod, "Warning", "FailedScheduling", &message).await;
                         mark_unschedulable(&client, &pod, &message).await;
-                        unschedulable.insert(k);
+                        queue.failed(k, Instant::now());
                     }
                 }
             }
