@@ -486,3 +486,78 @@ fn lost_nodes_are_tainted_and_their_pods_evicted() {
     assert_eq!(condition(&k, "node", "lost-0", "Ready"), "True");
     assert!(!terminating(&k, "stays"));
 }
+
+/// With 20 simulated nodes: hostname spread and required anti-affinity put pods on distinct nodes, and
+/// required affinity puts a pod beside its leader.
+#[test]
+fn affinity_anti_affinity_and_spread_on_twenty_nodes() {
+    let k = Kybd::start();
+    let _agent = k.agent(&[
+        "--runtime",
+        "simulated",
+        "--nodes",
+        "20",
+        "--node-name-prefix",
+        "w-",
+        "--lease-interval-seconds",
+        "1",
+    ]);
+    assert!(ready_nodes(&k, 20), "nodes did not register:\n{}", k.log());
+    let labelled = |name: &str, app: &str, extra: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  labels:\n    app: {app}\nspec:\n{extra}  containers:\n  - name: c\n    image: busybox:1.36\n")
+    };
+    // Two candidate nodes, w-0 nearly full: resource scoring alone would put every pod on w-1.
+    let ballast = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: ballast\nspec:\n  nodeName: w-0\n  containers:\n  - name: c\n    image: busybox:1.36\n    resources:\n      requests:\n        cpu: \"3\"\n";
+    k.ok(&kubectl(), &["create", "-f", "-"], Some(ballast));
+    let two_nodes = "  affinity:\n    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms:\n        - matchExpressions:\n          - key: kubernetes.io/hostname\n            operator: In\n            values: [w-0, w-1]\n";
+    let spread = format!("{two_nodes}  topologySpreadConstraints:\n  - maxSkew: 1\n    topologyKey: kubernetes.io/hostname\n    whenUnsatisfiable: DoNotSchedule\n    labelSelector:\n      matchLabels:\n        app: spread\n");
+    let anti = format!("{two_nodes}    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - topologyKey: kubernetes.io/hostname\n        labelSelector:\n          matchLabels:\n            app: anti\n");
+    let follow = "  affinity:\n    podAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - topologyKey: kubernetes.io/hostname\n        labelSelector:\n          matchLabels:\n            app: leader\n";
+    for (group, extra) in [("spread", &spread), ("anti", &anti)] {
+        let mut placed = Vec::new();
+        for i in 0..2 {
+            let name = format!("{group}-{i}");
+            k.ok(
+                &kubectl(),
+                &["create", "-f", "-"],
+                Some(&labelled(&name, group, extra)),
+            );
+            // One at a time, so that each placement sees the previous ones.
+            placed.push(node_of(&k, &name).unwrap_or_else(|| panic!("{name} was not scheduled")));
+        }
+        assert_eq!(placed, ["w-1", "w-0"], "{group}");
+    }
+    // A third anti-affinity pod has nowhere left to go.
+    k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&labelled("anti-2", "anti", &anti)),
+    );
+    let why = failed_scheduling(&k, "anti-2").unwrap_or_default();
+    assert_eq!(why, "0/20 nodes are available: 18 node(s) didn't match Pod's node affinity/selector, 2 node(s) didn't match pod anti-affinity rules.");
+    k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&labelled("leader", "leader", "")),
+    );
+    let leader = node_of(&k, "leader");
+    assert!(leader.is_some());
+    k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&labelled("follower", "follower", follow)),
+    );
+    assert_eq!(node_of(&k, "follower"), leader);
+    // Affinity to pods that do not exist cannot be met; the scheduler says so.
+    let orphan = follow.replace("app: leader", "app: nobody");
+    k.ok(
+        &kubectl(),
+        &["create", "-f", "-"],
+        Some(&labelled("orphan", "orphan", &orphan)),
+    );
+    let why = failed_scheduling(&k, "orphan").unwrap_or_default();
+    assert_eq!(
+        why,
+        "0/20 nodes are available: 20 node(s) didn't match pod affinity rules."
+    );
+}
