@@ -132,15 +132,29 @@ fn eviction_deadline(pod: &Value, node: &Value) -> Option<DateTime<Utc>> {
     deadline
 }
 
-fn apply(map: &mut HashMap<String, Value>, update: Update, key_of: fn(&Value) -> String) {
+/// Applies one informer update to a map keyed by `key_of`, keeping what `keep` makes of each object (dropping
+/// the entry when it makes nothing).
+fn apply<T>(
+    map: &mut HashMap<String, T>,
+    update: Update,
+    key_of: fn(&Value) -> String,
+    keep: impl Fn(Value) -> Option<T>,
+) {
+    let put = |map: &mut HashMap<String, T>, o: Value| {
+        let k = key_of(&o);
+        match keep(o) {
+            Some(v) => map.insert(k, v),
+            None => map.remove(&k),
+        };
+    };
     match update {
         Update::Reset(items) => {
             map.clear();
-            map.extend(items.into_iter().map(|o| (key_of(&o), o)));
+            for o in items {
+                put(map, o);
+            }
         }
-        Update::Added(o) | Update::Modified(o) => {
-            map.insert(key_of(&o), o);
-        }
+        Update::Added(o) | Update::Modified(o) => put(map, o),
         Update::Deleted(o) => {
             map.remove(&key_of(&o));
         }
@@ -156,29 +170,19 @@ pub async fn run(client: Client, grace: Duration) {
     );
     let mut pods = informer::start(client.clone(), "/api/v1/pods".into());
     let mut state = State::default();
-    let mut lease_objects = HashMap::new();
-    let mut all_pods = HashMap::new();
     let mut tick = tokio::time::interval(TICK);
+    // Leases are kept as their renewTime, pods only while bound and not being deleted.
+    let lease_renewal = |l: Value| Some(string(&l, "/spec/renewTime").to_string());
+    let bound_pod = |p: Value| {
+        let bound = !string(&p, "/spec/nodeName").is_empty()
+            && p.pointer("/metadata/deletionTimestamp").is_none();
+        bound.then_some(p)
+    };
     loop {
         tokio::select! {
-            Some(u) = nodes.recv() => apply(&mut state.nodes, u, name),
-            Some(u) = leases.recv() => {
-                apply(&mut lease_objects, u, name);
-                state.leases = lease_objects
-                    .iter()
-                    .map(|(n, l)| (n.clone(), string(l, "/spec/renewTime").to_string()))
-                    .collect();
-            }
-            Some(u) = pods.recv() => {
-                apply(&mut all_pods, u, key);
-                state.pods = all_pods
-                    .iter()
-                    .filter(|(_, p)| {
-                        !string(p, "/spec/nodeName").is_empty() && p.pointer("/metadata/deletionTimestamp").is_none()
-                    })
-                    .map(|(k, p)| (k.clone(), p.clone()))
-                    .collect();
-            }
+            Some(u) = nodes.recv() => apply(&mut state.nodes, u, name, Some),
+            Some(u) = leases.recv() => apply(&mut state.leases, u, name, lease_renewal),
+            Some(u) = pods.recv() => apply(&mut state.pods, u, key, bound_pod),
             _ = tick.tick() => reconcile(&client, &mut state, grace).await,
             else => return,
         }
