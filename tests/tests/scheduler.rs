@@ -1,11 +1,28 @@
 //! The scheduler and simulated nodes: `kybd server` (with its scheduler) plus `kybd agent --runtime simulated`,
 //! driven with kyb and the real kubectl.
 
-use kyb_e2e::{bin, eventually, kubectl, Kybd};
+use kyb_e2e::{bin, eventually, kubectl, Guard, Kybd};
 use serde_json::Value;
 
 fn pod(name: &str, extra_spec: &str, cpu: &str) -> String {
     format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n{extra_spec}  containers:\n  - name: c\n    image: busybox:1.36\n    resources:\n      requests:\n        cpu: {cpu}\n")
+}
+
+/// Starts `kybd agent --runtime simulated` with `count` nodes named `prefix0`, `prefix1`, ..., renewing their
+/// Leases every second, plus any `extra` flags.
+fn simulated_nodes(k: &Kybd, count: usize, prefix: &str, extra: &[&str]) -> Guard {
+    let count = count.to_string();
+    let mut args = vec![
+        "--runtime",
+        "simulated",
+        "--nodes",
+        &count,
+        "--node-name-prefix",
+        prefix,
+    ];
+    args.extend_from_slice(extra);
+    args.extend(["--lease-interval-seconds", "1"]);
+    k.agent(&args)
 }
 
 fn get(k: &Kybd, args: &[&str]) -> Value {
@@ -61,20 +78,7 @@ fn ready_nodes(k: &Kybd, want: usize) -> bool {
 #[test]
 fn pods_land_within_resources_and_constraints() {
     let k = Kybd::start();
-    let _agent = k.agent(&[
-        "--runtime",
-        "simulated",
-        "--nodes",
-        "3",
-        "--node-name-prefix",
-        "n-",
-        "--cpu",
-        "2",
-        "--memory",
-        "4Gi",
-        "--lease-interval-seconds",
-        "1",
-    ]);
+    let _agent = simulated_nodes(&k, 3, "n-", &["--cpu", "2", "--memory", "4Gi"]);
     assert!(ready_nodes(&k, 3), "nodes did not register:\n{}", k.log());
     let out = k.ok(&kubectl(), &["get", "nodes"], None);
     let rows: Vec<Vec<&str>> = out
@@ -169,16 +173,7 @@ fn pods_land_within_resources_and_constraints() {
 #[test]
 fn selectors_taints_cordons_and_late_nodes() {
     let k = Kybd::start();
-    let _agent = k.agent(&[
-        "--runtime",
-        "simulated",
-        "--nodes",
-        "3",
-        "--node-name-prefix",
-        "n-",
-        "--lease-interval-seconds",
-        "1",
-    ]);
+    let _agent = simulated_nodes(&k, 3, "n-", &[]);
     assert!(ready_nodes(&k, 3));
     // A selector no node matches waits, then lands once a node is labelled.
     k.ok(
@@ -229,16 +224,7 @@ fn selectors_taints_cordons_and_late_nodes() {
 #[test]
 fn simulated_pods_exit_and_are_removed() {
     let k = Kybd::start();
-    let _agent = k.agent(&[
-        "--runtime",
-        "simulated",
-        "--nodes",
-        "1",
-        "--node-name-prefix",
-        "s-",
-        "--lease-interval-seconds",
-        "1",
-    ]);
+    let _agent = simulated_nodes(&k, 1, "s-", &[]);
     assert!(ready_nodes(&k, 1));
     let once = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: once\n  annotations:\n    kybernet.io/simulate-exit: code=0,after=200ms\nspec:\n  restartPolicy: Never\n  containers:\n  - name: c\n    image: busybox:1.36\n";
     k.ok(&kubectl(), &["create", "-f", "-"], Some(once));
@@ -267,16 +253,7 @@ fn simulated_pods_exit_and_are_removed() {
 #[test]
 fn node_commands_match_kubectl() {
     let k = Kybd::start();
-    let _agent = k.agent(&[
-        "--runtime",
-        "simulated",
-        "--nodes",
-        "2",
-        "--node-name-prefix",
-        "n-",
-        "--lease-interval-seconds",
-        "1",
-    ]);
+    let _agent = simulated_nodes(&k, 2, "n-", &[]);
     assert!(ready_nodes(&k, 2));
     let tools = [("kubectl", kubectl(), "n-0"), ("kyb", bin("kyb"), "n-1")];
     let bound = |name: &str, node: &str| {
@@ -332,19 +309,6 @@ fn node_commands_match_kubectl() {
     assert!(!out.contains("solo"), "{out}");
 }
 
-fn agent_args(prefix: &str) -> Vec<&str> {
-    vec![
-        "--runtime",
-        "simulated",
-        "--nodes",
-        "1",
-        "--node-name-prefix",
-        prefix,
-        "--lease-interval-seconds",
-        "1",
-    ]
-}
-
 fn condition(k: &Kybd, kind: &str, name: &str, type_: &str) -> String {
     get(k, &[kind, name])
         .pointer("/status/conditions")
@@ -390,8 +354,8 @@ fn lost_nodes_are_tainted_and_their_pods_evicted() {
         "--default-toleration-seconds",
         "2",
     ]);
-    let lost = k.agent(&agent_args("lost-"));
-    let _kept = k.agent(&agent_args("kept-"));
+    let lost = simulated_nodes(&k, 1, "lost-", &[]);
+    let _kept = simulated_nodes(&k, 1, "kept-", &[]);
     assert!(ready_nodes(&k, 2), "nodes did not register:\n{}", k.log());
     let bound = |name: &str, node: &str, tolerations: &str| {
         format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  nodeName: {node}\n{tolerations}  containers:\n  - name: c\n    image: busybox:1.36\n")
@@ -480,7 +444,7 @@ fn lost_nodes_are_tainted_and_their_pods_evicted() {
     assert_eq!(node_of(&k, "fresh").as_deref(), Some("kept-0"));
 
     // The agent comes back: the node is Ready again and its condition taints go.
-    let _back = k.agent(&agent_args("lost-"));
+    let _back = simulated_nodes(&k, 1, "lost-", &[]);
     let recovered = eventually(30, || taints(&k, "lost-0").is_empty().then_some(()));
     assert!(recovered.is_some(), "{:?}", taints(&k, "lost-0"));
     assert_eq!(condition(&k, "node", "lost-0", "Ready"), "True");
@@ -492,16 +456,7 @@ fn lost_nodes_are_tainted_and_their_pods_evicted() {
 #[test]
 fn affinity_anti_affinity_and_spread_on_twenty_nodes() {
     let k = Kybd::start();
-    let _agent = k.agent(&[
-        "--runtime",
-        "simulated",
-        "--nodes",
-        "20",
-        "--node-name-prefix",
-        "w-",
-        "--lease-interval-seconds",
-        "1",
-    ]);
+    let _agent = simulated_nodes(&k, 20, "w-", &[]);
     assert!(ready_nodes(&k, 20), "nodes did not register:\n{}", k.log());
     let labelled = |name: &str, app: &str, extra: &str| {
         format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  labels:\n    app: {app}\nspec:\n{extra}  containers:\n  - name: c\n    image: busybox:1.36\n")

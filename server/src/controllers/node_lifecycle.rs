@@ -293,16 +293,8 @@ async fn mark_pods_not_ready(client: &Client, state: &State, node: &str) {
             name(pod)
         );
         let patch = json!({"status": {"conditions": [{"type": "Ready", "status": "False", "lastTransitionTime": now()}]}});
-        let body = patch.to_string().into_bytes();
-        if let Err(e) = client
-            .send(
-                Method::PATCH,
-                &path,
-                "application/json",
-                Some(("application/strategic-merge-patch+json", body)),
-            )
-            .await
-        {
+        let smp = "application/strategic-merge-patch+json";
+        if let Err(e) = super::send_json(client, Method::PATCH, &path, smp, &patch).await {
             tracing::debug!(pod = key(pod), error = %e, "marking pod not ready failed");
         }
     }

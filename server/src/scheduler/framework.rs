@@ -42,6 +42,18 @@ pub struct Snapshot {
     incoming: Option<(Resources, Resources)>,
 }
 
+/// Whether the pod has inter-pod affinity or anti-affinity terms at all, and whether it has required
+/// anti-affinity terms.
+pub fn pod_affinity_terms(pod: &Value) -> (bool, bool) {
+    let affinity = pod.pointer("/spec/affinity");
+    let any = affinity
+        .is_some_and(|a| a.get("podAffinity").is_some() || a.get("podAntiAffinity").is_some());
+    let required_anti = affinity
+        .and_then(|a| a.pointer("/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution"))
+        .is_some();
+    (any, required_anti)
+}
+
 impl Snapshot {
     /// Fixes the pod this snapshot decides for, so that its requests are worked out once, not per node.
     pub fn for_pod(mut self, pod: &Value) -> Snapshot {
@@ -59,17 +71,8 @@ impl Snapshot {
     #[cfg(test)]
     pub fn new(nodes: Vec<NodeInfo>) -> Snapshot {
         let pods = || nodes.iter().flat_map(|n| &n.pods);
-        let any_pod_affinity = pods().any(|p| {
-            p.pointer("/spec/affinity").is_some_and(|a| {
-                a.get("podAffinity").is_some() || a.get("podAntiAffinity").is_some()
-            })
-        });
-        let any_required_anti_affinity = pods().any(|p| {
-            p.pointer(
-                "/spec/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution",
-            )
-            .is_some()
-        });
+        let any_pod_affinity = pods().any(|p| pod_affinity_terms(p).0);
+        let any_required_anti_affinity = pods().any(|p| pod_affinity_terms(p).1);
         Snapshot::with_flags(nodes, any_pod_affinity, any_required_anti_affinity)
     }
 

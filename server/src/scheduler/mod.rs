@@ -53,19 +53,13 @@ struct PodFacts {
 
 impl Cache {
     fn put_pod(&mut self, k: String, pod: Value) {
-        let affinity = pod.pointer("/spec/affinity");
+        let (pod_affinity, required_anti_affinity) = framework::pod_affinity_terms(&pod);
         let facts = PodFacts {
             requests: Resources::of_pod(&pod),
             non_zero: Resources::of_pod_non_zero(&pod),
             node: node_of(&pod).map(str::to_string),
-            pod_affinity: affinity.is_some_and(|a| {
-                a.get("podAffinity").is_some() || a.get("podAntiAffinity").is_some()
-            }),
-            required_anti_affinity: affinity
-                .and_then(|a| {
-                    a.pointer("/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution")
-                })
-                .is_some(),
+            pod_affinity,
+            required_anti_affinity,
         };
         self.facts.insert(k.clone(), facts);
         self.pods.insert(k, Arc::new(pod));

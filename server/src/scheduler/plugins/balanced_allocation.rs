@@ -51,16 +51,8 @@ impl ScorePlugin for BalancedAllocation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheduler::plugins::testutil::{node, pod};
+    use crate::scheduler::plugins::testutil::{node, pod, requesting};
     use serde_json::json;
-
-    fn requesting(cpu: &str, memory: &str) -> Value {
-        pod(
-            "p",
-            json!({}),
-            json!({"containers": [{"resources": {"requests": {"cpu": cpu, "memory": memory}}}]}),
-        )
-    }
 
     #[test]
     fn prefers_balanced_use() {

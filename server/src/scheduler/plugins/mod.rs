@@ -227,6 +227,15 @@ pub(crate) mod testutil {
     pub fn pod(name: &str, labels: Value, spec: Value) -> Value {
         json!({"metadata": {"name": name, "namespace": "default", "labels": labels}, "spec": spec})
     }
+
+    /// A pod `p` with one container requesting `cpu` and `memory`.
+    pub fn requesting(cpu: &str, memory: &str) -> Value {
+        pod(
+            "p",
+            json!({}),
+            json!({"containers": [{"resources": {"requests": {"cpu": cpu, "memory": memory}}}]}),
+        )
+    }
 }
 
 #[cfg(test)]
