@@ -171,6 +171,16 @@ impl Resources {
         self.pods = self.pods.saturating_add(other.pods);
     }
 
+    /// Takes back what [`Resources::add`] added (exactly, unless the sum saturated).
+    pub fn sub(&mut self, other: &Resources) {
+        self.milli_cpu = self.milli_cpu.saturating_sub(other.milli_cpu);
+        self.memory = self.memory.saturating_sub(other.memory);
+        self.ephemeral_storage = self
+            .ephemeral_storage
+            .saturating_sub(other.ephemeral_storage);
+        self.pods = self.pods.saturating_sub(other.pods);
+    }
+
     /// Each field the larger of the two.
     fn max_with(&mut self, other: &Resources) {
         self.milli_cpu = self.milli_cpu.max(other.milli_cpu);

@@ -10,6 +10,8 @@ use serde_json::Value;
 #[derive(Debug, Clone)]
 pub struct NodeInfo {
     pub node: Arc<Value>,
+    /// `metadata.name`, read once.
+    name: String,
     /// Pods bound to this node that are not finished (phase neither Succeeded nor Failed).
     pub pods: Vec<Arc<Value>>,
     /// The sum of the effective requests of `pods` (as `Resources::of_pod` computes them), with `pods` counting pods.
@@ -18,14 +20,41 @@ pub struct NodeInfo {
     pub non_zero_requested: Resources,
     /// `status.allocatable`, with `pods` the number of pods allowed.
     pub allocatable: Resources,
+    /// `spec.unschedulable` (cordoned).
+    pub unschedulable: bool,
+    /// `spec.taints`, copied out of the object so that filters reach them without walking it.
+    pub taints: Vec<Value>,
 }
 
 impl NodeInfo {
+    /// A node with no pods counted on it yet.
+    pub fn new(node: Value) -> NodeInfo {
+        let spec = node.get("spec");
+        NodeInfo {
+            name: node
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            allocatable: Resources::from_list(node.pointer("/status/allocatable")),
+            requested: Resources::default(),
+            non_zero_requested: Resources::default(),
+            unschedulable: spec
+                .and_then(|s| s.get("unschedulable"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            taints: spec
+                .and_then(|s| s.get("taints"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            pods: Vec::new(),
+            node: Arc::new(node),
+        }
+    }
+
     pub fn name(&self) -> &str {
-        self.node
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        &self.name
     }
 }
 
@@ -55,10 +84,9 @@ pub fn pod_affinity_terms(pod: &Value) -> (bool, bool) {
 }
 
 impl Snapshot {
-    /// Fixes the pod this snapshot decides for, so that its requests are worked out once, not per node.
-    pub fn for_pod(mut self, pod: &Value) -> Snapshot {
+    /// Fixes the pod the next decision is for, so that its requests are worked out once, not per node.
+    pub fn set_incoming(&mut self, pod: &Value) {
         self.incoming = Some((Resources::of_pod(pod), Resources::of_pod_non_zero(pod)));
-        self
     }
 
     /// The incoming pod's requests and its non-zero requests.
@@ -73,15 +101,6 @@ impl Snapshot {
         let pods = || nodes.iter().flat_map(|n| &n.pods);
         let any_pod_affinity = pods().any(|p| pod_affinity_terms(p).0);
         let any_required_anti_affinity = pods().any(|p| pod_affinity_terms(p).1);
-        Snapshot::with_flags(nodes, any_pod_affinity, any_required_anti_affinity)
-    }
-
-    /// A snapshot whose caller already knows which pods have inter-pod affinity terms.
-    pub fn with_flags(
-        nodes: Vec<NodeInfo>,
-        any_pod_affinity: bool,
-        any_required_anti_affinity: bool,
-    ) -> Snapshot {
         Snapshot {
             nodes,
             any_required_anti_affinity,
@@ -105,19 +124,21 @@ pub enum Status {
 /// Rules nodes out.
 pub trait FilterPlugin: Send + Sync {
     fn name(&self) -> &'static str;
+    /// Whether the plugin has anything to check for this pod (false is kube-scheduler's PreFilter Skip):
+    /// when it has not, `filter` is not called for any node in this decision.
+    fn applies(&self, _pod: &Value, _snapshot: &Snapshot) -> bool {
+        true
+    }
     fn filter(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> Status;
 }
 
 /// Ranks the nodes that passed every filter.
 pub trait ScorePlugin: Send + Sync {
     fn name(&self) -> &'static str;
-    /// 0 (worst) to 100 (best).
-    fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64;
-    /// The scores of `nodes`, in order. Plugins that compare nodes override this to do the cluster-wide work
-    /// once per pod rather than once per node.
-    fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], snapshot: &Snapshot) -> Vec<i64> {
-        nodes.iter().map(|n| self.score(pod, n, snapshot)).collect()
-    }
+    /// The scores of `nodes` (the nodes that passed every filter), in order, each 0 (worst) to 100 (best).
+    /// Plugins that normalise (kube-scheduler's NormalizeScore) scale over `nodes` only, as kube-scheduler
+    /// does; counts that look across the cluster (pods per topology domain) still read the whole snapshot.
+    fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], snapshot: &Snapshot) -> Vec<i64>;
     fn weight(&self) -> i64 {
         1
     }

@@ -27,18 +27,26 @@ const RETRY_UNSCHEDULABLE: Duration = Duration::from_secs(30);
 /// How often pods whose backoff has ended move to the active queue.
 const BACKOFF_TICK: Duration = Duration::from_millis(200);
 
-/// The cluster as the scheduler sees it, kept up to date from the watches.
+/// The cluster as the scheduler sees it, kept up to date from the watches. The snapshot that decisions read
+/// is part of it and is updated per event, as kube-scheduler's cache is, rather than rebuilt per decision.
 #[derive(Default)]
 struct Cache {
-    nodes: BTreeMap<String, Arc<Value>>,
+    /// Every node, in name order, with the pods placed on it.
+    snapshot: Snapshot,
+    /// Each node's position in `snapshot.nodes`.
+    index: HashMap<String, usize>,
     /// Every pod that is not finished, by `namespace/name`.
     pods: HashMap<String, Arc<Value>>,
-    /// Pods this scheduler bound, with their node, until the watch shows them bound.
-    assumed: HashMap<String, String>,
     /// What each cached pod's decisions need, worked out once when the pod arrives.
     facts: HashMap<String, PodFacts>,
-    /// Each node's allocatable, worked out when the node arrives.
-    allocatable: HashMap<String, Resources>,
+    /// Pods this scheduler bound, with their node, until the watch shows them bound.
+    assumed: HashMap<String, String>,
+    /// The node of every pod counted on one (bound or assumed); a pod whose node is not known yet is
+    /// counted when the node arrives.
+    placed: HashMap<String, String>,
+    /// How many placed pods have inter-pod affinity terms, and required anti-affinity terms.
+    with_pod_affinity: usize,
+    with_required_anti_affinity: usize,
 }
 
 /// A cached pod's requests (plain and non-zero), node, and whether it has inter-pod affinity terms.
@@ -51,8 +59,22 @@ struct PodFacts {
     required_anti_affinity: bool,
 }
 
+/// Counts a pod on a node.
+fn count_on(info: &mut NodeInfo, pod: &Arc<Value>, f: &PodFacts) {
+    info.pods.push(pod.clone());
+    info.requested.add(&f.requests);
+    info.non_zero_requested.add(&f.non_zero);
+}
+
+fn node_name(node: &Value) -> &str {
+    node.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
 impl Cache {
     fn put_pod(&mut self, k: String, pod: Value) {
+        self.unplace(&k);
         let (pod_affinity, required_anti_affinity) = framework::pod_affinity_terms(&pod);
         let facts = PodFacts {
             requests: Resources::of_pod(&pod),
@@ -62,25 +84,144 @@ impl Cache {
             required_anti_affinity,
         };
         self.facts.insert(k.clone(), facts);
-        self.pods.insert(k, Arc::new(pod));
+        self.pods.insert(k.clone(), Arc::new(pod));
+        self.place(&k);
     }
 
     fn drop_pod(&mut self, k: &str) {
+        self.unplace(k);
         self.pods.remove(k);
         self.facts.remove(k);
     }
 
+    /// Records that this scheduler chose `node` for the pod, before the binding is written.
+    fn assume(&mut self, k: &str, node: String) {
+        self.unplace(k);
+        self.assumed.insert(k.to_string(), node);
+        self.place(k);
+    }
+
+    /// Forgets an assumption (the binding failed, or the watch now shows where the pod is).
+    fn forget(&mut self, k: &str) {
+        if self.assumed.remove(k).is_some() {
+            self.unplace(k);
+            self.place(k);
+        }
+    }
+
+    /// Counts the pod on its node (bound, else assumed), if it has one.
+    fn place(&mut self, k: &str) {
+        let (Some(pod), Some(f)) = (self.pods.get(k), self.facts.get(k)) else {
+            return;
+        };
+        let Some(node) = f.node.clone().or_else(|| self.assumed.get(k).cloned()) else {
+            return;
+        };
+        self.with_pod_affinity += usize::from(f.pod_affinity);
+        self.with_required_anti_affinity += usize::from(f.required_anti_affinity);
+        if let Some(&i) = self.index.get(&node) {
+            count_on(&mut self.snapshot.nodes[i], pod, f);
+        }
+        self.placed.insert(k.to_string(), node);
+        self.set_flags();
+    }
+
+    /// Takes the pod off the node it is counted on, if any.
+    fn unplace(&mut self, k: &str) {
+        let Some(node) = self.placed.remove(k) else {
+            return;
+        };
+        let (Some(pod), Some(f)) = (self.pods.get(k), self.facts.get(k)) else {
+            return;
+        };
+        self.with_pod_affinity -= usize::from(f.pod_affinity);
+        self.with_required_anti_affinity -= usize::from(f.required_anti_affinity);
+        if let Some(&i) = self.index.get(&node) {
+            let info = &mut self.snapshot.nodes[i];
+            info.pods.retain(|p| !Arc::ptr_eq(p, pod));
+            info.requested.sub(&f.requests);
+            info.non_zero_requested.sub(&f.non_zero);
+        }
+        self.set_flags();
+    }
+
+    fn set_flags(&mut self) {
+        self.snapshot.any_pod_affinity = self.with_pod_affinity > 0;
+        self.snapshot.any_required_anti_affinity = self.with_required_anti_affinity > 0;
+    }
+
     fn put_node(&mut self, node: Value) {
-        let name = node
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        self.allocatable.insert(
-            name,
-            Resources::from_list(node.pointer("/status/allocatable")),
-        );
-        self.nodes.insert(key(&node), Arc::new(node));
+        let name = node_name(&node).to_string();
+        if let Some(&i) = self.index.get(&name) {
+            let old = &mut self.snapshot.nodes[i];
+            let mut info = NodeInfo::new(node);
+            info.pods = std::mem::take(&mut old.pods);
+            info.requested = old.requested;
+            info.non_zero_requested = old.non_zero_requested;
+            *old = info;
+            return;
+        }
+        let at = self
+            .snapshot
+            .nodes
+            .partition_point(|n| n.name() < name.as_str());
+        self.snapshot.nodes.insert(at, NodeInfo::new(node));
+        self.reindex();
+        self.count_placed_pods(|n| n == name);
+    }
+
+    fn drop_node(&mut self, node: &Value) {
+        if let Some(i) = self.index.get(node_name(node)).copied() {
+            self.snapshot.nodes.remove(i);
+            self.reindex();
+        }
+    }
+
+    /// Replaces every node at once, as after a relist.
+    fn reset_nodes(&mut self, items: Vec<Value>) {
+        let mut infos: Vec<NodeInfo> = items.into_iter().map(NodeInfo::new).collect();
+        infos.sort_by(|a, b| a.name().cmp(b.name()));
+        infos.dedup_by(|a, b| a.name() == b.name());
+        self.snapshot.nodes = infos;
+        self.reindex();
+        self.count_placed_pods(|_| true);
+    }
+
+    /// Counts the placed pods whose node `which` picks on that node, if the node is known.
+    fn count_placed_pods(&mut self, which: impl Fn(&str) -> bool) {
+        for (k, node) in self.placed.iter().filter(|(_, n)| which(n)) {
+            let (Some(&i), Some(pod), Some(f)) =
+                (self.index.get(node), self.pods.get(k), self.facts.get(k))
+            else {
+                continue;
+            };
+            count_on(&mut self.snapshot.nodes[i], pod, f);
+        }
+    }
+
+    /// Replaces every pod at once, as after a relist.
+    fn reset_pods(&mut self) {
+        self.pods.clear();
+        self.facts.clear();
+        self.placed.clear();
+        self.with_pod_affinity = 0;
+        self.with_required_anti_affinity = 0;
+        self.set_flags();
+        for info in &mut self.snapshot.nodes {
+            info.pods.clear();
+            info.requested = Resources::default();
+            info.non_zero_requested = Resources::default();
+        }
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .snapshot
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name().to_string(), i))
+            .collect();
     }
 }
 
@@ -106,48 +247,6 @@ fn wants_scheduling(pod: &Value) -> bool {
     ours && node_of(pod).is_none()
         && pod.pointer("/metadata/deletionTimestamp").is_none()
         && !is_finished(pod)
-}
-
-impl Cache {
-    fn snapshot(&self) -> Snapshot {
-        let mut by_node: HashMap<&str, (Vec<Arc<Value>>, Resources, Resources)> = HashMap::new();
-        let (mut pod_affinity, mut required_anti_affinity) = (false, false);
-        for (k, p) in &self.pods {
-            let Some(f) = self.facts.get(k) else { continue };
-            let node = f
-                .node
-                .as_deref()
-                .or_else(|| self.assumed.get(k).map(String::as_str));
-            if let Some(n) = node {
-                let slot = by_node.entry(n).or_default();
-                slot.0.push(p.clone());
-                slot.1.add(&f.requests);
-                slot.2.add(&f.non_zero);
-                pod_affinity |= f.pod_affinity;
-                required_anti_affinity |= f.required_anti_affinity;
-            }
-        }
-        let nodes = self
-            .nodes
-            .values()
-            .map(|n| {
-                let name = n
-                    .pointer("/metadata/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let (pods, requested, non_zero_requested) =
-                    by_node.remove(name).unwrap_or_default();
-                NodeInfo {
-                    node: n.clone(),
-                    allocatable: self.allocatable.get(name).copied().unwrap_or_default(),
-                    requested,
-                    non_zero_requested,
-                    pods,
-                }
-            })
-            .collect();
-        Snapshot::with_flags(nodes, pod_affinity, required_anti_affinity)
-    }
 }
 
 /// kube-scheduler's FailedScheduling message: `0/3 nodes are available: 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu.`
@@ -197,6 +296,12 @@ impl Framework {
         let mut reasons = Vec::new();
         // Like kube-scheduler, stop once enough feasible nodes are found, and start each search where the
         // previous one stopped, so that every node gets its turn.
+        let filters: Vec<&dyn FilterPlugin> = self
+            .filters
+            .iter()
+            .map(Box::as_ref)
+            .filter(|f| f.applies(pod, snapshot))
+            .collect();
         let all = snapshot.nodes.len();
         let want = feasible_nodes_to_find(all);
         let start = self.next_start.load(std::sync::atomic::Ordering::Relaxed) % all.max(1);
@@ -209,8 +314,7 @@ impl Framework {
                 break;
             }
             examined += 1;
-            let verdict = self
-                .filters
+            let verdict = filters
                 .iter()
                 .map(|f| (f.name(), f.filter(pod, node, snapshot)))
                 .find(|(_, s)| *s != Status::Success);
@@ -242,13 +346,12 @@ impl Framework {
         let best = fits
             .iter()
             .zip(totals)
-            .map(|(n, total)| (total, n.name().to_string()))
-            .fold(None::<(i64, String)>, |best, (score, name)| match best {
+            .fold(None::<(i64, &NodeInfo)>, |best, (node, score)| match best {
                 Some((b, _)) if b >= score => best,
-                _ => Some((score, name)),
+                _ => Some((score, node)),
             });
         match best {
-            Some((_, name)) => Decision::Node(name),
+            Some((_, node)) => Decision::Node(node.name().to_string()),
             None => Decision::Unschedulable(failure_message(snapshot.nodes.len(), &reasons)),
         }
     }
@@ -309,17 +412,9 @@ pub async fn run(client: Client) {
             update = nodes.recv() => {
                 let Some(update) = update else { return };
                 match update {
-                    Update::Reset(items) => {
-                        cache.nodes.clear();
-                        cache.allocatable.clear();
-                        for n in items {
-                            cache.put_node(n);
-                        }
-                    }
+                    Update::Reset(items) => cache.reset_nodes(items),
                     Update::Added(n) | Update::Modified(n) => cache.put_node(n),
-                    Update::Deleted(n) => {
-                        cache.nodes.remove(&key(&n));
-                    }
+                    Update::Deleted(n) => cache.drop_node(&n),
                 }
                 queue.wake(Instant::now());
             }
@@ -327,8 +422,7 @@ pub async fn run(client: Client) {
                 let Some(update) = update else { return };
                 let changed = match update {
                     Update::Reset(items) => {
-                        cache.pods.clear();
-                        cache.facts.clear();
+                        cache.reset_pods();
                         items.into_iter().map(Some).collect::<Vec<_>>()
                     }
                     Update::Added(p) | Update::Modified(p) => vec![Some(p)],
@@ -361,7 +455,7 @@ pub async fn run(client: Client) {
                 }
             }
             Some(k) = bind_failed.recv() => {
-                cache.assumed.remove(&k);
+                cache.forget(&k);
                 queue.failed(k, Instant::now());
             }
             _ = retry.tick() => queue.wake(Instant::now()),
@@ -372,12 +466,13 @@ pub async fn run(client: Client) {
                 if !wants_scheduling(&pod) || cache.assumed.contains_key(&k) {
                     continue;
                 }
-                let decision = framework.decide(&pod, &cache.snapshot().for_pod(&pod));
+                cache.snapshot.set_incoming(&pod);
+                let decision = framework.decide(&pod, &cache.snapshot);
                 match decision {
                     Decision::Node(node) => {
                         // Assume the placement at once and bind in the background, as kube-scheduler's binding
                         // cycle does, so that the next pod is placed without waiting for this one's writes.
-                        cache.assumed.insert(k.clone(), node.clone());
+                        cache.assume(&k, node.clone());
                         let (client, failed) = (client.clone(), bind_failed_tx.clone());
                         tokio::spawn(async move {
                             match bind(&client, &pod, &node).await {
@@ -407,6 +502,140 @@ pub async fn run(client: Client) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn test_node(name: &str) -> Value {
+        json!({"metadata": {"name": name}, "status": {"allocatable": {"cpu": "4", "memory": "8Gi", "pods": "110"}}})
+    }
+
+    fn test_pod(name: &str, node: Option<&str>, cpu: &str, anti: bool) -> Value {
+        let mut pod = json!({"metadata": {"name": name, "namespace": "default"},
+            "spec": {"containers": [{"resources": {"requests": {"cpu": cpu}}}]}});
+        if let Some(n) = node {
+            pod["spec"]["nodeName"] = json!(n);
+        }
+        if anti {
+            pod["spec"]["affinity"] = json!({"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {}, "topologyKey": "kubernetes.io/hostname"}]}});
+        }
+        pod
+    }
+
+    /// Each node's pods (sorted names) and requested cpu, read from the incremental snapshot.
+    fn counted(cache: &Cache) -> Vec<(String, Vec<String>, i64, i64)> {
+        cache
+            .snapshot
+            .nodes
+            .iter()
+            .map(|n| {
+                let mut pods: Vec<String> = n.pods.iter().map(|p| key(p)).collect();
+                pods.sort();
+                let row = (
+                    n.name().to_string(),
+                    pods,
+                    n.requested.milli_cpu,
+                    n.requested.pods,
+                );
+                assert_eq!(
+                    cache.index.get(n.name()),
+                    cache
+                        .snapshot
+                        .nodes
+                        .iter()
+                        .position(|m| m.name() == n.name())
+                        .as_ref()
+                );
+                row
+            })
+            .collect()
+    }
+
+    fn row(node: &str, pods: &[&str], cpu: i64) -> (String, Vec<String>, i64, i64) {
+        let pods: Vec<String> = pods.iter().map(|p| format!("default/{p}")).collect();
+        let n = pods.len() as i64;
+        (node.to_string(), pods, cpu, n)
+    }
+
+    #[test]
+    fn the_snapshot_follows_pods_nodes_and_assumptions_incrementally() {
+        let mut cache = Cache::default();
+        // A bound pod seen before its node is counted once the node arrives.
+        cache.put_pod("default/a".into(), test_pod("a", Some("n2"), "100m", false));
+        cache.put_node(test_node("n2"));
+        cache.put_node(test_node("n1"));
+        assert_eq!(
+            counted(&cache),
+            vec![row("n1", &[], 0), row("n2", &["a"], 100)]
+        );
+
+        // A pending pod counts nowhere until assumed; a failed binding takes it back off.
+        cache.put_pod("default/b".into(), test_pod("b", None, "200m", true));
+        assert!(!cache.snapshot.any_required_anti_affinity);
+        cache.assume("default/b", "n1".into());
+        assert!(cache.snapshot.any_required_anti_affinity && cache.snapshot.any_pod_affinity);
+        assert_eq!(
+            counted(&cache),
+            vec![row("n1", &["b"], 200), row("n2", &["a"], 100)]
+        );
+        cache.forget("default/b");
+        assert!(!cache.snapshot.any_required_anti_affinity);
+        assert_eq!(
+            counted(&cache),
+            vec![row("n1", &[], 0), row("n2", &["a"], 100)]
+        );
+
+        // Assumed on n1, then the watch shows it bound to n2: it moves, counted once.
+        cache.assume("default/b", "n1".into());
+        cache.assumed.remove("default/b");
+        cache.put_pod("default/b".into(), test_pod("b", Some("n2"), "200m", true));
+        assert_eq!(
+            counted(&cache),
+            vec![row("n1", &[], 0), row("n2", &["a", "b"], 300)]
+        );
+
+        // An update replaces the pod in place; a changed request is counted anew.
+        cache.put_pod("default/a".into(), test_pod("a", Some("n2"), "50m", false));
+        assert_eq!(
+            counted(&cache),
+            vec![row("n1", &[], 0), row("n2", &["a", "b"], 250)]
+        );
+        assert_eq!(cache.snapshot.nodes[1].pods.len(), 2);
+
+        // A node that goes and comes back brings its pods' counts back; deleted pods free room.
+        cache.drop_node(&test_node("n2"));
+        assert_eq!(counted(&cache), vec![row("n1", &[], 0)]);
+        cache.put_node(test_node("n3"));
+        cache.put_node(test_node("n2"));
+        assert_eq!(
+            counted(&cache),
+            vec![
+                row("n1", &[], 0),
+                row("n2", &["a", "b"], 250),
+                row("n3", &[], 0)
+            ]
+        );
+        cache.drop_pod("default/b");
+        assert!(!cache.snapshot.any_pod_affinity);
+        assert_eq!(
+            counted(&cache),
+            vec![row("n1", &[], 0), row("n2", &["a"], 50), row("n3", &[], 0)]
+        );
+
+        // Relists rebuild the same picture, keeping this scheduler's assumptions.
+        cache.put_pod("default/c".into(), test_pod("c", None, "1", false));
+        cache.assume("default/c", "n3".into());
+        cache.reset_nodes(vec![test_node("n3"), test_node("n2"), test_node("n3")]);
+        assert_eq!(
+            counted(&cache),
+            vec![row("n2", &["a"], 50), row("n3", &["c"], 1000)]
+        );
+        cache.reset_pods();
+        assert_eq!(counted(&cache), vec![row("n2", &[], 0), row("n3", &[], 0)]);
+        cache.put_pod("default/c".into(), test_pod("c", None, "1", false));
+        assert_eq!(
+            counted(&cache),
+            vec![row("n2", &[], 0), row("n3", &["c"], 1000)]
+        );
+    }
 
     #[test]
     fn feasible_node_search_shrinks_with_the_cluster() {

@@ -18,7 +18,14 @@ impl ScorePlugin for BalancedAllocation {
         "NodeResourcesBalancedAllocation"
     }
 
-    fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
+    fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], snapshot: &Snapshot) -> Vec<i64> {
+        nodes.iter().map(|n| self.score(pod, n, snapshot)).collect()
+    }
+}
+
+impl BalancedAllocation {
+    /// One node's score; no normalising across nodes.
+    pub fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
         let want = snapshot.requests_of(pod).0;
         if want.milli_cpu == 0 && want.memory == 0 {
             return 0;

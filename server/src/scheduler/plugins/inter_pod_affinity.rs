@@ -118,6 +118,12 @@ impl FilterPlugin for InterPodAffinity {
         "InterPodAffinity"
     }
 
+    fn applies(&self, pod: &Value, snapshot: &Snapshot) -> bool {
+        snapshot.any_required_anti_affinity
+            || !required(pod, "podAffinity").is_empty()
+            || !required(pod, "podAntiAffinity").is_empty()
+    }
+
     fn filter(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> Status {
         let affinity = required(pod, "podAffinity");
         let anti = required(pod, "podAntiAffinity");
@@ -259,10 +265,6 @@ impl ScorePlugin for InterPodAffinityScore {
         "InterPodAffinity"
     }
 
-    fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
-        self.score_all(pod, &[node], snapshot)[0]
-    }
-
     fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], snapshot: &Snapshot) -> Vec<i64> {
         let own_terms = !preferred(pod, "podAffinity").is_empty()
             || !preferred(pod, "podAntiAffinity").is_empty();
@@ -277,7 +279,8 @@ impl ScorePlugin for InterPodAffinityScore {
         if scores.is_empty() {
             return vec![0; nodes.len()];
         }
-        let totals: Vec<i64> = peers.iter().map(|n| node_total(&scores, &n.node)).collect();
+        // Counted across the cluster, normalised over the nodes being scored.
+        let totals: Vec<i64> = nodes.iter().map(|n| node_total(&scores, &n.node)).collect();
         let min = totals.iter().copied().min().unwrap_or(0);
         let max = totals.iter().copied().max().unwrap_or(0);
         if max <= min {
@@ -287,10 +290,7 @@ impl ScorePlugin for InterPodAffinityScore {
         let scale = |own: i64| {
             (MAX_NODE_SCORE as f64 * ((own as f64 - min as f64) / (max as f64 - min as f64))) as i64
         };
-        nodes
-            .iter()
-            .map(|n| scale(node_total(&scores, &n.node)))
-            .collect()
+        totals.into_iter().map(scale).collect()
     }
 
     fn weight(&self) -> i64 {
@@ -301,7 +301,7 @@ impl ScorePlugin for InterPodAffinityScore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheduler::plugins::testutil::{node, pod, simple};
+    use crate::scheduler::plugins::testutil::{node, pod, score_of, simple};
     use serde_json::json;
 
     fn zone_node(name: &str, zone: &str, pods: Vec<Value>) -> NodeInfo {
@@ -387,16 +387,16 @@ mod tests {
             json!({"affinity": {"podAffinity": {
             "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 10, "podAffinityTerm": term("db")}]}}}),
         );
-        assert_eq!(InterPodAffinityScore.score(&p, &a, &s), 100);
-        assert_eq!(InterPodAffinityScore.score(&p, &b, &s), 0);
+        assert_eq!(score_of(&InterPodAffinityScore, &p, &a, &s), 100);
+        assert_eq!(score_of(&InterPodAffinityScore, &p, &b, &s), 0);
         let p = pod(
             "p",
             json!({"app": "web"}),
             json!({"affinity": {"podAntiAffinity": {
             "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 10, "podAffinityTerm": term("db")}]}}}),
         );
-        assert_eq!(InterPodAffinityScore.score(&p, &a, &s), 0);
-        assert_eq!(InterPodAffinityScore.score(&p, &b, &s), 100);
+        assert_eq!(score_of(&InterPodAffinityScore, &p, &a, &s), 0);
+        assert_eq!(score_of(&InterPodAffinityScore, &p, &b, &s), 100);
         // An existing pod's required affinity towards the incoming pod attracts it too.
         let fan = pod(
             "f",
@@ -406,8 +406,8 @@ mod tests {
         let c = zone_node("c", "z3", vec![fan]);
         let s = Snapshot::new(vec![b.clone(), c.clone()]);
         let plain = pod("p", json!({"app": "web"}), json!({}));
-        assert_eq!(InterPodAffinityScore.score(&plain, &c, &s), 100);
-        assert_eq!(InterPodAffinityScore.score(&plain, &b, &s), 0);
+        assert_eq!(score_of(&InterPodAffinityScore, &plain, &c, &s), 100);
+        assert_eq!(score_of(&InterPodAffinityScore, &plain, &b, &s), 0);
     }
 
     #[test]
@@ -426,6 +426,6 @@ mod tests {
             json!({"affinity": {"podAffinity": {
             "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": i64::MAX, "podAffinityTerm": term("db")}]}}}),
         );
-        let _ = InterPodAffinityScore.score(&p, &a, &s);
+        let _ = score_of(&InterPodAffinityScore, &p, &a, &s);
     }
 }

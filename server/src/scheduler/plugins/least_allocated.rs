@@ -28,7 +28,14 @@ impl ScorePlugin for LeastAllocated {
         "NodeResourcesFit"
     }
 
-    fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
+    fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], snapshot: &Snapshot) -> Vec<i64> {
+        nodes.iter().map(|n| self.score(pod, n, snapshot)).collect()
+    }
+}
+
+impl LeastAllocated {
+    /// One node's score; no normalising across nodes.
+    pub fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
         let mut requested = snapshot.requests_of(pod).1;
         requested.add(&node.non_zero_requested);
         let pairs = [

@@ -44,9 +44,20 @@ pub fn default_scores() -> Vec<Box<dyn ScorePlugin>> {
     ]
 }
 
+/// The value at a JSON pointer made of plain keys and indexes (no `~` escapes), like `Value::pointer`
+/// but without allocating for each step: the filters and scorers call this for every node they look at.
+pub(crate) fn at<'a>(v: &'a Value, pointer: &str) -> Option<&'a Value> {
+    let path = pointer.strip_prefix('/')?;
+    path.split('/').try_fold(v, |v, step| match v {
+        Value::Object(m) => m.get(step),
+        Value::Array(a) => a.get(step.parse::<usize>().ok()?),
+        _ => None,
+    })
+}
+
 /// The array at `pointer`, or an empty slice when absent or not an array.
 pub(crate) fn array<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
-    v.pointer(pointer)
+    at(v, pointer)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
@@ -54,14 +65,12 @@ pub(crate) fn array<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
 
 /// The string at `pointer`, or "" when absent.
 pub(crate) fn string<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
+    at(v, pointer).and_then(Value::as_str).unwrap_or_default()
 }
 
 /// An object's `metadata.labels`.
 pub(crate) fn labels(obj: &Value) -> Option<&Map<String, Value>> {
-    obj.pointer("/metadata/labels").and_then(Value::as_object)
+    at(obj, "/metadata/labels").and_then(Value::as_object)
 }
 
 /// One label's value.
@@ -160,11 +169,8 @@ pub(crate) fn default_normalize(raw: i64, max: i64, reverse: bool) -> i64 {
     }
 }
 
-/// The nodes a normalising scorer compares: the snapshot, plus `node` if the snapshot lacks it.
-///
-/// kube-scheduler normalises over the nodes that passed filtering; the framework hands plugins the
-/// whole snapshot instead, so rankings within one plugin agree with kube-scheduler's while the best
-/// feasible node may score below 100 when an infeasible node scores higher.
+/// The nodes a filter counts across (pods per topology domain): the snapshot, plus `node` if the
+/// snapshot lacks it.
 pub(crate) fn peer_nodes<'a>(node: &'a NodeInfo, snapshot: &'a Snapshot) -> Vec<&'a NodeInfo> {
     let mut nodes: Vec<&NodeInfo> = snapshot.nodes.iter().collect();
     if !nodes.iter().any(|n| n.name() == node.name()) {
@@ -181,7 +187,7 @@ pub(crate) mod testutil {
     use kyb_api::quantity::Resources;
     use serde_json::{json, Value};
 
-    use crate::scheduler::framework::NodeInfo;
+    use crate::scheduler::framework::{NodeInfo, ScorePlugin, Snapshot};
 
     /// A node with labels, taints and allocatable, holding `pods`.
     pub fn node(
@@ -203,13 +209,26 @@ pub(crate) mod testutil {
             requested.add(&Resources::of_pod(p));
             non_zero_requested.add(&Resources::of_pod_non_zero(p));
         }
-        NodeInfo {
-            non_zero_requested,
-            allocatable: Resources::from_list(node.pointer("/status/allocatable")),
-            node: Arc::new(node),
-            pods: pods.into_iter().map(Arc::new).collect(),
-            requested,
+        let mut info = NodeInfo::new(node);
+        info.pods = pods.into_iter().map(Arc::new).collect();
+        info.requested = requested;
+        info.non_zero_requested = non_zero_requested;
+        info
+    }
+
+    /// `node`'s score from `plugin` when every node of the snapshot (plus `node`) passed filtering.
+    pub fn score_of(
+        plugin: &dyn ScorePlugin,
+        pod: &Value,
+        node: &NodeInfo,
+        snapshot: &Snapshot,
+    ) -> i64 {
+        let mut nodes: Vec<&NodeInfo> = snapshot.nodes.iter().collect();
+        if !nodes.iter().any(|n| n.name() == node.name()) {
+            nodes.push(node);
         }
+        let at = nodes.iter().position(|n| n.name() == node.name());
+        plugin.score_all(pod, &nodes, snapshot)[at.unwrap_or_default()]
     }
 
     /// A plain node with generous allocatable.
@@ -318,5 +337,48 @@ mod tests {
         assert_eq!(f.len(), 8);
         let s: i64 = default_scores().iter().map(|p| p.weight()).sum();
         assert_eq!(s, 3 + 2 + 1 + 2 + 2 + 1);
+    }
+
+    #[test]
+    fn filters_skip_pods_they_have_nothing_to_check_for() {
+        use crate::scheduler::framework::Snapshot;
+        let applying = |pod: &Value, snapshot: &Snapshot| -> Vec<&'static str> {
+            default_filters()
+                .iter()
+                .filter(|f| f.applies(pod, snapshot))
+                .map(|f| f.name())
+                .collect()
+        };
+        let empty = Snapshot::default();
+        let always = ["NodeUnschedulable", "TaintToleration", "NodeResourcesFit"];
+        let plain = testutil::pod("p", json!({}), json!({"containers": [{}]}));
+        assert_eq!(applying(&plain, &empty), always);
+        let constrained = testutil::pod(
+            "p",
+            json!({"app": "web"}),
+            json!({"nodeName": "n1", "nodeSelector": {"disk": "ssd"},
+                "containers": [{"ports": [{"containerPort": 80, "hostPort": 8080}]}],
+                "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule",
+                    "labelSelector": {"matchLabels": {"app": "web"}}}],
+                "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                    {"labelSelector": {}, "topologyKey": "kubernetes.io/hostname"}]}}}),
+        );
+        assert_eq!(applying(&constrained, &empty).len(), 8);
+        let affinity_only = testutil::pod(
+            "p",
+            json!({}),
+            json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [{"matchExpressions": [{"key": "disk", "operator": "Exists"}]}]}}}}),
+        );
+        assert!(applying(&affinity_only, &empty).contains(&"NodeAffinity"));
+        // An existing pod's required anti-affinity may fence off any incoming pod.
+        let fenced = Snapshot::new(vec![testutil::node(
+            "a",
+            json!({}),
+            json!([]),
+            json!({}),
+            vec![constrained.clone()],
+        )]);
+        assert!(applying(&plain, &fenced).contains(&"InterPodAffinity"));
     }
 }

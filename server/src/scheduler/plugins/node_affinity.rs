@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{array, default_normalize, label, peer_nodes, string, strings};
+use super::{array, at, default_normalize, label, string, strings};
 use crate::scheduler::framework::{FilterPlugin, NodeInfo, ScorePlugin, Snapshot, Status};
 
 /// kube-scheduler's reason when the node fails the pod's selector or required affinity.
@@ -63,8 +63,7 @@ pub(crate) fn term_matches(node: &Value, term: &Value) -> bool {
 /// Whether `node` satisfies the pod's spec.nodeSelector and required node affinity (terms ORed).
 /// Topology spread reuses this for its default nodeAffinityPolicy Honor.
 pub(crate) fn required_matches(pod: &Value, node: &Value) -> bool {
-    let selector_ok = pod
-        .pointer("/spec/nodeSelector")
+    let selector_ok = at(pod, "/spec/nodeSelector")
         .and_then(Value::as_object)
         .is_none_or(|sel| {
             sel.iter()
@@ -73,8 +72,10 @@ pub(crate) fn required_matches(pod: &Value, node: &Value) -> bool {
     if !selector_ok {
         return false;
     }
-    match pod.pointer("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution")
-    {
+    match at(
+        pod,
+        "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",
+    ) {
         Some(required) if !required.is_null() => array(required, "/nodeSelectorTerms")
             .iter()
             .any(|t| term_matches(node, t)),
@@ -88,6 +89,15 @@ pub struct NodeAffinity;
 impl FilterPlugin for NodeAffinity {
     fn name(&self) -> &'static str {
         "NodeAffinity"
+    }
+
+    fn applies(&self, pod: &Value, _snapshot: &Snapshot) -> bool {
+        at(pod, "/spec/nodeSelector").is_some_and(|s| !s.is_null())
+            || at(
+                pod,
+                "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",
+            )
+            .is_some_and(|r| !r.is_null())
     }
 
     fn filter(&self, pod: &Value, node: &NodeInfo, _snapshot: &Snapshot) -> Status {
@@ -121,20 +131,7 @@ impl ScorePlugin for NodeAffinityScore {
         "NodeAffinity"
     }
 
-    fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
-        let raw = preferred_sum(pod, &node.node);
-        if raw <= 0 {
-            return 0;
-        }
-        let max = peer_nodes(node, snapshot)
-            .iter()
-            .map(|n| preferred_sum(pod, &n.node))
-            .max()
-            .unwrap_or(0);
-        default_normalize(raw, max, false)
-    }
-
-    fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], snapshot: &Snapshot) -> Vec<i64> {
+    fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], _snapshot: &Snapshot) -> Vec<i64> {
         if array(
             pod,
             "/spec/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution",
@@ -144,13 +141,7 @@ impl ScorePlugin for NodeAffinityScore {
             return vec![0; nodes.len()];
         }
         let raw: Vec<i64> = nodes.iter().map(|n| preferred_sum(pod, &n.node)).collect();
-        let max = snapshot
-            .nodes
-            .iter()
-            .map(|n| preferred_sum(pod, &n.node))
-            .chain(raw.iter().copied())
-            .max()
-            .unwrap_or(0);
+        let max = raw.iter().copied().max().unwrap_or(0);
         raw.into_iter()
             .map(|r| {
                 if r <= 0 {
@@ -170,7 +161,7 @@ impl ScorePlugin for NodeAffinityScore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheduler::plugins::testutil::{pod, simple};
+    use crate::scheduler::plugins::testutil::{pod, score_of, simple};
     use serde_json::json;
 
     fn with_required(terms: Value) -> Value {
@@ -238,8 +229,8 @@ mod tests {
                 {"weight": 60, "preference": {"matchExpressions": [{"key": "disk", "operator": "Exists"}]}}
             ]}}}),
         );
-        assert_eq!(NodeAffinityScore.score(&p, &a, &s), 100);
-        assert_eq!(NodeAffinityScore.score(&p, &b, &s), 25);
-        assert_eq!(NodeAffinityScore.score(&p, &c, &s), 0);
+        assert_eq!(score_of(&NodeAffinityScore, &p, &a, &s), 100);
+        assert_eq!(score_of(&NodeAffinityScore, &p, &b, &s), 25);
+        assert_eq!(score_of(&NodeAffinityScore, &p, &c, &s), 0);
     }
 }

@@ -16,6 +16,10 @@ impl FilterPlugin for NodeName {
         "NodeName"
     }
 
+    fn applies(&self, pod: &Value, _snapshot: &Snapshot) -> bool {
+        !string(pod, "/spec/nodeName").is_empty()
+    }
+
     fn filter(&self, pod: &Value, node: &NodeInfo, _snapshot: &Snapshot) -> Status {
         let wanted = string(pod, "/spec/nodeName");
         if wanted.is_empty() || wanted == node.name() {

@@ -59,6 +59,10 @@ impl FilterPlugin for NodePorts {
         "NodePorts"
     }
 
+    fn applies(&self, pod: &Value, _snapshot: &Snapshot) -> bool {
+        !host_ports(pod).is_empty()
+    }
+
     fn filter(&self, pod: &Value, node: &NodeInfo, _snapshot: &Snapshot) -> Status {
         let wanted = host_ports(pod);
         if wanted.is_empty() {

@@ -18,12 +18,7 @@ impl FilterPlugin for NodeUnschedulable {
     }
 
     fn filter(&self, pod: &Value, node: &NodeInfo, _snapshot: &Snapshot) -> Status {
-        let cordoned = node
-            .node
-            .pointer("/spec/unschedulable")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        if !cordoned {
+        if !node.unschedulable {
             return Status::Success;
         }
         // The node lifecycle controller also taints cordoned nodes this way; tolerating the taint is
@@ -41,7 +36,6 @@ impl FilterPlugin for NodeUnschedulable {
 mod tests {
     use super::*;
     use crate::scheduler::plugins::testutil::{pod, simple};
-    use std::sync::Arc;
 
     #[test]
     fn cordoned_nodes_need_toleration() {
@@ -49,7 +43,7 @@ mod tests {
         let s = Snapshot::default();
         let plain = pod("p", json!({}), json!({}));
         assert_eq!(NodeUnschedulable.filter(&plain, &n, &s), Status::Success);
-        n.node = Arc::new(json!({"metadata": {"name": "a"}, "spec": {"unschedulable": true}}));
+        n = NodeInfo::new(json!({"metadata": {"name": "a"}, "spec": {"unschedulable": true}}));
         assert_eq!(
             NodeUnschedulable.filter(&plain, &n, &s),
             Status::UnschedulableAndUnresolvable(ERR_REASON.into())

@@ -3,13 +3,16 @@
 
 use serde_json::Value;
 
-use super::{array, default_normalize, peer_nodes, string, toleration_tolerates};
+use super::{array, default_normalize, string, toleration_tolerates};
 use crate::scheduler::framework::{FilterPlugin, NodeInfo, ScorePlugin, Snapshot, Status};
 
 /// The first NoSchedule/NoExecute taint of `node` that `pod` does not tolerate, in the node's order.
-pub(crate) fn first_untolerated_taint<'a>(pod: &Value, node: &'a Value) -> Option<&'a Value> {
+pub(crate) fn first_untolerated_taint<'a>(pod: &Value, node: &'a NodeInfo) -> Option<&'a Value> {
+    if node.taints.is_empty() {
+        return None;
+    }
     let tolerations = array(pod, "/spec/tolerations");
-    array(node, "/spec/taints").iter().find(|taint| {
+    node.taints.iter().find(|taint| {
         matches!(string(taint, "/effect"), "NoSchedule" | "NoExecute")
             && !tolerations.iter().any(|t| toleration_tolerates(t, taint))
     })
@@ -24,7 +27,7 @@ impl FilterPlugin for TaintToleration {
     }
 
     fn filter(&self, pod: &Value, node: &NodeInfo, _snapshot: &Snapshot) -> Status {
-        match first_untolerated_taint(pod, &node.node) {
+        match first_untolerated_taint(pod, node) {
             None => Status::Success,
             // kube-scheduler 1.32 names the taint as `{key: value}` (value empty when unset).
             Some(taint) => Status::UnschedulableAndUnresolvable(format!(
@@ -38,12 +41,16 @@ impl FilterPlugin for TaintToleration {
 
 /// How many PreferNoSchedule taints of `node` the pod does not tolerate. Only tolerations with an
 /// empty or PreferNoSchedule effect count, as kube-scheduler's PreScore keeps only those.
-fn intolerable_prefer_no_schedule(pod: &Value, node: &Value) -> i64 {
+fn intolerable_prefer_no_schedule(pod: &Value, node: &NodeInfo) -> i64 {
+    if node.taints.is_empty() {
+        return 0;
+    }
     let tolerations: Vec<&Value> = array(pod, "/spec/tolerations")
         .iter()
         .filter(|t| matches!(string(t, "/effect"), "" | "PreferNoSchedule"))
         .collect();
-    let count = array(node, "/spec/taints")
+    let count = node
+        .taints
         .iter()
         .filter(|taint| string(taint, "/effect") == "PreferNoSchedule")
         .filter(|taint| !tolerations.iter().any(|t| toleration_tolerates(t, taint)))
@@ -60,27 +67,12 @@ impl ScorePlugin for TaintTolerationScore {
         "TaintToleration"
     }
 
-    fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
-        let max = peer_nodes(node, snapshot)
-            .iter()
-            .map(|n| intolerable_prefer_no_schedule(pod, &n.node))
-            .max()
-            .unwrap_or(0);
-        default_normalize(intolerable_prefer_no_schedule(pod, &node.node), max, true)
-    }
-
-    fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], snapshot: &Snapshot) -> Vec<i64> {
+    fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], _snapshot: &Snapshot) -> Vec<i64> {
         let raw: Vec<i64> = nodes
             .iter()
-            .map(|n| intolerable_prefer_no_schedule(pod, &n.node))
+            .map(|n| intolerable_prefer_no_schedule(pod, n))
             .collect();
-        let max = snapshot
-            .nodes
-            .iter()
-            .map(|n| intolerable_prefer_no_schedule(pod, &n.node))
-            .chain(raw.iter().copied())
-            .max()
-            .unwrap_or(0);
+        let max = raw.iter().copied().max().unwrap_or(0);
         raw.into_iter()
             .map(|r| default_normalize(r, max, true))
             .collect()
@@ -94,7 +86,7 @@ impl ScorePlugin for TaintTolerationScore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheduler::plugins::testutil::{node, pod};
+    use crate::scheduler::plugins::testutil::{node, pod, score_of};
     use serde_json::json;
 
     fn tainted(name: &str, taints: Value) -> NodeInfo {
@@ -144,21 +136,21 @@ mod tests {
         let c = tainted("c", json!([soft("x"), soft("y")]));
         let s = Snapshot::new(vec![a.clone(), b.clone(), c.clone()]);
         let p = pod("p", json!({}), json!({}));
-        assert_eq!(TaintTolerationScore.score(&p, &a, &s), 100);
-        assert_eq!(TaintTolerationScore.score(&p, &b, &s), 50);
-        assert_eq!(TaintTolerationScore.score(&p, &c, &s), 0);
+        assert_eq!(score_of(&TaintTolerationScore, &p, &a, &s), 100);
+        assert_eq!(score_of(&TaintTolerationScore, &p, &b, &s), 50);
+        assert_eq!(score_of(&TaintTolerationScore, &p, &c, &s), 0);
         // A NoSchedule-only toleration does not count towards PreferNoSchedule taints.
         let p = pod(
             "p",
             json!({}),
             json!({"tolerations": [{"key": "x", "operator": "Exists", "effect": "NoSchedule"}]}),
         );
-        assert_eq!(TaintTolerationScore.score(&p, &b, &s), 50);
+        assert_eq!(score_of(&TaintTolerationScore, &p, &b, &s), 50);
         let p = pod(
             "p",
             json!({}),
             json!({"tolerations": [{"key": "x", "operator": "Exists"}]}),
         );
-        assert_eq!(TaintTolerationScore.score(&p, &b, &s), 100);
+        assert_eq!(score_of(&TaintTolerationScore, &p, &b, &s), 100);
     }
 }

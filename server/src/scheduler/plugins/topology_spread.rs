@@ -38,8 +38,8 @@ struct Constraint<'a> {
 
 impl Constraint<'_> {
     /// Whether `node`'s pods and domain take part in this constraint's counting.
-    fn includes(&self, pod: &Value, node: &Value) -> bool {
-        (!self.honor_affinity || required_matches(pod, node))
+    fn includes(&self, pod: &Value, node: &NodeInfo) -> bool {
+        (!self.honor_affinity || required_matches(pod, &node.node))
             && (!self.honor_taints || first_untolerated_taint(pod, node).is_none())
     }
 
@@ -49,10 +49,7 @@ impl Constraint<'_> {
             .pods
             .iter()
             .filter(|p| namespace(p) == ns)
-            .filter(|p| {
-                p.pointer("/metadata/deletionTimestamp")
-                    .is_none_or(Value::is_null)
-            })
+            .filter(|p| super::at(p, "/metadata/deletionTimestamp").is_none_or(Value::is_null))
             .filter(|p| label_selector_matches(Some(&self.selector), labels(p)))
             .count();
         i64::try_from(n).unwrap_or(i64::MAX)
@@ -109,6 +106,10 @@ impl FilterPlugin for PodTopologySpread {
         "PodTopologySpread"
     }
 
+    fn applies(&self, pod: &Value, _snapshot: &Snapshot) -> bool {
+        !constraints(pod, "DoNotSchedule").is_empty()
+    }
+
     fn filter(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> Status {
         let cs = constraints(pod, "DoNotSchedule");
         if cs.is_empty() {
@@ -125,7 +126,7 @@ impl FilterPlugin for PodTopologySpread {
             let mut domains: HashMap<&str, i64> = HashMap::new();
             for n in peers
                 .iter()
-                .filter(|n| has_all_keys(&n.node, &cs) && c.includes(pod, &n.node))
+                .filter(|n| has_all_keys(&n.node, &cs) && c.includes(pod, n))
             {
                 if let Some(v) = label(&n.node, c.key) {
                     *domains.entry(v).or_insert(0) += c.count(ns, n);
@@ -178,7 +179,7 @@ fn raw_scores(pod: &Value, cs: &[Constraint<'_>], peers: &[&NodeInfo]) -> Vec<Op
                     domains.entry(v).or_insert(0);
                 }
             }
-            for n in eligible.iter().filter(|n| c.includes(pod, &n.node)) {
+            for n in eligible.iter().filter(|n| c.includes(pod, n)) {
                 if let Some(v) = label(&n.node, c.key) {
                     *domains.entry(v).or_insert(0) += c.count(ns, n);
                 }
@@ -220,10 +221,6 @@ impl ScorePlugin for PodTopologySpreadScore {
         "PodTopologySpread"
     }
 
-    fn score(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
-        self.score_all(pod, &[node], snapshot)[0]
-    }
-
     fn score_all(&self, pod: &Value, nodes: &[&NodeInfo], snapshot: &Snapshot) -> Vec<i64> {
         let cs = constraints(pod, "ScheduleAnyway");
         if cs.is_empty() {
@@ -238,12 +235,15 @@ impl ScorePlugin for PodTopologySpreadScore {
             .enumerate()
             .map(|(i, n)| (n.name(), i))
             .collect();
-        let scored: Vec<i64> = raw.iter().flatten().copied().collect();
-        let min = scored.iter().copied().min().unwrap_or(0);
-        let max = scored.iter().copied().max().unwrap_or(0).max(0);
-        nodes
+        // Counted across the cluster, normalised over the nodes being scored.
+        let own: Vec<Option<i64>> = nodes
             .iter()
-            .map(|n| match index.get(n.name()).and_then(|&i| raw[i]) {
+            .map(|n| index.get(n.name()).and_then(|&i| raw[i]))
+            .collect();
+        let min = own.iter().flatten().copied().min().unwrap_or(0);
+        let max = own.iter().flatten().copied().max().unwrap_or(0).max(0);
+        own.into_iter()
+            .map(|own| match own {
                 None => 0,
                 Some(_) if max == 0 => MAX_NODE_SCORE,
                 // Reversed: the node with the fewest matching pods gets 100.
@@ -262,7 +262,7 @@ impl ScorePlugin for PodTopologySpreadScore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheduler::plugins::testutil::{node, pod, simple};
+    use crate::scheduler::plugins::testutil::{node, pod, score_of, simple};
 
     fn web() -> Value {
         pod("w", json!({"app": "web"}), json!({}))
@@ -368,15 +368,20 @@ mod tests {
         let s = Snapshot::new(vec![a.clone(), b.clone(), c.clone(), bare.clone()]);
         let p = spreading("ScheduleAnyway", json!({}));
         let (sa, sb, sc) = (
-            PodTopologySpreadScore.score(&p, &a, &s),
-            PodTopologySpreadScore.score(&p, &b, &s),
-            PodTopologySpreadScore.score(&p, &c, &s),
+            score_of(&PodTopologySpreadScore, &p, &a, &s),
+            score_of(&PodTopologySpreadScore, &p, &b, &s),
+            score_of(&PodTopologySpreadScore, &p, &c, &s),
         );
         assert!(sc > sb && sb > sa, "{sa} {sb} {sc}");
         assert_eq!(sc, 100);
-        assert_eq!(PodTopologySpreadScore.score(&p, &bare, &s), 0);
+        assert_eq!(score_of(&PodTopologySpreadScore, &p, &bare, &s), 0);
         assert_eq!(
-            PodTopologySpreadScore.score(&spreading("DoNotSchedule", json!({})), &a, &s),
+            score_of(
+                &PodTopologySpreadScore,
+                &spreading("DoNotSchedule", json!({})),
+                &a,
+                &s
+            ),
             0
         );
     }
@@ -388,7 +393,7 @@ mod tests {
         for when in ["DoNotSchedule", "ScheduleAnyway"] {
             let p = spreading(when, json!({"maxSkew": i64::MIN, "minDomains": i64::MAX}));
             let _ = PodTopologySpread.filter(&p, &a, &s);
-            let _ = PodTopologySpreadScore.score(&p, &a, &s);
+            let _ = score_of(&PodTopologySpreadScore, &p, &a, &s);
         }
     }
 }
