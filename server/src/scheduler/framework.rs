@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use kyb_api::quantity::Resources;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A node as the scheduler sees it: the object, the pods assigned to it, and what they request.
 #[derive(Debug, Clone)]
@@ -24,6 +24,8 @@ pub struct NodeInfo {
     pub unschedulable: bool,
     /// `spec.taints`, copied out of the object so that filters reach them without walking it.
     pub taints: Vec<Value>,
+    /// `metadata.labels`, copied out likewise: topology plugins read them on every node for every pod.
+    pub labels: Map<String, Value>,
 }
 
 impl NodeInfo {
@@ -48,9 +50,19 @@ impl NodeInfo {
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default(),
+            labels: node
+                .pointer("/metadata/labels")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
             pods: Vec::new(),
             node: Arc::new(node),
         }
+    }
+
+    /// One label's value.
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.get(key)?.as_str()
     }
 
     pub fn name(&self) -> &str {
@@ -121,14 +133,19 @@ pub enum Status {
     UnschedulableAndUnresolvable(String),
 }
 
+/// A filter readied for one pod's decision: it checks one node.
+pub type NodeCheck<'a> = Box<dyn Fn(&NodeInfo) -> Status + 'a>;
+
 /// Rules nodes out.
 pub trait FilterPlugin: Send + Sync {
     fn name(&self) -> &'static str;
-    /// Whether the plugin has anything to check for this pod (false is kube-scheduler's PreFilter Skip):
-    /// when it has not, `filter` is not called for any node in this decision.
-    fn applies(&self, _pod: &Value, _snapshot: &Snapshot) -> bool {
-        true
+    /// kube-scheduler's PreFilter: readies the filter for one pod, working out once what every node's
+    /// check needs (pods per topology domain, say). None is PreFilter's Skip: the plugin has nothing to
+    /// check for this pod. By default each node is checked with `filter`.
+    fn prepare<'a>(&'a self, pod: &'a Value, snapshot: &'a Snapshot) -> Option<NodeCheck<'a>> {
+        Some(Box::new(move |node| self.filter(pod, node, snapshot)))
     }
+    /// Checks one node on its own, doing any cluster-wide counting itself.
     fn filter(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> Status;
 }
 

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use crate::informer::{self, key, Update};
-use framework::{FilterPlugin, NodeInfo, ScorePlugin, Snapshot, Status};
+use framework::{FilterPlugin, NodeCheck, NodeInfo, ScorePlugin, Snapshot, Status};
 use queue::Queue;
 
 /// The name pods ask for in `spec.schedulerName` (empty means this one too).
@@ -296,11 +296,10 @@ impl Framework {
         let mut reasons = Vec::new();
         // Like kube-scheduler, stop once enough feasible nodes are found, and start each search where the
         // previous one stopped, so that every node gets its turn.
-        let filters: Vec<&dyn FilterPlugin> = self
+        let filters: Vec<(&str, NodeCheck)> = self
             .filters
             .iter()
-            .map(Box::as_ref)
-            .filter(|f| f.applies(pod, snapshot))
+            .filter_map(|f| Some((f.name(), f.prepare(pod, snapshot)?)))
             .collect();
         let all = snapshot.nodes.len();
         let want = feasible_nodes_to_find(all);
@@ -316,7 +315,7 @@ impl Framework {
             examined += 1;
             let verdict = filters
                 .iter()
-                .map(|f| (f.name(), f.filter(pod, node, snapshot)))
+                .map(|(name, check)| (*name, check(node)))
                 .find(|(_, s)| *s != Status::Success);
             match verdict {
                 None => fits.push(node),

@@ -8,7 +8,9 @@ use serde_json::Value;
 use super::{
     array, label_selector_matches, labels, namespace, peer_nodes, string, strings, MAX_NODE_SCORE,
 };
-use crate::scheduler::framework::{FilterPlugin, NodeInfo, ScorePlugin, Snapshot, Status};
+use crate::scheduler::framework::{
+    FilterPlugin, NodeCheck, NodeInfo, ScorePlugin, Snapshot, Status,
+};
 
 /// kube-scheduler's reason when the pod's required affinity finds no matching pods in the node's domain.
 pub const ERR_AFFINITY: &str = "node(s) didn't match pod affinity rules";
@@ -93,11 +95,8 @@ fn preferred<'a>(pod: &'a Value, kind: &str) -> Vec<Term<'a>> {
 type Domains<'a> = HashMap<(&'a str, &'a str), i64>;
 
 /// Adds `by` to the domain of `node` for `key`, if the node has that label.
-fn bump<'a>(domains: &mut Domains<'a>, node: &'a Value, key: &'a str, by: i64) {
-    if let Some(v) = labels(node)
-        .and_then(|l| l.get(key))
-        .and_then(Value::as_str)
-    {
+fn bump<'a>(domains: &mut Domains<'a>, node: &'a NodeInfo, key: &'a str, by: i64) {
+    if let Some(v) = node.label(key) {
         // Saturating: weights come from user objects and must not overflow into a panic.
         let slot = domains.entry((key, v)).or_insert(0);
         *slot = slot.saturating_add(by);
@@ -105,9 +104,105 @@ fn bump<'a>(domains: &mut Domains<'a>, node: &'a Value, key: &'a str, by: i64) {
 }
 
 /// The node's value for `key` with the count of that domain, or None if the node lacks the label.
-fn domain_count(domains: &Domains<'_>, node: &Value, key: &str) -> Option<i64> {
-    let v = labels(node)?.get(key)?.as_str()?;
+fn domain_count(domains: &Domains<'_>, node: &NodeInfo, key: &str) -> Option<i64> {
+    let v = node.label(key)?;
     Some(domains.get(&(key, v)).copied().unwrap_or(0))
+}
+
+/// What the InterPodAffinity filter needs for one incoming pod, counted once over the cluster.
+struct AffinityState<'a> {
+    affinity: Vec<Term<'a>>,
+    anti: Vec<Term<'a>>,
+    /// Domains holding a pod that matches *all* of the incoming pod's affinity terms.
+    affinity_counts: Domains<'a>,
+    /// Domains holding pods that the incoming pod's anti-affinity terms select.
+    anti_counts: Domains<'a>,
+    /// Domains fenced off by existing pods whose required anti-affinity selects the incoming pod.
+    fenced: Domains<'a>,
+}
+
+impl<'a> AffinityState<'a> {
+    /// None when neither the pod nor any placed pod has a required term: nothing to check.
+    fn new(pod: &'a Value, peers: &[&'a NodeInfo], snapshot: &Snapshot) -> Option<Self> {
+        let affinity = required(pod, "podAffinity");
+        let anti = required(pod, "podAntiAffinity");
+        if affinity.is_empty() && anti.is_empty() && !snapshot.any_required_anti_affinity {
+            return None;
+        }
+        let mut st = AffinityState {
+            affinity,
+            anti,
+            affinity_counts: Domains::new(),
+            anti_counts: Domains::new(),
+            fenced: Domains::new(),
+        };
+        for n in peers {
+            if !st.affinity.is_empty() {
+                let matching = n
+                    .pods
+                    .iter()
+                    .filter(|p| st.affinity.iter().all(|t| t.matches(p)))
+                    .count();
+                if matching > 0 {
+                    for t in &st.affinity {
+                        let by = i64::try_from(matching).unwrap_or(i64::MAX);
+                        bump(&mut st.affinity_counts, n, t.topology_key, by);
+                    }
+                }
+            }
+            for p in &n.pods {
+                for t in st.anti.iter().filter(|t| t.matches(p)) {
+                    bump(&mut st.anti_counts, n, t.topology_key, 1);
+                }
+                if snapshot.any_required_anti_affinity {
+                    for t in required(p, "podAntiAffinity")
+                        .iter()
+                        .filter(|t| t.matches(pod))
+                    {
+                        bump(&mut st.fenced, n, t.topology_key, 1);
+                    }
+                }
+            }
+        }
+        Some(st)
+    }
+
+    fn check(&self, pod: &Value, node: &NodeInfo) -> Status {
+        if !self.affinity.is_empty() {
+            let mut pods_exist = true;
+            for t in &self.affinity {
+                match domain_count(&self.affinity_counts, node, t.topology_key) {
+                    None => return Status::UnschedulableAndUnresolvable(ERR_AFFINITY.to_string()),
+                    Some(c) if c <= 0 => pods_exist = false,
+                    Some(_) => {}
+                }
+            }
+            // The first pod of a group that selects itself may go anywhere with the topology labels,
+            // or such groups could never start.
+            let first_of_group =
+                self.affinity_counts.is_empty() && self.affinity.iter().all(|t| t.matches(pod));
+            if !pods_exist && !first_of_group {
+                return Status::UnschedulableAndUnresolvable(ERR_AFFINITY.to_string());
+            }
+        }
+        if self
+            .anti
+            .iter()
+            .any(|t| domain_count(&self.anti_counts, node, t.topology_key).unwrap_or(0) > 0)
+        {
+            return Status::Unschedulable(ERR_ANTI_AFFINITY.to_string());
+        }
+        if !self.fenced.is_empty() {
+            let hit = node.labels.iter().any(|(k, v)| {
+                v.as_str()
+                    .is_some_and(|v| self.fenced.get(&(k.as_str(), v)).is_some_and(|c| *c > 0))
+            });
+            if hit {
+                return Status::Unschedulable(ERR_EXISTING_ANTI_AFFINITY.to_string());
+            }
+        }
+        Status::Success
+    }
 }
 
 /// The InterPodAffinity filter.
@@ -118,96 +213,17 @@ impl FilterPlugin for InterPodAffinity {
         "InterPodAffinity"
     }
 
-    fn applies(&self, pod: &Value, snapshot: &Snapshot) -> bool {
-        snapshot.any_required_anti_affinity
-            || !required(pod, "podAffinity").is_empty()
-            || !required(pod, "podAntiAffinity").is_empty()
+    fn prepare<'a>(&'a self, pod: &'a Value, snapshot: &'a Snapshot) -> Option<NodeCheck<'a>> {
+        let peers: Vec<&NodeInfo> = snapshot.nodes.iter().collect();
+        let st = AffinityState::new(pod, &peers, snapshot)?;
+        Some(Box::new(move |node| st.check(pod, node)))
     }
 
     fn filter(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> Status {
-        let affinity = required(pod, "podAffinity");
-        let anti = required(pod, "podAntiAffinity");
-        if affinity.is_empty() && anti.is_empty() && !snapshot.any_required_anti_affinity {
-            return Status::Success;
+        match AffinityState::new(pod, &peer_nodes(node, snapshot), snapshot) {
+            Some(st) => st.check(pod, node),
+            None => Status::Success,
         }
-        let peers = peer_nodes(node, snapshot);
-        if !affinity.is_empty() {
-            // Domains holding a pod that matches *all* of the incoming pod's affinity terms.
-            let mut counts = Domains::new();
-            for n in &peers {
-                let matching = n
-                    .pods
-                    .iter()
-                    .filter(|p| affinity.iter().all(|t| t.matches(p)))
-                    .count();
-                if matching > 0 {
-                    for t in &affinity {
-                        bump(
-                            &mut counts,
-                            &n.node,
-                            t.topology_key,
-                            i64::try_from(matching).unwrap_or(i64::MAX),
-                        );
-                    }
-                }
-            }
-            let mut pods_exist = true;
-            for t in &affinity {
-                match domain_count(&counts, &node.node, t.topology_key) {
-                    None => return Status::UnschedulableAndUnresolvable(ERR_AFFINITY.to_string()),
-                    Some(c) if c <= 0 => pods_exist = false,
-                    Some(_) => {}
-                }
-            }
-            // The first pod of a group that selects itself may go anywhere with the topology labels,
-            // or such groups could never start.
-            let first_of_group = counts.is_empty() && affinity.iter().all(|t| t.matches(pod));
-            if !pods_exist && !first_of_group {
-                return Status::UnschedulableAndUnresolvable(ERR_AFFINITY.to_string());
-            }
-        }
-
-        if !anti.is_empty() {
-            let mut counts = Domains::new();
-            for n in &peers {
-                for p in &n.pods {
-                    for t in anti.iter().filter(|t| t.matches(p)) {
-                        bump(&mut counts, &n.node, t.topology_key, 1);
-                    }
-                }
-            }
-            if anti
-                .iter()
-                .any(|t| domain_count(&counts, &node.node, t.topology_key).unwrap_or(0) > 0)
-            {
-                return Status::Unschedulable(ERR_ANTI_AFFINITY.to_string());
-            }
-        }
-
-        // Existing pods whose required anti-affinity selects the incoming pod fence off their domains.
-        let mut fenced = Domains::new();
-        for n in peers.iter().filter(|_| snapshot.any_required_anti_affinity) {
-            for p in &n.pods {
-                for t in required(p, "podAntiAffinity")
-                    .iter()
-                    .filter(|t| t.matches(pod))
-                {
-                    bump(&mut fenced, &n.node, t.topology_key, 1);
-                }
-            }
-        }
-        if !fenced.is_empty() {
-            let hit = labels(&node.node).is_some_and(|l| {
-                l.iter().any(|(k, v)| {
-                    v.as_str()
-                        .is_some_and(|v| fenced.get(&(k.as_str(), v)).is_some_and(|c| *c > 0))
-                })
-            });
-            if hit {
-                return Status::Unschedulable(ERR_EXISTING_ANTI_AFFINITY.to_string());
-            }
-        }
-        Status::Success
     }
 }
 
@@ -222,10 +238,10 @@ fn topology_scores<'a>(pod: &'a Value, peers: &[&'a NodeInfo]) -> Domains<'a> {
     for n in peers {
         for p in &n.pods {
             for t in pref.iter().filter(|t| t.matches(p)) {
-                bump(&mut scores, &n.node, t.topology_key, t.weight);
+                bump(&mut scores, n, t.topology_key, t.weight);
             }
             for t in pref_anti.iter().filter(|t| t.matches(p)) {
-                bump(&mut scores, &n.node, t.topology_key, -t.weight);
+                bump(&mut scores, n, t.topology_key, -t.weight);
             }
             // Existing pods' terms, read relative to the existing pod, scored towards the incoming pod.
             let sides = [
@@ -238,7 +254,7 @@ fn topology_scores<'a>(pod: &'a Value, peers: &[&'a NodeInfo]) -> Domains<'a> {
                 for t in terms.iter().filter(|t| t.matches(pod)) {
                     bump(
                         &mut scores,
-                        &n.node,
+                        n,
                         t.topology_key,
                         fixed.unwrap_or(t.weight).saturating_mul(sign),
                     );
@@ -250,14 +266,11 @@ fn topology_scores<'a>(pod: &'a Value, peers: &[&'a NodeInfo]) -> Domains<'a> {
 }
 
 /// The sum of the domain weights over the node's labels.
-fn node_total(scores: &Domains<'_>, node: &Value) -> i64 {
-    labels(node)
-        .map(|l| {
-            l.iter()
-                .filter_map(|(k, v)| scores.get(&(k.as_str(), v.as_str()?)))
-                .fold(0i64, |a, b| a.saturating_add(*b))
-        })
-        .unwrap_or(0)
+fn node_total(scores: &Domains<'_>, node: &NodeInfo) -> i64 {
+    node.labels
+        .iter()
+        .filter_map(|(k, v)| scores.get(&(k.as_str(), v.as_str()?)))
+        .fold(0i64, |a, b| a.saturating_add(*b))
 }
 
 impl ScorePlugin for InterPodAffinityScore {
@@ -280,7 +293,7 @@ impl ScorePlugin for InterPodAffinityScore {
             return vec![0; nodes.len()];
         }
         // Counted across the cluster, normalised over the nodes being scored.
-        let totals: Vec<i64> = nodes.iter().map(|n| node_total(&scores, &n.node)).collect();
+        let totals: Vec<i64> = nodes.iter().map(|n| node_total(&scores, n)).collect();
         let min = totals.iter().copied().min().unwrap_or(0);
         let max = totals.iter().copied().max().unwrap_or(0);
         if max <= min {

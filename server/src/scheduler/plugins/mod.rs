@@ -340,12 +340,75 @@ mod tests {
     }
 
     #[test]
+    fn prepared_filters_agree_with_node_by_node_filtering() {
+        use crate::scheduler::framework::{Snapshot, Status};
+        let web = |name: &str| testutil::pod(name, json!({"app": "web"}), json!({}));
+        let fencing = testutil::pod(
+            "f",
+            json!({"app": "db"}),
+            json!({"affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {"app": "web"}}, "topologyKey": "zone"}]}}}),
+        );
+        let zone = |name: &str, zone: &str, pods: Vec<Value>| {
+            testutil::node(name, json!({"zone": zone}), json!([]), json!({}), pods)
+        };
+        let s = Snapshot::new(vec![
+            zone("a", "z1", vec![web("w1"), web("w2")]),
+            zone("b", "z2", vec![web("w3")]),
+            zone("c", "z3", vec![fencing]),
+            zone("d", "z4", vec![]),
+            testutil::simple("e", json!({})),
+        ]);
+        let pods = [
+            testutil::pod(
+                "p",
+                json!({"app": "web"}),
+                json!({"topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "zone",
+                "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": {"app": "web"}}}]}),
+            ),
+            testutil::pod(
+                "p",
+                json!({"app": "api"}),
+                json!({"affinity": {"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {"app": "web"}}, "topologyKey": "zone"}]}}}),
+            ),
+            testutil::pod(
+                "p",
+                json!({"app": "api"}),
+                json!({"affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {"app": "web"}}, "topologyKey": "zone"}]}}}),
+            ),
+            web("p"),
+        ];
+        let mut verdicts = Vec::new();
+        for pod in &pods {
+            for f in default_filters() {
+                let check = f.prepare(pod, &s);
+                for node in &s.nodes {
+                    let prepared = check.as_ref().map_or(Status::Success, |c| c(node));
+                    assert_eq!(
+                        prepared,
+                        f.filter(pod, node, &s),
+                        "{} on {}",
+                        f.name(),
+                        node.name()
+                    );
+                    verdicts.push(prepared == Status::Success);
+                }
+            }
+        }
+        // The cases bite: some nodes pass and some do not.
+        assert!(verdicts.contains(&true) && verdicts.contains(&false));
+    }
+
+    #[test]
     fn filters_skip_pods_they_have_nothing_to_check_for() {
         use crate::scheduler::framework::Snapshot;
+        let filters = default_filters();
         let applying = |pod: &Value, snapshot: &Snapshot| -> Vec<&'static str> {
-            default_filters()
+            filters
                 .iter()
-                .filter(|f| f.applies(pod, snapshot))
+                .filter(|f| f.prepare(pod, snapshot).is_some())
                 .map(|f| f.name())
                 .collect()
         };

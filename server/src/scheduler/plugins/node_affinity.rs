@@ -4,7 +4,9 @@
 use serde_json::Value;
 
 use super::{array, at, default_normalize, label, string, strings};
-use crate::scheduler::framework::{FilterPlugin, NodeInfo, ScorePlugin, Snapshot, Status};
+use crate::scheduler::framework::{
+    FilterPlugin, NodeCheck, NodeInfo, ScorePlugin, Snapshot, Status,
+};
 
 /// kube-scheduler's reason when the node fails the pod's selector or required affinity.
 pub const ERR_REASON: &str = "node(s) didn't match Pod's node affinity/selector";
@@ -91,13 +93,17 @@ impl FilterPlugin for NodeAffinity {
         "NodeAffinity"
     }
 
-    fn applies(&self, pod: &Value, _snapshot: &Snapshot) -> bool {
-        at(pod, "/spec/nodeSelector").is_some_and(|s| !s.is_null())
+    fn prepare<'a>(&'a self, pod: &'a Value, snapshot: &'a Snapshot) -> Option<NodeCheck<'a>> {
+        let selects = at(pod, "/spec/nodeSelector").is_some_and(|s| !s.is_null())
             || at(
                 pod,
                 "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",
             )
-            .is_some_and(|r| !r.is_null())
+            .is_some_and(|r| !r.is_null());
+        if !selects {
+            return None;
+        }
+        Some(Box::new(move |node| self.filter(pod, node, snapshot)))
     }
 
     fn filter(&self, pod: &Value, node: &NodeInfo, _snapshot: &Snapshot) -> Status {

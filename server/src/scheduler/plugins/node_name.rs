@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::string;
-use crate::scheduler::framework::{FilterPlugin, NodeInfo, Snapshot, Status};
+use crate::scheduler::framework::{FilterPlugin, NodeCheck, NodeInfo, Snapshot, Status};
 
 /// kube-scheduler's reason when spec.nodeName names another node.
 pub const ERR_REASON: &str = "node(s) didn't match the requested node name";
@@ -16,18 +16,26 @@ impl FilterPlugin for NodeName {
         "NodeName"
     }
 
-    fn applies(&self, pod: &Value, _snapshot: &Snapshot) -> bool {
-        !string(pod, "/spec/nodeName").is_empty()
+    fn prepare<'a>(&'a self, pod: &'a Value, _snapshot: &'a Snapshot) -> Option<NodeCheck<'a>> {
+        let wanted = string(pod, "/spec/nodeName");
+        if wanted.is_empty() {
+            return None;
+        }
+        Some(Box::new(move |node| named(wanted, node)))
     }
 
     fn filter(&self, pod: &Value, node: &NodeInfo, _snapshot: &Snapshot) -> Status {
-        let wanted = string(pod, "/spec/nodeName");
-        if wanted.is_empty() || wanted == node.name() {
-            Status::Success
-        } else {
-            // No change elsewhere in the cluster can rename this node.
-            Status::UnschedulableAndUnresolvable(ERR_REASON.to_string())
-        }
+        named(string(pod, "/spec/nodeName"), node)
+    }
+}
+
+/// Whether `node` is the one the pod names (any node when it names none).
+fn named(wanted: &str, node: &NodeInfo) -> Status {
+    if wanted.is_empty() || wanted == node.name() {
+        Status::Success
+    } else {
+        // No change elsewhere in the cluster can rename this node.
+        Status::UnschedulableAndUnresolvable(ERR_REASON.to_string())
     }
 }
 

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::{array, string};
-use crate::scheduler::framework::{FilterPlugin, NodeInfo, Snapshot, Status};
+use crate::scheduler::framework::{FilterPlugin, NodeCheck, NodeInfo, Snapshot, Status};
 
 /// kube-scheduler's reason for a host port clash.
 pub const ERR_REASON: &str = "node(s) didn't have free ports for the requested pod ports";
@@ -59,26 +59,32 @@ impl FilterPlugin for NodePorts {
         "NodePorts"
     }
 
-    fn applies(&self, pod: &Value, _snapshot: &Snapshot) -> bool {
-        !host_ports(pod).is_empty()
+    fn prepare<'a>(&'a self, pod: &'a Value, _snapshot: &'a Snapshot) -> Option<NodeCheck<'a>> {
+        let wanted = host_ports(pod);
+        if wanted.is_empty() {
+            return None;
+        }
+        Some(Box::new(move |node| ports_free(&wanted, node)))
     }
 
     fn filter(&self, pod: &Value, node: &NodeInfo, _snapshot: &Snapshot) -> Status {
-        let wanted = host_ports(pod);
-        if wanted.is_empty() {
-            return Status::Success;
-        }
-        let clash = node
+        ports_free(&host_ports(pod), node)
+    }
+}
+
+/// Whether none of `wanted` clashes with a host port of the pods on `node`.
+fn ports_free(wanted: &[HostPort<'_>], node: &NodeInfo) -> Status {
+    let clash = !wanted.is_empty()
+        && node
             .pods
             .iter()
             .flat_map(|p| host_ports(p))
             .any(|used| wanted.iter().any(|w| conflicts(w, &used)));
-        if clash {
-            // Unschedulable (not unresolvable): preempting the holder frees the port.
-            Status::Unschedulable(ERR_REASON.to_string())
-        } else {
-            Status::Success
-        }
+    if clash {
+        // Unschedulable (not unresolvable): preempting the holder frees the port.
+        Status::Unschedulable(ERR_REASON.to_string())
+    } else {
+        Status::Success
     }
 }
 

@@ -39,11 +39,11 @@ mod tests {
 
     #[test]
     fn cordoned_nodes_need_toleration() {
-        let mut n = simple("a", json!({}));
+        let n = simple("a", json!({}));
         let s = Snapshot::default();
         let plain = pod("p", json!({}), json!({}));
         assert_eq!(NodeUnschedulable.filter(&plain, &n, &s), Status::Success);
-        n = NodeInfo::new(json!({"metadata": {"name": "a"}, "spec": {"unschedulable": true}}));
+        let n = NodeInfo::new(json!({"metadata": {"name": "a"}, "spec": {"unschedulable": true}}));
         assert_eq!(
             NodeUnschedulable.filter(&plain, &n, &s),
             Status::UnschedulableAndUnresolvable(ERR_REASON.into())

@@ -12,7 +12,9 @@ use super::{
     array, label, label_selector_matches, labels, namespace, peer_nodes, string, strings,
     MAX_NODE_SCORE,
 };
-use crate::scheduler::framework::{FilterPlugin, NodeInfo, ScorePlugin, Snapshot, Status};
+use crate::scheduler::framework::{
+    FilterPlugin, NodeCheck, NodeInfo, ScorePlugin, Snapshot, Status,
+};
 
 /// kube-scheduler's reason when placing the pod would exceed maxSkew.
 pub const ERR_CONSTRAINTS: &str = "node(s) didn't match pod topology spread constraints";
@@ -94,8 +96,76 @@ fn constraints<'a>(pod: &'a Value, when: &str) -> Vec<Constraint<'a>> {
 }
 
 /// Whether the node carries every constraint's topology key.
-fn has_all_keys(node: &Value, cs: &[Constraint<'_>]) -> bool {
-    cs.iter().all(|c| label(node, c.key).is_some())
+fn has_all_keys(node: &NodeInfo, cs: &[Constraint<'_>]) -> bool {
+    cs.iter().all(|c| node.label(c.key).is_some())
+}
+
+/// One DoNotSchedule constraint, counted once over the cluster for the incoming pod.
+struct Counted<'a> {
+    constraint: Constraint<'a>,
+    /// Matching pods per domain, over nodes that carry every key and pass the inclusion policies; a
+    /// domain with no matching pods still counts, with 0.
+    domains: HashMap<&'a str, i64>,
+    /// The smallest domain count (0 when there are fewer domains than minDomains).
+    min: i64,
+    /// 1 if the incoming pod matches its own selector (placing it adds one to the domain).
+    self_match: i64,
+}
+
+/// Counts the pod's DoNotSchedule constraints over `peers`; None when it has none.
+fn spread_state<'a>(pod: &'a Value, peers: &[&'a NodeInfo]) -> Option<Vec<Counted<'a>>> {
+    let cs = constraints(pod, "DoNotSchedule");
+    if cs.is_empty() {
+        return None;
+    }
+    let ns = namespace(pod);
+    let eligible: Vec<&NodeInfo> = peers
+        .iter()
+        .copied()
+        .filter(|n| has_all_keys(n, &cs))
+        .collect();
+    let mut counted = Vec::with_capacity(cs.len());
+    for c in cs {
+        let mut domains: HashMap<&str, i64> = HashMap::new();
+        for n in eligible.iter().filter(|n| c.includes(pod, n)) {
+            if let Some(v) = n.label(c.key) {
+                *domains.entry(v).or_insert(0) += c.count(ns, n);
+            }
+        }
+        let min = if i64::try_from(domains.len()).unwrap_or(i64::MAX) < c.min_domains {
+            0
+        } else {
+            domains.values().copied().min().unwrap_or(0)
+        };
+        let self_match = i64::from(label_selector_matches(Some(&c.selector), labels(pod)));
+        counted.push(Counted {
+            constraint: c,
+            domains,
+            min,
+            self_match,
+        });
+    }
+    Some(counted)
+}
+
+/// Whether placing the pod on `node` keeps every constraint within its maxSkew.
+fn within_skew(counted: &[Counted<'_>], node: &NodeInfo) -> Status {
+    for c in counted {
+        let Some(value) = node.label(c.constraint.key) else {
+            return Status::UnschedulableAndUnresolvable(ERR_MISSING_LABEL.to_string());
+        };
+        let skew = c
+            .domains
+            .get(value)
+            .copied()
+            .unwrap_or(0)
+            .saturating_add(c.self_match)
+            .saturating_sub(c.min);
+        if skew > c.constraint.max_skew {
+            return Status::Unschedulable(ERR_CONSTRAINTS.to_string());
+        }
+    }
+    Status::Success
 }
 
 /// The PodTopologySpread filter.
@@ -106,50 +176,17 @@ impl FilterPlugin for PodTopologySpread {
         "PodTopologySpread"
     }
 
-    fn applies(&self, pod: &Value, _snapshot: &Snapshot) -> bool {
-        !constraints(pod, "DoNotSchedule").is_empty()
+    fn prepare<'a>(&'a self, pod: &'a Value, snapshot: &'a Snapshot) -> Option<NodeCheck<'a>> {
+        let peers: Vec<&NodeInfo> = snapshot.nodes.iter().collect();
+        let counted = spread_state(pod, &peers)?;
+        Some(Box::new(move |node| within_skew(&counted, node)))
     }
 
     fn filter(&self, pod: &Value, node: &NodeInfo, snapshot: &Snapshot) -> Status {
-        let cs = constraints(pod, "DoNotSchedule");
-        if cs.is_empty() {
-            return Status::Success;
+        match spread_state(pod, &peer_nodes(node, snapshot)) {
+            Some(counted) => within_skew(&counted, node),
+            None => Status::Success,
         }
-        let peers = peer_nodes(node, snapshot);
-        let ns = namespace(pod);
-        for c in &cs {
-            let Some(value) = label(&node.node, c.key) else {
-                return Status::UnschedulableAndUnresolvable(ERR_MISSING_LABEL.to_string());
-            };
-            // Matching pods per domain, over nodes that carry every key and pass the inclusion policies;
-            // a domain with no matching pods still counts, with 0.
-            let mut domains: HashMap<&str, i64> = HashMap::new();
-            for n in peers
-                .iter()
-                .filter(|n| has_all_keys(&n.node, &cs) && c.includes(pod, n))
-            {
-                if let Some(v) = label(&n.node, c.key) {
-                    *domains.entry(v).or_insert(0) += c.count(ns, n);
-                }
-            }
-            // Too few domains (minDomains, default 1) means the global minimum is taken as 0.
-            let min = if i64::try_from(domains.len()).unwrap_or(i64::MAX) < c.min_domains {
-                0
-            } else {
-                domains.values().copied().min().unwrap_or(0)
-            };
-            let self_match = i64::from(label_selector_matches(Some(&c.selector), labels(pod)));
-            let skew = domains
-                .get(value)
-                .copied()
-                .unwrap_or(0)
-                .saturating_add(self_match)
-                .saturating_sub(min);
-            if skew > c.max_skew {
-                return Status::Unschedulable(ERR_CONSTRAINTS.to_string());
-            }
-        }
-        Status::Success
     }
 }
 
@@ -165,7 +202,7 @@ fn raw_scores(pod: &Value, cs: &[Constraint<'_>], peers: &[&NodeInfo]) -> Vec<Op
     let eligible: Vec<&NodeInfo> = peers
         .iter()
         .copied()
-        .filter(|n| has_all_keys(&n.node, cs))
+        .filter(|n| has_all_keys(n, cs))
         .collect();
     // Per constraint: matching pods per domain, and the log-scaled weight that keeps constraints with
     // many small domains from outweighing those with few large ones.
@@ -175,12 +212,12 @@ fn raw_scores(pod: &Value, cs: &[Constraint<'_>], peers: &[&NodeInfo]) -> Vec<Op
         let mut domains: HashMap<&str, i64> = HashMap::new();
         if c.key != HOSTNAME {
             for n in &eligible {
-                if let Some(v) = label(&n.node, c.key) {
+                if let Some(v) = n.label(c.key) {
                     domains.entry(v).or_insert(0);
                 }
             }
             for n in eligible.iter().filter(|n| c.includes(pod, n)) {
-                if let Some(v) = label(&n.node, c.key) {
+                if let Some(v) = n.label(c.key) {
                     *domains.entry(v).or_insert(0) += c.count(ns, n);
                 }
             }
@@ -196,7 +233,7 @@ fn raw_scores(pod: &Value, cs: &[Constraint<'_>], peers: &[&NodeInfo]) -> Vec<Op
     peers
         .iter()
         .map(|n| {
-            if !has_all_keys(&n.node, cs) {
+            if !has_all_keys(n, cs) {
                 return None;
             }
             let mut score = 0.0;
@@ -204,7 +241,7 @@ fn raw_scores(pod: &Value, cs: &[Constraint<'_>], peers: &[&NodeInfo]) -> Vec<Op
                 let cnt = if c.key == HOSTNAME {
                     c.count(ns, n)
                 } else {
-                    label(&n.node, c.key)
+                    n.label(c.key)
                         .and_then(|v| counts[i].get(v))
                         .copied()
                         .unwrap_or(0)
