@@ -29,6 +29,8 @@ pub enum Command {
     Agent(AgentArgs),
     /// Run the scheduler against an API server.
     Scheduler(ClientArgs),
+    /// Run the workload controllers and the garbage collector against an API server.
+    ControllerManager(ClientArgs),
 }
 
 /// How a component reaches the API server.
@@ -118,6 +120,9 @@ pub struct ServerArgs {
     /// Do not run the node lifecycle controller in this process.
     #[arg(long)]
     pub disable_node_lifecycle: bool,
+    /// Do not run the workload controllers and the garbage collector in this process.
+    #[arg(long)]
+    pub disable_controllers: bool,
     /// Seconds between BOOKMARK events on watches that allow them.
     #[arg(long, default_value_t = 60, hide = true)]
     pub watch_bookmark_interval: u64,
@@ -132,6 +137,7 @@ pub struct ServerSettings {
     pub datastore_endpoint: String,
     pub agent: bool,
     pub scheduler: bool,
+    pub controllers: bool,
     /// The node lifecycle controller's grace period, when it runs.
     pub node_lifecycle: Option<std::time::Duration>,
     pub api: ApiSettings,
@@ -174,6 +180,7 @@ impl TryFrom<ServerArgs> for ServerSettings {
             datastore_endpoint: a.datastore_endpoint,
             agent: !a.disable_agent,
             scheduler: !a.disable_scheduler,
+            controllers: !a.disable_controllers,
             node_lifecycle: (!a.disable_node_lifecycle)
                 .then(|| std::time::Duration::from_secs(a.node_monitor_grace_period.max(1))),
             api: ApiSettings {
@@ -213,6 +220,7 @@ mod tests {
             default_toleration_seconds: 300,
             node_monitor_grace_period: 40,
             disable_node_lifecycle: false,
+            disable_controllers: false,
             watch_window: 10,
             watch_bookmark_interval: 60,
         }

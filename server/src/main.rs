@@ -37,6 +37,15 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }),
+        Command::ControllerManager(args) => runtime.block_on(async move {
+            let client = args.client().context("connecting to the API server")?;
+            tracing::info!(server = client.base, "controller manager started");
+            tokio::select! {
+                _ = controllers::run_workload_controllers(client) => {}
+                _ = shutdown_signal() => {}
+            }
+            Ok(())
+        }),
     }
 }
 
@@ -98,6 +107,14 @@ async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
         };
         let client = args.client().context("building the scheduler's client")?;
         tokio::spawn(scheduler::run(client));
+    }
+    if settings.controllers {
+        let args = config::ClientArgs {
+            kubeconfig: None,
+            server: Some(format!("http://{addr}")),
+        };
+        let client = args.client().context("building the controllers' client")?;
+        tokio::spawn(controllers::run_workload_controllers(client));
     }
     if let Some(grace) = settings.node_lifecycle {
         let args = config::ClientArgs {

@@ -293,6 +293,32 @@ impl Kybd {
             .unwrap_or_else(|e| panic!("starting kybd agent: {e}"));
         Guard(child)
     }
+
+    /// Starts `kybd agent --runtime simulated` with `count` nodes named `prefix0`, `prefix1`, ..., renewing
+    /// their Leases every second, plus any `extra` flags.
+    pub fn simulated_nodes(&self, count: usize, prefix: &str, extra: &[&str]) -> Guard {
+        let count = count.to_string();
+        let mut args = vec![
+            "--runtime",
+            "simulated",
+            "--nodes",
+            &count,
+            "--node-name-prefix",
+            prefix,
+        ];
+        args.extend_from_slice(extra);
+        args.extend(["--lease-interval-seconds", "1"]);
+        self.agent(&args)
+    }
+
+    /// `kyb get ARGS -o json`, parsed (Null if kyb failed).
+    pub fn get(&self, args: &[&str]) -> Value {
+        let mut all = vec!["get"];
+        all.extend_from_slice(args);
+        all.extend(["-o", "json"]);
+        let out = self.run(&bin("kyb"), &all, None);
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    }
 }
 
 /// kubectl 1.32, the binary itself rather than the version dispatcher.

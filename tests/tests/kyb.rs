@@ -740,6 +740,31 @@ fn create_generators_match_kubectl() {
         &["create", "quota", "gen-quota", "--hard=pods=10,services=5"],
         &["create", "configmap", "bad", "--from-literal=novalue"],
         &["create", "service", "clusterip", "bad", "--tcp=x"],
+        &[
+            "run",
+            "gen-run",
+            "--image=busybox",
+            "--labels=a=b,c=d",
+            "--env=A=1",
+            "--port=80",
+            "--restart=Never",
+            "--",
+            "sleep",
+            "10",
+        ],
+        &[
+            "run",
+            "gen-cmd",
+            "--image=busybox",
+            "--command",
+            "--",
+            "sh",
+            "-c",
+            "true",
+        ],
+        &["run", "bad", "--image=busybox", "--labels=nolabel"],
+        &["run", "bad", "--image=busybox", "--restart=Sometimes"],
+        &["run", "--image=busybox"],
     ];
     // Flags go before a trailing `-- command`.
     let with = |g: &[&'static str], extra: &[&'static str]| -> Vec<&'static str> {
@@ -777,6 +802,16 @@ fn create_generators_match_kubectl() {
             )
         };
         assert_eq!(run("kubectl"), run("kyb"), "{g:?}");
+        // A second create fails, worded per generator as kubectl words it.
+        let (kubectl_again, kyb_again) = (run("kubectl"), run("kyb"));
+        let same_words = |(code, out, err): (Option<i32>, String, String), who: &str| {
+            (code, out, err.replace(&format!("-{who}"), ""))
+        };
+        assert_eq!(
+            same_words(kubectl_again, "kubectl"),
+            same_words(kyb_again, "kyb"),
+            "{g:?} twice"
+        );
     }
     p.k.ok(
         &kubectl(),

@@ -1,41 +1,17 @@
 //! The scheduler and simulated nodes: `kybd server` (with its scheduler) plus `kybd agent --runtime simulated`,
 //! driven with kyb and the real kubectl.
 
-use kyb_e2e::{bin, eventually, kubectl, Guard, Kybd};
+use kyb_e2e::{bin, eventually, kubectl, Kybd};
 use serde_json::Value;
 
 fn pod(name: &str, extra_spec: &str, cpu: &str) -> String {
     format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n{extra_spec}  containers:\n  - name: c\n    image: busybox:1.36\n    resources:\n      requests:\n        cpu: {cpu}\n")
 }
 
-/// Starts `kybd agent --runtime simulated` with `count` nodes named `prefix0`, `prefix1`, ..., renewing their
-/// Leases every second, plus any `extra` flags.
-fn simulated_nodes(k: &Kybd, count: usize, prefix: &str, extra: &[&str]) -> Guard {
-    let count = count.to_string();
-    let mut args = vec![
-        "--runtime",
-        "simulated",
-        "--nodes",
-        &count,
-        "--node-name-prefix",
-        prefix,
-    ];
-    args.extend_from_slice(extra);
-    args.extend(["--lease-interval-seconds", "1"]);
-    k.agent(&args)
-}
-
-fn get(k: &Kybd, args: &[&str]) -> Value {
-    let mut all = vec!["get"];
-    all.extend_from_slice(args);
-    all.extend(["-o", "json"]);
-    serde_json::from_str(&k.ok(&bin("kyb"), &all, None)).unwrap_or(Value::Null)
-}
-
 /// Waits until the pod is bound, and returns its node.
 fn node_of(k: &Kybd, name: &str) -> Option<String> {
     eventually(20, || {
-        get(k, &["pod", name])
+        k.get(&["pod", name])
             .pointer("/spec/nodeName")
             .and_then(Value::as_str)
             .map(str::to_string)
@@ -45,14 +21,11 @@ fn node_of(k: &Kybd, name: &str) -> Option<String> {
 /// Waits for the FailedScheduling message of an unschedulable pod.
 fn failed_scheduling(k: &Kybd, name: &str) -> Option<String> {
     eventually(20, || {
-        let events = get(
-            k,
-            &[
-                "events",
-                "--field-selector",
-                &format!("involvedObject.name={name},reason=FailedScheduling"),
-            ],
-        );
+        let events = k.get(&[
+            "events",
+            "--field-selector",
+            &format!("involvedObject.name={name},reason=FailedScheduling"),
+        ]);
         events
             .pointer("/items/0/message")
             .and_then(Value::as_str)
@@ -62,7 +35,7 @@ fn failed_scheduling(k: &Kybd, name: &str) -> Option<String> {
 
 fn ready_nodes(k: &Kybd, want: usize) -> bool {
     eventually(20, || {
-        let nodes = get(k, &["nodes"]);
+        let nodes = k.get(&["nodes"]);
         let ready = nodes["items"].as_array().into_iter().flatten().filter(|n| {
             n.pointer("/status/conditions")
                 .and_then(Value::as_array)
@@ -78,7 +51,7 @@ fn ready_nodes(k: &Kybd, want: usize) -> bool {
 #[test]
 fn pods_land_within_resources_and_constraints() {
     let k = Kybd::start();
-    let _agent = simulated_nodes(&k, 3, "n-", &["--cpu", "2", "--memory", "4Gi"]);
+    let _agent = k.simulated_nodes(3, "n-", &["--cpu", "2", "--memory", "4Gi"]);
     assert!(ready_nodes(&k, 3), "nodes did not register:\n{}", k.log());
     let out = k.ok(&kubectl(), &["get", "nodes"], None);
     let rows: Vec<Vec<&str>> = out
@@ -110,7 +83,7 @@ fn pods_land_within_resources_and_constraints() {
     }
     assert!(per_node.values().all(|n| *n == 2), "{per_node:?}");
     let running = eventually(20, || {
-        let p = get(&k, &["pod", "p0"]);
+        let p = k.get(&["pod", "p0"]);
         (p.pointer("/status/phase") == Some(&Value::from("Running")))
             .then(|| {
                 p.pointer("/status/podIP")
@@ -123,14 +96,11 @@ fn pods_land_within_resources_and_constraints() {
         running.is_some_and(|ip| ip.starts_with("10.64.")),
         "p0 is not running"
     );
-    let scheduled = get(
-        &k,
-        &[
-            "events",
-            "--field-selector",
-            "involvedObject.name=p0,reason=Scheduled",
-        ],
-    );
+    let scheduled = k.get(&[
+        "events",
+        "--field-selector",
+        "involvedObject.name=p0,reason=Scheduled",
+    ]);
     assert!(
         scheduled
             .pointer("/items/0/message")
@@ -149,7 +119,7 @@ fn pods_land_within_resources_and_constraints() {
         failed_scheduling(&k, "p6").as_deref(),
         Some("0/3 nodes are available: 3 Insufficient cpu.")
     );
-    let p6 = get(&k, &["pod", "p6"]);
+    let p6 = k.get(&["pod", "p6"]);
     let condition = p6["status"]["conditions"]
         .as_array()
         .into_iter()
@@ -173,7 +143,7 @@ fn pods_land_within_resources_and_constraints() {
 #[test]
 fn selectors_taints_cordons_and_late_nodes() {
     let k = Kybd::start();
-    let _agent = simulated_nodes(&k, 3, "n-", &[]);
+    let _agent = k.simulated_nodes(3, "n-", &[]);
     assert!(ready_nodes(&k, 3));
     // A selector no node matches waits, then lands once a node is labelled.
     k.ok(
@@ -224,12 +194,12 @@ fn selectors_taints_cordons_and_late_nodes() {
 #[test]
 fn simulated_pods_exit_and_are_removed() {
     let k = Kybd::start();
-    let _agent = simulated_nodes(&k, 1, "s-", &[]);
+    let _agent = k.simulated_nodes(1, "s-", &[]);
     assert!(ready_nodes(&k, 1));
     let once = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: once\n  annotations:\n    kybernet.io/simulate-exit: code=0,after=200ms\nspec:\n  restartPolicy: Never\n  containers:\n  - name: c\n    image: busybox:1.36\n";
     k.ok(&kubectl(), &["create", "-f", "-"], Some(once));
     let done = eventually(20, || {
-        (get(&k, &["pod", "once"]).pointer("/status/phase") == Some(&Value::from("Succeeded")))
+        (k.get(&["pod", "once"]).pointer("/status/phase") == Some(&Value::from("Succeeded")))
             .then_some(())
     });
     assert!(done.is_some(), "the pod did not complete");
@@ -245,7 +215,7 @@ fn simulated_pods_exit_and_are_removed() {
     k.ok(&kubectl(), &["delete", "pod", "gone"], None);
     assert_eq!(k.get_json("/api/v1/namespaces/default/pods/gone").0, 404);
     // The lease is renewed.
-    let lease = get(&k, &["lease", "-n", "kube-node-lease", "s-0"]);
+    let lease = k.get(&["lease", "-n", "kube-node-lease", "s-0"]);
     assert_eq!(lease["spec"]["holderIdentity"], "s-0");
 }
 
@@ -253,7 +223,7 @@ fn simulated_pods_exit_and_are_removed() {
 #[test]
 fn node_commands_match_kubectl() {
     let k = Kybd::start();
-    let _agent = simulated_nodes(&k, 2, "n-", &[]);
+    let _agent = k.simulated_nodes(2, "n-", &[]);
     assert!(ready_nodes(&k, 2));
     let tools = [("kubectl", kubectl(), "n-0"), ("kyb", bin("kyb"), "n-1")];
     let bound = |name: &str, node: &str| {
@@ -310,7 +280,7 @@ fn node_commands_match_kubectl() {
 }
 
 fn condition(k: &Kybd, kind: &str, name: &str, type_: &str) -> String {
-    get(k, &[kind, name])
+    k.get(&[kind, name])
         .pointer("/status/conditions")
         .and_then(Value::as_array)
         .into_iter()
@@ -322,7 +292,7 @@ fn condition(k: &Kybd, kind: &str, name: &str, type_: &str) -> String {
 }
 
 fn taints(k: &Kybd, node: &str) -> Vec<String> {
-    let node = get(k, &["node", node]);
+    let node = k.get(&["node", node]);
     node.pointer("/spec/taints")
         .and_then(Value::as_array)
         .into_iter()
@@ -338,7 +308,7 @@ fn taints(k: &Kybd, node: &str) -> Vec<String> {
 }
 
 fn terminating(k: &Kybd, pod: &str) -> bool {
-    get(k, &["pod", pod])
+    k.get(&["pod", pod])
         .pointer("/metadata/deletionTimestamp")
         .is_some()
 }
@@ -354,8 +324,8 @@ fn lost_nodes_are_tainted_and_their_pods_evicted() {
         "--default-toleration-seconds",
         "2",
     ]);
-    let lost = simulated_nodes(&k, 1, "lost-", &[]);
-    let _kept = simulated_nodes(&k, 1, "kept-", &[]);
+    let lost = k.simulated_nodes(1, "lost-", &[]);
+    let _kept = k.simulated_nodes(1, "kept-", &[]);
     assert!(ready_nodes(&k, 2), "nodes did not register:\n{}", k.log());
     let bound = |name: &str, node: &str, tolerations: &str| {
         format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  nodeName: {node}\n{tolerations}  containers:\n  - name: c\n    image: busybox:1.36\n")
@@ -392,7 +362,7 @@ fn lost_nodes_are_tainted_and_their_pods_evicted() {
         tolerations,
         "node.kubernetes.io/not-ready=2 node.kubernetes.io/unreachable=2 "
     );
-    let stays = get(&k, &["pod", "stays"]);
+    let stays = k.get(&["pod", "stays"]);
     assert_eq!(
         stays.pointer("/spec/tolerations").map(|t| t.to_string()),
         Some(r#"[{"operator":"Exists"}]"#.to_string())
@@ -444,7 +414,7 @@ fn lost_nodes_are_tainted_and_their_pods_evicted() {
     assert_eq!(node_of(&k, "fresh").as_deref(), Some("kept-0"));
 
     // The agent comes back: the node is Ready again and its condition taints go.
-    let _back = simulated_nodes(&k, 1, "lost-", &[]);
+    let _back = k.simulated_nodes(1, "lost-", &[]);
     let recovered = eventually(30, || taints(&k, "lost-0").is_empty().then_some(()));
     assert!(recovered.is_some(), "{:?}", taints(&k, "lost-0"));
     assert_eq!(condition(&k, "node", "lost-0", "Ready"), "True");
@@ -456,7 +426,7 @@ fn lost_nodes_are_tainted_and_their_pods_evicted() {
 #[test]
 fn affinity_anti_affinity_and_spread_on_twenty_nodes() {
     let k = Kybd::start();
-    let _agent = simulated_nodes(&k, 20, "w-", &[]);
+    let _agent = k.simulated_nodes(20, "w-", &[]);
     assert!(ready_nodes(&k, 20), "nodes did not register:\n{}", k.log());
     let labelled = |name: &str, app: &str, extra: &str| {
         format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  labels:\n    app: {app}\nspec:\n{extra}  containers:\n  - name: c\n    image: busybox:1.36\n")

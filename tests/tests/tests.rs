@@ -2,6 +2,7 @@
 
 mod api;
 mod bad_input;
+mod controllers;
 mod durability;
 mod kubectl;
 mod kyb;

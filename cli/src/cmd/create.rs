@@ -107,15 +107,35 @@ pub fn dry_run_suffix(mode: &str) -> CliResult<&'static str> {
 }
 
 pub async fn run(ctx: &Ctx, args: CreateArgs) -> CliResult {
-    let suffix = dry_run_suffix(&args.dry_run)?;
-    let output = args
-        .output
-        .as_deref()
-        .map(|o| Output::parse(Some(o)))
-        .transpose()?;
+    let manifests = inputs(ctx, &args).await?;
+    let typed = args.generator.is_some();
+    let prefix = args.generator.as_ref().and_then(Generator::failure_prefix);
+    create_all(
+        ctx,
+        manifests,
+        &args.dry_run,
+        args.output.as_deref(),
+        typed,
+        prefix,
+    )
+    .await
+}
+
+/// Creates each object and reports it as kubectl does; `typed` objects (from generators) print as JSON in
+/// Go's struct order, and their failures start with `failure_prefix`.
+pub async fn create_all(
+    ctx: &Ctx,
+    manifests: Vec<manifests::Manifest>,
+    dry_run: &str,
+    output: Option<&str>,
+    typed: bool,
+    failure_prefix: Option<&str>,
+) -> CliResult {
+    let suffix = dry_run_suffix(dry_run)?;
+    let output = output.map(|o| Output::parse(Some(o))).transpose()?;
     let discovery = ctx.discovery(false).await?;
     let mut failed = false;
-    for m in inputs(ctx, &args).await? {
+    for m in manifests {
         let resource = match manifests::resource_of(&discovery, &m) {
             Ok(r) => r,
             Err(e) => {
@@ -126,14 +146,14 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> CliResult {
         };
         let ns = m.namespace_or(ctx.namespace());
         let name = m.name();
-        let created = if args.dry_run == "client" {
+        let created = if dry_run == "client" {
             m.object.clone()
         } else {
             let mut path = format!(
                 "{}?fieldManager=kubectl-create&fieldValidation=Strict",
                 resource.path(Some(&ns))
             );
-            if args.dry_run == "server" {
+            if dry_run == "server" {
                 path.push_str("&dryRun=All");
             }
             let body = serde_json::to_vec(&m.object).map_err(|e| CliError::Msg(e.to_string()))?;
@@ -148,6 +168,15 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> CliResult {
                 .await
             {
                 Ok(r) => r.json()?,
+                // Generated objects have no file to name: kubectl words each generator's failure its own way.
+                Err(e) if m.source.is_empty() => {
+                    match (failure_prefix, e.status()) {
+                        (Some(p), Some(s)) => eprintln!("error: {p}{}", s.message),
+                        _ => eprintln!("{e}"),
+                    }
+                    failed = true;
+                    continue;
+                }
                 Err(e) => {
                     super::report_source_error(&e, "creating", &m.source);
                     failed = true;
@@ -157,7 +186,7 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> CliResult {
         };
         match &output {
             // kubectl prints its generators' typed objects in Go struct order; objects from files sorted.
-            Some(Output::Json) if args.generator.is_some() => {
+            Some(Output::Json) if typed => {
                 print!("{}", crate::print::json::to_json_typed(&created))
             }
             Some(o) => print!("{}", o.render_list(vec![created], true)?),

@@ -195,6 +195,38 @@ pub enum ServiceCmd {
     },
 }
 
+impl Generator {
+    /// How kubectl words a failed create for this generator, before the server's message (`failed to
+    /// create configmap: `); None where it prints the server's error as it is (namespaces).
+    pub fn failure_prefix(&self) -> Option<&'static str> {
+        Some(match self {
+            Generator::Namespace { .. } => return None,
+            Generator::Configmap { .. } => "failed to create configmap: ",
+            // kubectl's secret subcommands leave out the colon.
+            Generator::Secret(_) => "failed to create secret ",
+            Generator::Deployment { .. } => "failed to create deployment: ",
+            Generator::Service(ServiceCmd::Clusterip { .. }) => {
+                "failed to create ClusterIP service: "
+            }
+            Generator::Service(ServiceCmd::Nodeport { .. }) => {
+                "failed to create NodePort service: "
+            }
+            Generator::Service(ServiceCmd::Loadbalancer { .. }) => {
+                "failed to create LoadBalancer service: "
+            }
+            Generator::Service(ServiceCmd::Externalname { .. }) => {
+                "failed to create ExternalName service: "
+            }
+            Generator::Job { .. } => "failed to create job: ",
+            Generator::Cronjob { .. } => "failed to create cronjob: ",
+            Generator::Serviceaccount { .. } => "failed to create serviceaccount: ",
+            Generator::Ingress { .. } => "failed to create ingress: ",
+            Generator::Quota { .. } => "failed to create quota: ",
+            Generator::Priorityclass { .. } => "failed to create priorityclass: ",
+        })
+    }
+}
+
 /// The object kubectl's generator builds (no namespace: the caller sets it), exactly as
 /// `kubectl create ... --dry-run=client -o json` prints it; `Err` holds kubectl's error text without `error: `.
 pub fn build(g: &Generator) -> Result<Value, String> {

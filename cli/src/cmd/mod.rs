@@ -18,6 +18,8 @@ mod manifests;
 mod node;
 mod patch;
 mod replace;
+mod run;
+mod scale;
 mod targets;
 mod version;
 
@@ -70,6 +72,10 @@ pub enum Command {
     Drain(node::DrainArgs),
     /// Update the taints on one or more nodes.
     Taint(node::TaintArgs),
+    /// Run a particular image in a pod.
+    Run(run::RunArgs),
+    /// Set a new size for a deployment, replica set, replication controller, or stateful set.
+    Scale(scale::ScaleArgs),
     /// Display addresses of the control plane and services with label kubernetes.io/cluster-service=true.
     ClusterInfo,
     /// Output shell completion code for the specified shell (bash, zsh or fish).
@@ -150,6 +156,8 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Uncordon(a) => node::cordon(&ctx, a, false).await,
                 Command::Drain(a) => node::drain(&ctx, a).await,
                 Command::Taint(a) => node::taint(&ctx, a).await,
+                Command::Scale(a) => scale::run(&ctx, a).await,
+                Command::Run(a) => run::run(&ctx, a).await,
                 Command::Version(a) => version::run(&ctx, a).await,
                 Command::Config(_) | Command::Dashboard | Command::Completion { .. } => Ok(()),
             },
@@ -183,6 +191,26 @@ pub fn parse_duration(s: &str) -> Result<Option<Duration>, ()> {
         _ => return Err(()),
     };
     Ok((secs > 0).then(|| Duration::from_secs(secs)))
+}
+
+/// Sends `body` as JSON with the given content type, discarding the answer.
+pub async fn send_json(
+    client: &Client,
+    method: kyb_api::client::Method,
+    path: &str,
+    content_type: &str,
+    body: &serde_json::Value,
+) -> Result<(), ClientError> {
+    let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Other(e.to_string()))?;
+    client
+        .send(
+            method,
+            path,
+            "application/json",
+            Some((content_type, bytes)),
+        )
+        .await
+        .map(|_| ())
 }
 
 /// A string field of an object's metadata (`name`, `namespace`), or empty.

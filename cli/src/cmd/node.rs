@@ -88,16 +88,14 @@ async fn node_names(
 }
 
 async fn patch_node(client: &Client, name: &str, patch: &Value) -> Result<(), ClientError> {
-    let body = serde_json::to_vec(patch).map_err(|e| ClientError::Other(e.to_string()))?;
-    client
-        .send(
-            Method::PATCH,
-            &format!("/api/v1/nodes/{}", encode(name)),
-            "application/json",
-            Some(("application/strategic-merge-patch+json", body)),
-        )
-        .await
-        .map(|_| ())
+    super::send_json(
+        client,
+        Method::PATCH,
+        &format!("/api/v1/nodes/{}", encode(name)),
+        "application/strategic-merge-patch+json",
+        patch,
+    )
+    .await
 }
 
 /// Sets `spec.unschedulable`, printing what kubectl prints.

@@ -576,6 +576,44 @@ pub struct DeleteOptions {
     pub grace: Option<i64>,
     pub uid: Option<String>,
     pub resource_version: Option<String>,
+    pub propagation: Propagation,
+}
+
+/// What happens to an object's dependents (DeleteOptions.propagationPolicy); the garbage collector carries
+/// it out from the finalizer the API server leaves on the owner.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Propagation {
+    /// The owner goes at once; the collector deletes the dependents afterwards (the default).
+    #[default]
+    Background,
+    /// The owner stays, with the `foregroundDeletion` finalizer, until its blocking dependents are gone.
+    Foreground,
+    /// The owner stays, with the `orphan` finalizer, until the dependents' references to it are removed.
+    Orphan,
+}
+
+impl Propagation {
+    fn parse(v: &str) -> ApiResult<Propagation> {
+        match v {
+            "Background" => Ok(Propagation::Background),
+            "Foreground" => Ok(Propagation::Foreground),
+            "Orphan" => Ok(Propagation::Orphan),
+            other => Err(ApiError::from(Status::failure(
+                422,
+                "Invalid",
+                format!("DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"{other}\": supported values: \"Foreground\", \"Background\", \"Orphan\""),
+            ))),
+        }
+    }
+
+    /// The finalizer that holds the owner while the collector works.
+    fn finalizer(self) -> Option<&'static str> {
+        match self {
+            Propagation::Background => None,
+            Propagation::Foreground => Some("foregroundDeletion"),
+            Propagation::Orphan => Some("orphan"),
+        }
+    }
 }
 
 fn delete_options(req: &Req) -> ApiResult<DeleteOptions> {
@@ -583,10 +621,27 @@ fn delete_options(req: &Req) -> ApiResult<DeleteOptions> {
         grace: req.int("gracePeriodSeconds")?,
         ..Default::default()
     };
+    if let Some(p) = req.query("propagationPolicy") {
+        opts.propagation = Propagation::parse(p)?;
+    }
+    if let Some(o) = req.query("orphanDependents") {
+        if o == "true" {
+            opts.propagation = Propagation::Orphan;
+        }
+    }
     if !req.body.is_empty() {
         let body = req.value()?;
         if let Some(g) = body.get("gracePeriodSeconds").and_then(Value::as_i64) {
             opts.grace = Some(g);
+        }
+        match body.get("propagationPolicy").and_then(Value::as_str) {
+            Some(p) => opts.propagation = Propagation::parse(p)?,
+            // The deprecated orphanDependents, which propagationPolicy replaced.
+            None => {
+                if body.get("orphanDependents").and_then(Value::as_bool) == Some(true) {
+                    opts.propagation = Propagation::Orphan;
+                }
+            }
         }
         if let Some(p) = body.get("preconditions") {
             opts.uid = p.get("uid").and_then(Value::as_str).map(str::to_string);
@@ -626,7 +681,15 @@ pub async fn delete(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Res
             return Err(precondition_failed("ResourceVersion", rv, have));
         }
     }
-    let out = delete_object(api, resource, &current, opts.grace, req.dry_run()?).await?;
+    let out = delete_object(
+        api,
+        resource,
+        &current,
+        opts.grace,
+        opts.propagation,
+        req.dry_run()?,
+    )
+    .await?;
     respond(req, resource, &out, StatusCode::OK)
 }
 
@@ -636,6 +699,7 @@ pub async fn delete_object(
     resource: &Resource,
     current: &Value,
     grace: Option<i64>,
+    propagation: Propagation,
     dry_run: bool,
 ) -> ApiResult<Value> {
     let name = meta::name(current).unwrap_or_default().to_string();
@@ -667,6 +731,24 @@ pub async fn delete_object(
         }
         return Ok(saved);
     }
+    // Orphan and Foreground hold the owner with a finalizer that the garbage collector removes.
+    let held;
+    let current = match propagation.finalizer() {
+        Some(f) if !being_deleted => {
+            let mut obj = current.clone();
+            let list = meta::meta_mut(&mut obj)?
+                .entry("finalizers")
+                .or_insert_with(|| json!([]));
+            if let Some(a) = list.as_array_mut() {
+                if !a.iter().any(|x| x == f) {
+                    a.push(json!(f));
+                }
+            }
+            held = obj;
+            &held
+        }
+        _ => current,
+    };
     let has_finalizers = !no_finalizers(resource, current);
     let pod_grace = if resource.group.is_empty()
         && resource.plural == "pods"
@@ -756,7 +838,16 @@ pub async fn delete_collection(api: &Arc<Api>, target: &Target, req: &Req) -> Ap
     let items = list::select(api, target, req).await?;
     let mut deleted = Vec::with_capacity(items.len());
     for obj in items {
-        match delete_object(api, target.resource, &obj.value(), opts.grace, dry_run).await {
+        match delete_object(
+            api,
+            target.resource,
+            &obj.value(),
+            opts.grace,
+            opts.propagation,
+            dry_run,
+        )
+        .await
+        {
             Ok(v) => deleted.push(convert::from_storage(target.resource, &v)),
             Err(ApiError(s)) if s.code == 404 || s.code == 409 => {}
             Err(e) => return Err(e),

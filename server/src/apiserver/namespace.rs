@@ -62,7 +62,7 @@ async fn finalize_once(api: &Api, name: &str) -> Result<bool, super::error::ApiE
         for obj in objs {
             remaining += 1;
             if obj.meta_str("deletionTimestamp").is_none() {
-                delete_object(api, r, &obj.value(), Some(0), false).await?;
+                delete_object(api, r, &obj.value(), Some(0), Default::default(), false).await?;
             }
         }
     }

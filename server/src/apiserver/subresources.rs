@@ -216,6 +216,14 @@ pub async fn eviction(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<R
     let grace = body
         .pointer("/deleteOptions/gracePeriodSeconds")
         .and_then(Value::as_i64);
-    crud::delete_object(api, resource, &current, grace, req.dry_run()?).await?;
+    crud::delete_object(
+        api,
+        resource,
+        &current,
+        grace,
+        Default::default(),
+        req.dry_run()?,
+    )
+    .await?;
     Ok(json_response(StatusCode::CREATED, &Status::success()))
 }

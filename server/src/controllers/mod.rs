@@ -1,9 +1,21 @@
 //! Controllers that run beside the API server and reconcile the cluster through it, and what they share.
 
+pub mod garbage_collector;
 pub mod node_lifecycle;
+pub mod replicaset;
+pub mod runtime;
 
 use kyb_api::client::{Client, ClientError, Method};
 use serde_json::{json, Value};
+
+/// Runs the workload controllers (kube-controller-manager's, so far as they are built) until the process ends.
+pub async fn run_workload_controllers(client: Client) {
+    tokio::join!(
+        replicaset::run(client.clone(), replicaset::REPLICA_SET, 4),
+        replicaset::run(client.clone(), replicaset::REPLICATION_CONTROLLER, 2),
+        garbage_collector::run(client.clone(), 4),
+    );
+}
 
 /// Records an event about a pod from `component`, named as client-go's recorder names them.
 pub async fn pod_event(
@@ -14,20 +26,33 @@ pub async fn pod_event(
     reason: &str,
     message: &str,
 ) {
-    let (ns, name) = namespace_and_name(pod);
+    object_event(client, component, ("v1", "Pod"), pod, kind, reason, message).await
+}
+
+/// Records an event about any object (`involved` is its apiVersion and kind), as client-go's recorder does.
+pub async fn object_event(
+    client: &Client,
+    component: &str,
+    involved: (&str, &str),
+    obj: &Value,
+    kind: &str,
+    reason: &str,
+    message: &str,
+) {
+    let (ns, name) = namespace_and_name(obj);
     let now = chrono::Utc::now();
     let ev = json!({
         "apiVersion": "v1", "kind": "Event",
         "metadata": {"name": format!("{name}.{:x}", now.timestamp_nanos_opt().unwrap_or_default()), "namespace": ns},
-        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "namespace": ns, "name": name,
-            "uid": pod.pointer("/metadata/uid").cloned().unwrap_or(Value::Null), "resourceVersion": pod.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null)},
+        "involvedObject": {"apiVersion": involved.0, "kind": involved.1, "namespace": ns, "name": name,
+            "uid": obj.pointer("/metadata/uid").cloned().unwrap_or(Value::Null), "resourceVersion": obj.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null)},
         "reason": reason, "message": message, "type": kind, "count": 1,
         "source": {"component": component}, "reportingComponent": component, "reportingInstance": component,
         "firstTimestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "lastTimestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
     let path = format!("/api/v1/namespaces/{ns}/events");
     if let Err(e) = send_json(client, Method::POST, &path, "application/json", &ev).await {
-        tracing::debug!(pod = name, error = %e, "recording an event failed");
+        tracing::debug!(object = name, error = %e, "recording an event failed");
     }
 }
 

@@ -1,0 +1,284 @@
+//! What the workload controllers share, in client-go's shape: informers that keep one collection in memory
+//! from a list and a watch (listing again after a 410), and a keyed work queue that runs one sync per key at
+//! a time, retries failures with backoff, and requeues after a delay when a sync asks for it.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use kyb_api::client::Client;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use crate::informer::{self, key, Update};
+
+/// A collection as last seen, by `namespace/name`.
+#[derive(Clone, Default)]
+pub struct Store(Arc<RwLock<HashMap<String, Arc<Value>>>>);
+
+impl Store {
+    pub fn get(&self, k: &str) -> Option<Arc<Value>> {
+        self.0.read().ok()?.get(k).cloned()
+    }
+
+    /// Every object for which `keep` holds.
+    pub fn filter(&self, keep: impl Fn(&Value) -> bool) -> Vec<Arc<Value>> {
+        self.0
+            .read()
+            .map(|m| m.values().filter(|v| keep(v)).cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The objects of one namespace.
+    pub fn in_namespace(&self, ns: &str) -> Vec<Arc<Value>> {
+        self.filter(|v| super::namespace_and_name(v).0 == ns)
+    }
+
+    fn put(&self, obj: Value) -> (Option<Arc<Value>>, Arc<Value>) {
+        let new = Arc::new(obj);
+        let old = self
+            .0
+            .write()
+            .ok()
+            .and_then(|mut m| m.insert(key(&new), new.clone()));
+        (old, new)
+    }
+
+    fn remove(&self, k: &str) -> Option<Arc<Value>> {
+        self.0.write().ok()?.remove(k)
+    }
+
+    fn keys(&self) -> HashSet<String> {
+        self.0
+            .read()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// One change to a store, as the controllers' handlers see it.
+pub enum Change {
+    /// Added or modified: the object before (if it was known) and after.
+    Upsert {
+        old: Option<Arc<Value>>,
+        new: Arc<Value>,
+    },
+    /// Deleted, or gone from a relist.
+    Gone(Arc<Value>),
+}
+
+/// Starts an informer on a collection URL. Returns once the first list is in the store, so that
+/// controllers never act on a cache that has not caught up, with the store and its later changes.
+pub async fn inform(client: Client, path: &str) -> (Store, mpsc::UnboundedReceiver<Change>) {
+    let store = Store::default();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (synced_tx, synced) = oneshot::channel();
+    let mut updates = informer::start(client, path.to_string());
+    let fed = store.clone();
+    tokio::spawn(async move {
+        let mut synced_tx = Some(synced_tx);
+        while let Some(update) = updates.recv().await {
+            let changes = match update {
+                Update::Reset(items) => {
+                    let mut stale = fed.keys();
+                    let mut changes: Vec<Change> = items
+                        .into_iter()
+                        .map(|obj| {
+                            stale.remove(&key(&obj));
+                            let (old, new) = fed.put(obj);
+                            Change::Upsert { old, new }
+                        })
+                        .collect();
+                    changes.extend(stale.iter().filter_map(|k| fed.remove(k)).map(Change::Gone));
+                    if let Some(s) = synced_tx.take() {
+                        let _ = s.send(());
+                    }
+                    changes
+                }
+                Update::Added(obj) | Update::Modified(obj) => {
+                    let (old, new) = fed.put(obj);
+                    vec![Change::Upsert { old, new }]
+                }
+                Update::Deleted(obj) => {
+                    let gone = fed.remove(&key(&obj)).unwrap_or_else(|| Arc::new(obj));
+                    vec![Change::Gone(gone)]
+                }
+            };
+            for c in changes {
+                if tx.send(c).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let _ = synced.await;
+    (store, rx)
+}
+
+/// The first retry waits this long, doubling per failure up to [`MAX_BACKOFF`] (client-go's 5 ms to 1000 s
+/// is tuned for large clusters; a short ceiling suits one machine).
+const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+#[derive(Default)]
+struct QueueState {
+    ready: VecDeque<String>,
+    /// Keys in `ready`.
+    queued: HashSet<String>,
+    /// Keys being synced now.
+    active: HashSet<String>,
+    /// Keys added while being synced: queued again when that sync ends.
+    again: HashSet<String>,
+    failures: HashMap<String, u32>,
+}
+
+/// A keyed work queue: a key is never synced by two workers at once, and adding a queued key is a no-op.
+#[derive(Default)]
+pub struct Queue {
+    state: Mutex<QueueState>,
+    notify: Notify,
+}
+
+impl Queue {
+    pub fn add(&self, k: String) {
+        let Ok(mut s) = self.state.lock() else { return };
+        if s.active.contains(&k) {
+            s.again.insert(k);
+        } else if s.queued.insert(k.clone()) {
+            s.ready.push_back(k);
+            self.notify.notify_one();
+        }
+    }
+
+    /// Adds the key after `delay`.
+    pub fn add_after(self: &Arc<Self>, k: String, delay: Duration) {
+        let q = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            q.add(k);
+        });
+    }
+
+    /// Waits for a key to sync, and marks it active.
+    async fn next(&self) -> String {
+        loop {
+            let notified = self.notify.notified();
+            if let Ok(mut s) = self.state.lock() {
+                if let Some(k) = s.ready.pop_front() {
+                    s.queued.remove(&k);
+                    s.active.insert(k.clone());
+                    if !s.ready.is_empty() {
+                        self.notify.notify_one();
+                    }
+                    return k;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Ends a sync: failures are retried with backoff, a requested delay requeues, and a key added during
+    /// the sync goes round again.
+    fn done(self: &Arc<Self>, k: String, outcome: Result<Option<Duration>, String>) {
+        let retry = {
+            let Ok(mut s) = self.state.lock() else { return };
+            s.active.remove(&k);
+            let retry = match &outcome {
+                Ok(_) => {
+                    s.failures.remove(&k);
+                    None
+                }
+                Err(_) => {
+                    let n = s.failures.entry(k.clone()).or_insert(0);
+                    *n = n.saturating_add(1);
+                    Some(
+                        FIRST_BACKOFF
+                            .saturating_mul(1u32 << (*n - 1).min(16))
+                            .min(MAX_BACKOFF),
+                    )
+                }
+            };
+            if s.again.remove(&k) {
+                drop(s);
+                self.add(k.clone());
+            }
+            retry
+        };
+        match (outcome, retry) {
+            (Err(e), Some(wait)) => {
+                tracing::debug!(key = k, error = e, ?wait, "sync failed; retrying");
+                self.add_after(k, wait);
+            }
+            (Ok(Some(after)), _) => self.add_after(k, after),
+            _ => {}
+        }
+    }
+
+    /// Runs `workers` loops that take keys and call `sync` on them, until the process ends.
+    pub fn run<F, Fut>(self: &Arc<Self>, workers: usize, sync: F)
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Option<Duration>, String>> + Send,
+    {
+        let sync = Arc::new(sync);
+        for _ in 0..workers.max(1) {
+            let (q, sync) = (self.clone(), sync.clone());
+            tokio::spawn(async move {
+                loop {
+                    let k = q.next().await;
+                    let outcome = sync(k.clone()).await;
+                    q.done(k, outcome);
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn one_sync_per_key_and_failures_retry() {
+        let q = Arc::new(Queue::default());
+        // Adding a queued key again is a no-op.
+        for _ in 0..5 {
+            q.add("ns/a".into());
+        }
+        q.add("ns/b".into());
+        let running = Arc::new(Mutex::new(HashSet::<String>::new()));
+        let overlaps = Arc::new(AtomicUsize::new(0));
+        let calls = Arc::new(Mutex::new(Vec::<String>::new()));
+        let (r, o, c, again) = (running.clone(), overlaps.clone(), calls.clone(), q.clone());
+        q.run(4, move |k: String| {
+            let (r, o, c, again) = (r.clone(), o.clone(), c.clone(), again.clone());
+            async move {
+                if !r.lock().map_err(|e| e.to_string())?.insert(k.clone()) {
+                    o.fetch_add(1, Ordering::SeqCst);
+                }
+                // Adding the key while it syncs must not start a second sync beside this one.
+                again.add(k.clone());
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                r.lock().map_err(|e| e.to_string())?.remove(&k);
+                let n = {
+                    let mut c = c.lock().map_err(|e| e.to_string())?;
+                    c.push(k.clone());
+                    c.iter().filter(|x| **x == k).count()
+                };
+                match (k.as_str(), n) {
+                    // "a" fails once, then comes round again after its backoff.
+                    ("ns/a", 1) => Err("first attempt".to_string()),
+                    _ => Ok(None),
+                }
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(overlaps.load(Ordering::SeqCst), 0);
+        let calls = calls.lock().map(|c| c.clone()).unwrap_or_default();
+        // Each sync re-adds its key, so both keep coming round; "a" also retried after failing.
+        assert!(calls.iter().filter(|k| *k == "ns/a").count() >= 2);
+        assert!(calls.iter().filter(|k| *k == "ns/b").count() >= 2);
+    }
+}
