@@ -302,3 +302,337 @@ fn garbage_collection_follows_the_cascade() {
     assert!(err.contains("invalid cascade value (sideways)"), "{err}");
     assert_eq!(k.get(&["rs", "kept"])["metadata"]["name"], "kept");
 }
+
+fn deployment(name: &str, replicas: usize, image: &str, extra_spec: &str) -> String {
+    format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: {replicas}\n{extra_spec}  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      containers:\n      - name: c\n        image: {image}\n")
+}
+
+fn is_ready(pod: &Value) -> bool {
+    pod.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .is_some_and(|c| {
+            c.iter()
+                .any(|c| c["type"] == "Ready" && c["status"] == "True")
+        })
+}
+
+/// Watches the app's pods in the background until a pod named `stop` appears, and returns the most pods
+/// that existed (not being deleted) at once and the fewest ready ones, counted on every watch event once all
+/// `replicas` first stood ready.
+fn watch_bounds(k: &Kybd, app: &str, replicas: usize) -> std::thread::JoinHandle<(usize, usize)> {
+    let events = k.watch(&format!(
+        "/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3D{app}&timeoutSeconds=120"
+    ));
+    std::thread::spawn(move || {
+        let mut pods: std::collections::HashMap<String, (bool, bool)> = Default::default();
+        let (mut most, mut fewest, mut armed) = (0, usize::MAX, false);
+        for e in events {
+            let obj = &e["object"];
+            let name = obj
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if name == "stop" {
+                break;
+            }
+            if e["type"] == "DELETED" {
+                pods.remove(&name);
+            } else {
+                let deleting = obj.pointer("/metadata/deletionTimestamp").is_some();
+                pods.insert(name, (deleting, is_ready(obj)));
+            }
+            let live = pods.values().filter(|(deleting, _)| !deleting).count();
+            let ready = pods
+                .values()
+                .filter(|(deleting, ready)| !deleting && *ready)
+                .count();
+            armed |= ready == replicas && live == replicas;
+            if armed {
+                most = most.max(live);
+                fewest = fewest.min(ready);
+            }
+        }
+        (most, fewest)
+    })
+}
+
+#[test]
+fn deployments_roll_out_within_their_bounds_and_roll_back() {
+    let k = Kybd::start();
+    let _agent = k.simulated_nodes(3, "n-", &[]);
+    let (kyb, kc) = (bin("kyb"), kubectl());
+    let strategy = "  strategy:\n    rollingUpdate:\n      maxSurge: 1\n      maxUnavailable: 1\n";
+    k.ok(
+        &kyb,
+        &["apply", "-f", "-"],
+        Some(&deployment("roll", 4, "busybox:1.36", strategy)),
+    );
+    let done = k.ok(
+        &kc,
+        &["rollout", "status", "deploy/roll", "--timeout=60s"],
+        None,
+    );
+    assert!(
+        done.ends_with("deployment \"roll\" successfully rolled out\n"),
+        "{done}"
+    );
+    let rs = k.get(&["rs", "-l", "app=roll"]);
+    let name = rs
+        .pointer("/items/0/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let hash = rs
+        .pointer("/items/0/metadata/labels/pod-template-hash")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    assert_eq!(name, format!("roll-{hash}"));
+    assert_eq!(
+        rs.pointer("/items/0/metadata/annotations/deployment.kubernetes.io~1revision"),
+        Some(&Value::from("1"))
+    );
+
+    // A rolling update keeps at most replicas + maxSurge pods, and at least replicas - maxUnavailable ready,
+    // on every watch event.
+    let bounds = watch_bounds(&k, "roll", 4);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    k.ok(
+        &kc,
+        &["set", "image", "deploy/roll", "c=busybox:1.37"],
+        None,
+    );
+    let done = k.ok(
+        &kc,
+        &["rollout", "status", "deploy/roll", "--timeout=60s"],
+        None,
+    );
+    assert!(done.ends_with("successfully rolled out\n"), "{done}");
+    k.ok(
+        &kc,
+        &["run", "stop", "--image=x", "--labels=app=roll"],
+        None,
+    );
+    let (most, fewest) = bounds.join().unwrap_or((usize::MAX, 0));
+    assert!(most <= 5, "maxSurge broken: {most} pods at once");
+    assert!(
+        fewest >= 3,
+        "maxUnavailable broken: {fewest} ready at one point"
+    );
+    k.ok(&kc, &["delete", "pod", "stop", "--wait=false"], None);
+    let events = k.ok(
+        &kyb,
+        &[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.kind=Deployment,involvedObject.name=roll",
+        ],
+        None,
+    );
+    assert!(
+        events.contains(&format!("Scaled down replica set {name} to 0 from 1")),
+        "{events}"
+    );
+
+    // History and undo, from the real kubectl.
+    let history = k.ok(&kc, &["rollout", "history", "deploy/roll"], None);
+    assert!(
+        history.contains("REVISION  CHANGE-CAUSE\n1         <none>\n2         <none>"),
+        "{history}"
+    );
+    k.ok(&kc, &["rollout", "undo", "deploy/roll"], None);
+    k.ok(
+        &kc,
+        &["rollout", "status", "deploy/roll", "--timeout=60s"],
+        None,
+    );
+    let image = k.ok(&kc, &["get", "deploy", "roll", "-o", "jsonpath={.spec.template.spec.containers[0].image} {.metadata.annotations.deployment\\.kubernetes\\.io/revision}"], None);
+    assert_eq!(image, "busybox:1.36 3");
+    let sets = k.ok(&kc, &["get", "rs", "-l", "app=roll", "-o", "custom-columns=N:.metadata.name,R:.metadata.annotations.deployment\\.kubernetes\\.io/revision,I:.spec.template.spec.containers[0].image,D:.spec.replicas"], None);
+    assert_eq!(
+        sets.lines().count(),
+        3,
+        "undo must reuse the first set:\n{sets}"
+    );
+
+    // A paused rollout holds, though scaling still applies; resuming rolls it out.
+    k.ok(&kc, &["rollout", "pause", "deploy/roll"], None);
+    k.ok(
+        &kc,
+        &["set", "image", "deploy/roll", "c=busybox:1.38"],
+        None,
+    );
+    k.ok(&kc, &["scale", "deploy/roll", "--replicas=5"], None);
+    settle(&k, "roll", 5);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(
+        k.get(&["rs", "-l", "app=roll"])["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "a paused deployment made a set"
+    );
+    let reason = k.ok(
+        &kc,
+        &[
+            "get",
+            "deploy",
+            "roll",
+            "-o",
+            "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}",
+        ],
+        None,
+    );
+    assert_eq!(reason, "DeploymentPaused");
+    k.ok(&kc, &["rollout", "resume", "deploy/roll"], None);
+    k.ok(
+        &kc,
+        &["rollout", "status", "deploy/roll", "--timeout=60s"],
+        None,
+    );
+    let images = k.ok(
+        &kc,
+        &[
+            "get",
+            "pods",
+            "-l",
+            "app=roll",
+            "-o",
+            "jsonpath={.items[*].spec.containers[0].image}",
+        ],
+        None,
+    );
+    assert_eq!(
+        images.split(' ').filter(|i| *i == "busybox:1.38").count(),
+        5,
+        "{images}"
+    );
+
+    // restart rolls every pod.
+    let before = pods_of(&k, "roll");
+    k.ok(&kc, &["rollout", "restart", "deploy/roll"], None);
+    k.ok(
+        &kc,
+        &["rollout", "status", "deploy/roll", "--timeout=60s"],
+        None,
+    );
+    let after = settle(&k, "roll", 5);
+    assert!(
+        after.iter().all(|p| !before.contains(p)),
+        "{before:?} -> {after:?}"
+    );
+
+    // Deleting with --cascade=orphan keeps the sets and pods; a plain delete takes them all.
+    k.ok(
+        &kyb,
+        &["delete", "deploy", "roll", "--cascade=orphan"],
+        None,
+    );
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let sets = k.get(&["rs", "-l", "app=roll"]);
+    assert!(
+        sets["items"]
+            .as_array()
+            .is_some_and(|a| a.len() >= 2 && a.iter().all(|r| owner_uids(r).is_empty())),
+        "{sets}"
+    );
+    assert_eq!(pods_of(&k, "roll").len(), 5);
+    k.ok(
+        &kyb,
+        &["apply", "-f", "-"],
+        Some(&deployment("gone", 2, "busybox:1.36", "")),
+    );
+    settle(&k, "gone", 2);
+    k.ok(&kc, &["delete", "deploy", "gone"], None);
+    eventually(30, || {
+        (k.get(&["rs", "-l", "app=gone"])["items"]
+            .as_array()
+            .is_some_and(|a| a.is_empty())
+            && pods_of(&k, "gone").is_empty())
+        .then_some(())
+    })
+    .unwrap_or_else(|| panic!("deleting the deployment left its sets or pods"));
+}
+
+#[test]
+fn stalled_rollouts_exceed_their_deadline_and_recreate_waits() {
+    let k = Kybd::start();
+    let _agent = k.simulated_nodes(2, "n-", &[]);
+    let kc = kubectl();
+    // Pods that no node can take never become available: the rollout fails at its deadline.
+    let stuck = "  progressDeadlineSeconds: 2\n";
+    let manifest = deployment("stuck", 2, "busybox:1.36", stuck).replace(
+        "    spec:\n",
+        "    spec:\n      nodeSelector:\n        nowhere: \"true\"\n",
+    );
+    k.ok(&kc, &["apply", "-f", "-"], Some(&manifest));
+    let out = k.run(
+        &kc,
+        &["rollout", "status", "deploy/stuck", "--timeout=30s"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: deployment \"stuck\" exceeded its progress deadline"
+    );
+
+    // Recreate: every old pod is gone before a new one is made.
+    let recreate = "  strategy:\n    type: Recreate\n";
+    k.ok(
+        &kc,
+        &["apply", "-f", "-"],
+        Some(&deployment("rec", 3, "busybox:1.36", recreate)),
+    );
+    k.ok(
+        &kc,
+        &["rollout", "status", "deploy/rec", "--timeout=60s"],
+        None,
+    );
+    let old_hash = k
+        .get(&["rs", "-l", "app=rec"])
+        .pointer("/items/0/metadata/labels/pod-template-hash")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let events = k.watch(
+        "/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Drec&timeoutSeconds=120",
+    );
+    let watcher = std::thread::spawn(move || {
+        let mut live: std::collections::HashMap<String, bool> = Default::default();
+        let mut mixed = false;
+        for e in events {
+            let obj = &e["object"];
+            let name = obj
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if name == "stop" {
+                break;
+            }
+            let old = obj.pointer("/metadata/labels/pod-template-hash") == Some(&old_hash);
+            if e["type"] == "DELETED" {
+                live.remove(&name);
+            } else {
+                live.insert(name, old);
+            }
+            mixed |= live.values().any(|o| *o) && live.values().any(|o| !*o);
+        }
+        mixed
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    k.ok(&kc, &["set", "image", "deploy/rec", "c=busybox:1.37"], None);
+    k.ok(
+        &kc,
+        &["rollout", "status", "deploy/rec", "--timeout=60s"],
+        None,
+    );
+    k.ok(&kc, &["run", "stop", "--image=x", "--labels=app=rec"], None);
+    assert!(
+        !watcher.join().unwrap_or(true),
+        "Recreate ran old and new pods side by side"
+    );
+    k.ok(&kc, &["delete", "pod", "stop", "--wait=false"], None);
+    assert_eq!(settle(&k, "rec", 3).len(), 3);
+}

@@ -1,5 +1,6 @@
 //! Controllers that run beside the API server and reconcile the cluster through it, and what they share.
 
+pub mod deployment;
 pub mod garbage_collector;
 pub mod node_lifecycle;
 pub mod replicaset;
@@ -13,6 +14,7 @@ pub async fn run_workload_controllers(client: Client) {
     tokio::join!(
         replicaset::run(client.clone(), replicaset::REPLICA_SET, 4),
         replicaset::run(client.clone(), replicaset::REPLICATION_CONTROLLER, 2),
+        deployment::run(client.clone(), 4),
         garbage_collector::run(client.clone(), 4),
     );
 }

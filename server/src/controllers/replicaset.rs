@@ -572,11 +572,15 @@ pub async fn run(client: Client, flavor: Flavor, workers: usize) {
                 keys.sort();
                 keys.dedup();
                 let first_seen = old.is_none() && !gone;
+                // A deletion counts once the pod is marked for it (kube's updatePod), or when it goes unmarked.
+                let deleting = |p: &Value| p.pointer("/metadata/deletionTimestamp").is_some();
+                let marked = !gone && deleting(&pod) && old.as_deref().is_some_and(|o| !deleting(o));
+                let went = gone && !deleting(&pod);
                 for k in keys {
                     if first_seen && controller_ref(&pod).is_some() {
                         c.expectations.observed(&k, true);
                     }
-                    if gone {
+                    if marked || went {
                         c.expectations.observed(&k, false);
                     }
                     queue.add(k);
