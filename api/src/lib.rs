@@ -8,4 +8,5 @@ pub mod registry;
 pub mod selector;
 pub mod status;
 pub mod strategic;
+pub mod template;
 pub mod wire;

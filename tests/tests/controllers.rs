@@ -636,3 +636,127 @@ fn stalled_rollouts_exceed_their_deadline_and_recreate_waits() {
     k.ok(&kc, &["delete", "pod", "stop", "--wait=false"], None);
     assert_eq!(settle(&k, "rec", 3).len(), 3);
 }
+
+/// Runs the same command with kubectl and kyb, and asserts the same exit code, output and errors.
+fn same(k: &Kybd, args: &[&str]) -> String {
+    let run = |program: &std::path::Path| {
+        let out = k.run(program, args, None);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (theirs, ours) = (run(&kubectl()), run(&bin("kyb")));
+    assert_eq!(theirs, ours, "kubectl vs kyb: {args:?}");
+    ours.1
+}
+
+#[test]
+fn rollout_commands_match_kubectl() {
+    let k = Kybd::start();
+    let _agent = k.simulated_nodes(2, "n-", &[]);
+    let kc = kubectl();
+    k.ok(
+        &kc,
+        &[
+            "create",
+            "deployment",
+            "web",
+            "--image=busybox:1.36",
+            "--replicas=2",
+        ],
+        None,
+    );
+    k.ok(
+        &kc,
+        &["rollout", "status", "deploy/web", "--timeout=60s"],
+        None,
+    );
+    assert_eq!(
+        same(&k, &["rollout", "status", "deploy/web"]),
+        "deployment \"web\" successfully rolled out\n"
+    );
+    same(&k, &["rollout", "undo", "deploy/web"]);
+    same(&k, &["rollout", "history", "deploy/web"]);
+    k.ok(
+        &kc,
+        &["set", "image", "deploy/web", "busybox=busybox:1.37"],
+        None,
+    );
+    k.ok(
+        &kc,
+        &["rollout", "status", "deploy/web", "--timeout=60s"],
+        None,
+    );
+    let history = same(&k, &["rollout", "history", "deploy/web"]);
+    assert!(
+        history.starts_with("deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2"),
+        "{history}"
+    );
+    same(&k, &["rollout", "history", "deploy/web", "-o", "name"]);
+    same(&k, &["rollout", "undo", "deploy/web", "--to-revision=9"]);
+    same(&k, &["rollout", "undo", "deploy/web", "--to-revision=2"]);
+    same(&k, &["rollout", "resume", "deploy/web"]);
+    same(&k, &["rollout", "status", "deploy/nope"]);
+    same(&k, &["rollout", "status"]);
+    same(&k, &["rollout", "pause", "rc/nope"]);
+
+    // kyb drives the rollout on its own: pause, restart refused, resume, restart, undo.
+    let kyb = bin("kyb");
+    assert_eq!(
+        k.ok(&kyb, &["rollout", "pause", "deploy/web"], None),
+        "deployment.apps/web paused\n"
+    );
+    same(&k, &["rollout", "pause", "deploy/web"]);
+    same(&k, &["rollout", "restart", "deploy/web"]);
+    assert_eq!(
+        k.ok(&kyb, &["rollout", "resume", "deploy/web"], None),
+        "deployment.apps/web resumed\n"
+    );
+    let before = settle(&k, "web", 2);
+    assert_eq!(
+        k.ok(&kyb, &["rollout", "restart", "deploy/web"], None),
+        "deployment.apps/web restarted\n"
+    );
+    let status = k.ok(
+        &kyb,
+        &["rollout", "status", "deploy/web", "--timeout=60s"],
+        None,
+    );
+    assert!(
+        status.ends_with("deployment \"web\" successfully rolled out\n"),
+        "{status}"
+    );
+    let after = settle(&k, "web", 2);
+    assert!(
+        after.iter().all(|p| !before.contains(p)),
+        "restart kept {before:?}"
+    );
+    assert_eq!(
+        k.ok(
+            &kyb,
+            &["rollout", "undo", "deploy/web", "--to-revision=1"],
+            None
+        ),
+        "deployment.apps/web rolled back\n"
+    );
+    k.ok(
+        &kyb,
+        &["rollout", "status", "deploy/web", "--timeout=60s"],
+        None,
+    );
+    let image = k.ok(
+        &kc,
+        &[
+            "get",
+            "deploy",
+            "web",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ],
+        None,
+    );
+    assert_eq!(image, "busybox:1.36");
+    same(&k, &["rollout", "history", "deploy/web"]);
+}

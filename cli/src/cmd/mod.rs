@@ -18,6 +18,7 @@ mod manifests;
 mod node;
 mod patch;
 mod replace;
+mod rollout;
 mod run;
 mod scale;
 mod targets;
@@ -72,6 +73,9 @@ pub enum Command {
     Drain(node::DrainArgs),
     /// Update the taints on one or more nodes.
     Taint(node::TaintArgs),
+    /// Manage the rollout of a resource.
+    #[command(subcommand)]
+    Rollout(rollout::RolloutCommand),
     /// Run a particular image in a pod.
     Run(run::RunArgs),
     /// Set a new size for a deployment, replica set, replication controller, or stateful set.
@@ -158,6 +162,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Taint(a) => node::taint(&ctx, a).await,
                 Command::Scale(a) => scale::run(&ctx, a).await,
                 Command::Run(a) => run::run(&ctx, a).await,
+                Command::Rollout(a) => rollout::run(&ctx, a).await,
                 Command::Version(a) => version::run(&ctx, a).await,
                 Command::Config(_) | Command::Dashboard | Command::Completion { .. } => Ok(()),
             },

@@ -11,6 +11,8 @@ use kyb_api::client::{Client, Method};
 use kyb_api::selector::LabelSelector;
 use serde_json::{json, Map, Value};
 
+use kyb_api::template::{without_hash, HASH_LABEL};
+
 use super::replicaset::controller_ref;
 use super::runtime::{inform, Change, Queue, Store};
 use super::{namespace_and_name, object_event, send_json};
@@ -21,7 +23,7 @@ pub const REVISION: &str = "deployment.kubernetes.io/revision";
 const DESIRED: &str = "deployment.kubernetes.io/desired-replicas";
 const MAX: &str = "deployment.kubernetes.io/max-replicas";
 const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
-const HASH_LABEL: &str = "pod-template-hash";
+
 const KIND: (&str, &str) = ("apps/v1", "Deployment");
 
 fn int(v: &Value, pointer: &str) -> i64 {
@@ -100,42 +102,6 @@ pub fn surge_and_unavailable(d: &Value) -> (i64, i64) {
     } else {
         (surge, unavailable)
     }
-}
-
-/// The value with nulls and empty objects and arrays left out: kube compares templates as typed objects,
-/// where an absent field, a null and an empty map or list are the same (kubectl's rollback sends
-/// `creationTimestamp: null` that the stored template lacks, say).
-fn normalized(v: &Value) -> Option<Value> {
-    match v {
-        Value::Null => None,
-        Value::Object(m) => {
-            let m: Map<String, Value> = m
-                .iter()
-                .filter_map(|(k, v)| Some((k.clone(), normalized(v)?)))
-                .collect();
-            (!m.is_empty()).then_some(Value::Object(m))
-        }
-        Value::Array(a) if a.is_empty() => None,
-        Value::Array(a) => Some(Value::Array(
-            a.iter()
-                .map(|v| normalized(v).unwrap_or(Value::Null))
-                .collect(),
-        )),
-        other => Some(other.clone()),
-    }
-}
-
-/// The template, normalised, with the pod-template-hash label taken out: what a ReplicaSet and its
-/// deployment are compared (and hashed) by.
-fn without_hash(template: Option<&Value>) -> Value {
-    let mut t = template.cloned().unwrap_or(Value::Null);
-    if let Some(labels) = t
-        .pointer_mut("/metadata/labels")
-        .and_then(Value::as_object_mut)
-    {
-        labels.remove(HASH_LABEL);
-    }
-    normalized(&t).unwrap_or(json!({}))
 }
 
 struct Controller {
@@ -902,24 +868,6 @@ mod tests {
         let mut other = t.clone();
         other["spec"]["containers"][0]["image"] = json!("b");
         assert_ne!(h, template_hash(&other, 0));
-    }
-
-    #[test]
-    fn replica_set_templates_compare_without_their_hash() {
-        let d = json!({"metadata": {"labels": {"app": "web"}}, "spec": {}});
-        let rs =
-            json!({"metadata": {"labels": {"app": "web", "pod-template-hash": "abc"}}, "spec": {}});
-        assert_eq!(without_hash(Some(&rs)), without_hash(Some(&d)));
-        assert_eq!(
-            without_hash(Some(&rs)),
-            json!({"metadata": {"labels": {"app": "web"}}})
-        );
-        assert_eq!(
-            without_hash(Some(
-                &json!({"metadata": {"labels": {"pod-template-hash": "x"}}})
-            )),
-            json!({})
-        );
     }
 
     #[test]

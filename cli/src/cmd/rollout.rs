@@ -1,0 +1,464 @@
+//! `kyb rollout status|history|undo|pause|resume|restart` for deployments, as kubectl runs them: on the
+//! client, from the Deployment and its ReplicaSets.
+
+use std::time::{Duration, Instant};
+
+use clap::{Args, Subcommand};
+use kyb_api::client::Method;
+use kyb_api::template::{without_hash, HASH_LABEL};
+use serde_json::{json, Map, Value};
+
+use super::targets::{self, ObjRef, Selection};
+use super::{parse_duration, send_json, CliError, CliResult, Ctx};
+
+#[derive(Debug, Subcommand)]
+pub enum RolloutCommand {
+    /// Show the status of the rollout.
+    Status(Target),
+    /// View rollout history.
+    History(Target),
+    /// Undo a previous rollout.
+    Undo(Target),
+    /// Mark the provided resource as paused.
+    Pause(Target),
+    /// Resume a paused resource.
+    Resume(Target),
+    /// Restart a resource.
+    Restart(Target),
+}
+
+#[derive(Debug, Args)]
+pub struct Target {
+    /// TYPE NAME or TYPE/NAME
+    args: Vec<String>,
+    #[arg(short = 'f', long = "filename")]
+    filenames: Vec<String>,
+    #[arg(short = 'l', long)]
+    selector: Option<String>,
+    /// The length of time to wait before ending watch (status), zero means never.
+    #[arg(long, default_value = "0s")]
+    timeout: String,
+    /// Watch the status of the rollout until it's done (status).
+    #[arg(short = 'w', long, num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true", action = clap::ArgAction::Set)]
+    watch: bool,
+    /// The revision to roll back to (undo); 0 means the previous one.
+    #[arg(long, default_value_t = 0)]
+    to_revision: i64,
+    #[arg(short = 'o', long)]
+    output: Option<String>,
+}
+
+const ANNOTATIONS_KEPT_BY_UNDO: &[&str] = &[
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deployment.kubernetes.io/revision",
+    "deployment.kubernetes.io/revision-history",
+    "deployment.kubernetes.io/desired-replicas",
+    "deployment.kubernetes.io/max-replicas",
+    "deprecated.deployment.rollback.to",
+];
+
+fn int(v: &Value, pointer: &str) -> i64 {
+    v.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn name_of(v: &Value) -> &str {
+    v.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+fn revision(rs: &Value) -> i64 {
+    rs.pointer("/metadata/annotations/deployment.kubernetes.io~1revision")
+        .and_then(Value::as_str)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
+}
+
+/// kubectl's DeploymentStatusViewer: the line to print, and whether the rollout is done.
+fn deployment_status(d: &Value) -> Result<(String, bool), CliError> {
+    let name = name_of(d);
+    if int(d, "/metadata/generation") > int(d, "/status/observedGeneration") {
+        return Ok((
+            "Waiting for deployment spec update to be observed...\n".into(),
+            false,
+        ));
+    }
+    let deadline = d
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "Progressing" && c["reason"] == "ProgressDeadlineExceeded");
+    if deadline {
+        return Err(CliError::Msg(format!(
+            "deployment {name:?} exceeded its progress deadline"
+        )));
+    }
+    let want = d
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let updated = int(d, "/status/updatedReplicas");
+    let replicas = int(d, "/status/replicas");
+    let available = int(d, "/status/availableReplicas");
+    let waiting = |what: String| {
+        Ok((
+            format!("Waiting for deployment {name:?} rollout to finish: {what}...\n"),
+            false,
+        ))
+    };
+    if updated < want {
+        return waiting(format!(
+            "{updated} out of {want} new replicas have been updated"
+        ));
+    }
+    if replicas > updated {
+        return waiting(format!(
+            "{} old replicas are pending termination",
+            replicas - updated
+        ));
+    }
+    if available < updated {
+        return waiting(format!(
+            "{available} of {updated} updated replicas are available"
+        ));
+    }
+    Ok((
+        format!("deployment {name:?} successfully rolled out\n"),
+        true,
+    ))
+}
+
+/// The deployment's ReplicaSets (listed by its selector, kept by owner), by revision.
+async fn history(ctx: &Ctx, o: &ObjRef, d: &Value) -> CliResult<Vec<Value>> {
+    let uid = d.pointer("/metadata/uid").cloned().unwrap_or(Value::Null);
+    let ns = o.namespace.as_deref().unwrap_or(ctx.namespace());
+    let list = ctx
+        .client
+        .get_json(&format!("/apis/apps/v1/namespaces/{ns}/replicasets"))
+        .await?;
+    let mut sets: Vec<Value> = list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|rs| {
+            rs.pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .is_some_and(|refs| {
+                    refs.iter()
+                        .any(|r| r["controller"] == true && r["uid"] == uid)
+                })
+        })
+        .cloned()
+        .collect();
+    sets.sort_by_key(revision);
+    Ok(sets)
+}
+
+/// `no status viewer has been implemented for "ReplicaSet.apps"`.
+fn unsupported(o: &ObjRef, what: &str) -> CliError {
+    let r = &o.resource;
+    let kind = if r.group.is_empty() {
+        r.kind.clone()
+    } else {
+        format!("{}.{}", r.kind, r.group)
+    };
+    CliError::Msg(format!("no {what} has been implemented for {kind:?}"))
+}
+
+/// `replicasets.apps "x"`, as kubectl names an object in its errors.
+fn named(o: &ObjRef) -> String {
+    let r = &o.resource;
+    let plural = if r.group.is_empty() {
+        r.name.clone()
+    } else {
+        format!("{}.{}", r.name, r.group)
+    };
+    format!("{plural} {:?}", o.name)
+}
+
+pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
+    let (verb, t) = match &cmd {
+        RolloutCommand::Status(t) => ("status", t),
+        RolloutCommand::History(t) => ("history", t),
+        RolloutCommand::Undo(t) => ("undo", t),
+        RolloutCommand::Pause(t) => ("pause", t),
+        RolloutCommand::Resume(t) => ("resume", t),
+        RolloutCommand::Restart(t) => ("restart", t),
+    };
+    if t.args.is_empty() && t.filenames.is_empty() {
+        return Err(CliError::Msg("required resource not specified".into()));
+    }
+    let selection = Selection {
+        args: &t.args,
+        filenames: &t.filenames,
+        recursive: false,
+        selector: t.selector.as_deref(),
+        field_selector: None,
+        all: false,
+        all_namespaces: false,
+    };
+    for o in targets::resolve(ctx, &selection).await? {
+        let d = ctx.client.get_json(&o.path()).await?;
+        let is_deployment = o.resource.group == "apps" && o.resource.kind == "Deployment";
+        let display = o.display();
+        let quiet = t.output.as_deref() == Some("name");
+        let done = |what: &str| {
+            if quiet {
+                println!("{display}");
+            } else {
+                println!("{display} {what}");
+            }
+        };
+        match verb {
+            "status" => {
+                if !is_deployment {
+                    return Err(unsupported(&o, "status viewer"));
+                }
+                let timeout = parse_duration(&t.timeout).map_err(|_| {
+                    CliError::Msg(format!(
+                        "invalid argument {:?} for \"--timeout\" flag",
+                        t.timeout
+                    ))
+                })?;
+                let start = Instant::now();
+                let mut last = String::new();
+                let mut d = d;
+                loop {
+                    let (line, finished) = deployment_status(&d)?;
+                    if line != last {
+                        print!("{line}");
+                        last = line;
+                    }
+                    if finished || !t.watch {
+                        break;
+                    }
+                    if timeout.is_some_and(|limit| start.elapsed() >= limit) {
+                        return Err(CliError::Msg("timed out waiting for the condition".into()));
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    d = ctx.client.get_json(&o.path()).await?;
+                }
+            }
+            "history" => {
+                if !is_deployment {
+                    return Err(unsupported(&o, "history viewer"));
+                }
+                let sets = history(ctx, &o, &d).await?;
+                if quiet {
+                    for rs in &sets {
+                        println!("replicaset.apps/{}", name_of(rs));
+                    }
+                    continue;
+                }
+                if sets.is_empty() {
+                    println!("No rollout history found.");
+                    continue;
+                }
+                let rows: Vec<(String, String)> = sets
+                    .iter()
+                    .map(|rs| {
+                        let cause = rs
+                            .pointer("/metadata/annotations/kubernetes.io~1change-cause")
+                            .and_then(Value::as_str)
+                            .unwrap_or("<none>");
+                        (revision(rs).to_string(), cause.to_string())
+                    })
+                    .collect();
+                let width = rows
+                    .iter()
+                    .map(|r| r.0.len())
+                    .max()
+                    .unwrap_or(0)
+                    .max("REVISION".len())
+                    + 2;
+                println!("{display} ");
+                println!("{:<width$}CHANGE-CAUSE", "REVISION");
+                for (rev, cause) in rows {
+                    println!("{rev:<width$}{cause}");
+                }
+                println!();
+            }
+            "undo" => {
+                if !is_deployment {
+                    return Err(unsupported(&o, "rollbacker"));
+                }
+                let sets = history(ctx, &o, &d).await?;
+                let target = if t.to_revision == 0 {
+                    if sets.len() < 2 {
+                        return Err(CliError::Msg(format!(
+                            "no rollout history found for deployment {:?}",
+                            name_of(&d)
+                        )));
+                    }
+                    sets.get(sets.len() - 2)
+                } else {
+                    sets.iter().find(|rs| revision(rs) == t.to_revision)
+                };
+                let Some(rs) = target else {
+                    return Err(CliError::Msg(format!(
+                        "unable to find specified revision {} in history",
+                        t.to_revision
+                    )));
+                };
+                if without_hash(rs.pointer("/spec/template"))
+                    == without_hash(d.pointer("/spec/template"))
+                {
+                    let msg = format!(
+                        "skipped rollback (current template already matches revision {})",
+                        revision(rs)
+                    );
+                    done(&msg);
+                    continue;
+                }
+                let mut template = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
+                if let Some(labels) = template
+                    .pointer_mut("/metadata/labels")
+                    .and_then(Value::as_object_mut)
+                {
+                    labels.remove(HASH_LABEL);
+                }
+                // The deployment keeps its own bookkeeping annotations and takes the set's others.
+                let mut annotations = Map::new();
+                for k in ANNOTATIONS_KEPT_BY_UNDO {
+                    if let Some(v) =
+                        d.pointer(&format!("/metadata/annotations/{}", k.replace('/', "~1")))
+                    {
+                        annotations.insert((*k).to_string(), v.clone());
+                    }
+                }
+                if let Some(a) = rs
+                    .pointer("/metadata/annotations")
+                    .and_then(Value::as_object)
+                {
+                    for (k, v) in a
+                        .iter()
+                        .filter(|(k, _)| !ANNOTATIONS_KEPT_BY_UNDO.contains(&k.as_str()))
+                    {
+                        annotations.insert(k.clone(), v.clone());
+                    }
+                }
+                let patch = json!([
+                    {"op": "replace", "path": "/spec/template", "value": template},
+                    {"op": "replace", "path": "/metadata/annotations", "value": annotations},
+                ]);
+                send_json(
+                    &ctx.client,
+                    Method::PATCH,
+                    &o.path(),
+                    "application/json-patch+json",
+                    &patch,
+                )
+                .await?;
+                done("rolled back");
+            }
+            "pause" | "resume" => {
+                if !is_deployment {
+                    let ing = if verb == "pause" {
+                        "pausing"
+                    } else {
+                        "resuming"
+                    };
+                    return Err(CliError::Msg(format!(
+                        "{} {ing} is not supported",
+                        named(&o)
+                    )));
+                }
+                let pause = verb == "pause";
+                let paused = d.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
+                if paused == pause {
+                    let state = if pause {
+                        "already paused"
+                    } else {
+                        "not paused"
+                    };
+                    return Err(CliError::Msg(format!("{} is {state}", named(&o))));
+                }
+                let patch = json!({"spec": {"paused": pause}});
+                send_json(
+                    &ctx.client,
+                    Method::PATCH,
+                    &o.path(),
+                    "application/strategic-merge-patch+json",
+                    &patch,
+                )
+                .await?;
+                done(if pause { "paused" } else { "resumed" });
+            }
+            _ => {
+                if !is_deployment {
+                    return Err(CliError::Msg(format!(
+                        "{} restarting is not supported",
+                        named(&o)
+                    )));
+                }
+                if d.pointer("/spec/paused").and_then(Value::as_bool) == Some(true) {
+                    return Err(CliError::Msg(format!(
+                        "{} can't restart paused deployment (run rollout resume first)",
+                        named(&o)
+                    )));
+                }
+                let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
+                send_json(
+                    &ctx.client,
+                    Method::PATCH,
+                    &o.path(),
+                    "application/strategic-merge-patch+json",
+                    &patch,
+                )
+                .await?;
+                done("restarted");
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deploy(generation: i64, status: Value) -> Value {
+        json!({"metadata": {"name": "web", "generation": generation}, "spec": {"replicas": 4}, "status": status})
+    }
+
+    #[test]
+    fn status_lines_follow_kubectls_viewer() {
+        let line = |d: Value| {
+            deployment_status(&d)
+                .map(|(l, _)| l)
+                .unwrap_or_else(|e| e.to_string())
+        };
+        assert_eq!(
+            line(deploy(2, json!({"observedGeneration": 1}))),
+            "Waiting for deployment spec update to be observed...\n"
+        );
+        assert_eq!(
+            line(deploy(1, json!({"observedGeneration": 1, "updatedReplicas": 1, "replicas": 4}))),
+            "Waiting for deployment \"web\" rollout to finish: 1 out of 4 new replicas have been updated...\n"
+        );
+        assert_eq!(
+            line(deploy(1, json!({"observedGeneration": 1, "updatedReplicas": 4, "replicas": 6}))),
+            "Waiting for deployment \"web\" rollout to finish: 2 old replicas are pending termination...\n"
+        );
+        assert_eq!(
+            line(deploy(1, json!({"observedGeneration": 1, "updatedReplicas": 4, "replicas": 4, "availableReplicas": 3}))),
+            "Waiting for deployment \"web\" rollout to finish: 3 of 4 updated replicas are available...\n"
+        );
+        assert_eq!(
+            line(deploy(
+                1,
+                json!({"observedGeneration": 1, "updatedReplicas": 4, "replicas": 4, "availableReplicas": 4})
+            )),
+            "deployment \"web\" successfully rolled out\n"
+        );
+        assert_eq!(
+            line(deploy(
+                1,
+                json!({"observedGeneration": 1, "conditions": [{"type": "Progressing", "reason": "ProgressDeadlineExceeded"}]})
+            )),
+            "error: deployment \"web\" exceeded its progress deadline"
+        );
+    }
+}
