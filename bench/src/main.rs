@@ -35,6 +35,39 @@ impl Drop for Proc {
 }
 
 impl Proc {
+    /// Starts `kybd SUBCOMMAND --server URL ARGS...` quietly.
+    fn component(bin: &Path, subcommand: &str, url: &str, args: &[&str]) -> Result<Proc, BoxError> {
+        let child = Command::new(bin)
+            .args([subcommand, "--server", url])
+            .args(args)
+            .env("KYBD_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        Ok(Proc {
+            child,
+            dir: temp_dir(subcommand),
+        })
+    }
+
+    /// CPU seconds used so far (user and system), from /proc.
+    fn cpu_seconds(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+        let after = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
+        let fields: Vec<f64> = after
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        fields.iter().sum::<f64>() / 100.0
+    }
+
     fn rss_mb(&self) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
@@ -84,6 +117,7 @@ fn start_kybd(bin: &Path, tag: &str) -> Result<(Proc, String), BoxError> {
             "--disable-agent",
             "--disable-scheduler",
             "--disable-node-lifecycle",
+            "--disable-controllers",
             "--listen",
             &format!("127.0.0.1:{port}"),
             "--data-dir",
@@ -303,6 +337,151 @@ fn scheduler_bench(bin: &Path, nodes: usize, pods: usize, spread: bool) -> Resul
     Ok(())
 }
 
+/// Issue 5's benchmark: `deployments` Deployments of `replicas` pods on `nodes` simulated nodes, with the
+/// scheduler, the controller manager and the agent each in their own process. Times all pods available, then
+/// a rolling update of every deployment, and reports the controller manager's CPU and RSS.
+fn controllers_bench(
+    bin: &Path,
+    nodes: usize,
+    deployments: usize,
+    replicas: usize,
+) -> Result<(), BoxError> {
+    let (_server, url) = start_kybd(bin, "ctl")?;
+    let _scheduler = Proc::component(bin, "scheduler", &url, &[])?;
+    let cm = Proc::component(bin, "controller-manager", &url, &[])?;
+    let _agent = Proc::component(
+        bin,
+        "agent",
+        &url,
+        &[
+            "--runtime",
+            "simulated",
+            "--nodes",
+            &nodes.to_string(),
+            "--max-pods",
+            "110",
+        ],
+    )?;
+    let a = agent();
+    let count = |path: &str| -> usize {
+        a.get(&format!("{url}{path}"))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_vec().ok())
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|l| l["items"].as_array().map(Vec::len))
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while count("/api/v1/nodes") < nodes {
+        if Instant::now() > deadline {
+            return Err("the simulated nodes did not register".into());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let deploy = move |i: usize, image: &str| {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": format!("d-{i}")},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": format!("d-{i}")}},
+                "template": {"metadata": {"labels": {"app": format!("d-{i}")}},
+                    "spec": {"containers": [{"name": "c", "image": image, "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}}}})
+    };
+    // Done when every deployment reports all its pods updated and available for its current generation.
+    let settled = |image: &str| -> Result<f64, BoxError> {
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(900);
+        loop {
+            let list: Value = serde_json::from_slice(
+                &a.get(&format!(
+                    "{url}/apis/apps/v1/namespaces/default/deployments"
+                ))
+                .call()?
+                .body_mut()
+                .read_to_vec()?,
+            )?;
+            let items = list["items"].as_array().cloned().unwrap_or_default();
+            let done = items.len() == deployments
+                && items.iter().all(|d| {
+                    let s = &d["status"];
+                    d["spec"]["template"]["spec"]["containers"][0]["image"] == image
+                        && s["observedGeneration"] == d["metadata"]["generation"]
+                        && s["updatedReplicas"] == replicas
+                        && s["availableReplicas"] == replicas
+                        && s["replicas"] == replicas
+                });
+            if done {
+                return Ok(start.elapsed().as_secs_f64());
+            }
+            if Instant::now() > deadline {
+                return Err("deployments did not settle within 15 minutes".into());
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    };
+    let create_url = format!("{url}/apis/apps/v1/namespaces/default/deployments");
+    let cpu0 = cm.cpu_seconds();
+    let start = Instant::now();
+    let (_, _, failed) = load(16, deployments, move |a, i| {
+        post_json(a, &create_url, &deploy(i, "busybox:1.36"))
+    });
+    if failed > 0 {
+        return Err(format!("{failed} deployment creates failed").into());
+    }
+    settled("busybox:1.36")?;
+    let available = start.elapsed().as_secs_f64();
+    let (cpu1, rss1) = (cm.cpu_seconds(), cm.rss_mb());
+    let patch_base = format!("{url}/apis/apps/v1/namespaces/default/deployments");
+    let start = Instant::now();
+    let (_, _, failed) = load(16, deployments, move |a, i| {
+        a.patch(&format!("{patch_base}/d-{i}"))
+            .header("Content-Type", "application/strategic-merge-patch+json")
+            .send(json!({"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "busybox:1.37"}]}}}}).to_string().as_bytes())
+            .is_ok_and(|r| r.status().is_success())
+    });
+    if failed > 0 {
+        return Err(format!("{failed} deployment updates failed").into());
+    }
+    settled("busybox:1.37")?;
+    let rolled = start.elapsed().as_secs_f64();
+    println!(
+        "{nodes:>8} | {:>12} | {:>12.1} | {:>12.1} | {:>14.1} | {:>12.1} | {:>10.1}",
+        format!("{deployments}x{replicas}"),
+        available,
+        rolled,
+        cpu1 - cpu0,
+        cm.cpu_seconds() - cpu0,
+        rss1.max(cm.rss_mb())
+    );
+    Ok(())
+}
+
+fn controllers_table(bin: &Path) -> Result<(), BoxError> {
+    let size = |var: &str, default: usize| -> usize {
+        std::env::var(var)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    println!(
+        "\nControllers, end to end through the API (goal: 10,000 pods available in under 60 s)"
+    );
+    println!(
+        "{:>8} | {:>12} | {:>12} | {:>12} | {:>14} | {:>12} | {:>10}",
+        "nodes",
+        "deployments",
+        "available s",
+        "rolled s",
+        "cm cpu s (up)",
+        "cm cpu s (all)",
+        "cm MB"
+    );
+    controllers_bench(
+        bin,
+        size("KYB_BENCH_CTL_NODES", 1000),
+        size("KYB_BENCH_DEPLOYMENTS", 1000),
+        size("KYB_BENCH_REPLICAS", 10),
+    )
+}
+
 /// kubectl 1.32 itself, not the version dispatcher in front of it.
 const KUBECTL: &str = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
 
@@ -402,6 +581,9 @@ fn main() -> Result<(), BoxError> {
         .collect();
     if std::env::var("KYB_BENCH_ONLY").as_deref() == Ok("scheduler") {
         return scheduler_table(&bin, &sched_nodes, pods);
+    }
+    if std::env::var("KYB_BENCH_ONLY").as_deref() == Ok("controllers") {
+        return controllers_table(&bin);
     }
 
     let (kybd, kurl) = start_kybd(&bin, "kybd")?;
@@ -582,7 +764,8 @@ fn main() -> Result<(), BoxError> {
         println!("RSS of etcd after the same writes: {:.1} MB", e.rss_mb());
     }
     drop((kybd, etcd));
-    scheduler_table(&bin, &sched_nodes, pods)
+    scheduler_table(&bin, &sched_nodes, pods)?;
+    controllers_table(&bin)
 }
 
 fn scheduler_table(bin: &Path, nodes: &[usize], pods: usize) -> Result<(), BoxError> {

@@ -120,7 +120,7 @@ impl Controller {
         let (ns, name) = namespace_and_name(d);
         let uid = text(d, "/metadata/uid");
         let mut out = Vec::new();
-        for rs in self.replica_sets.in_namespace(ns) {
+        for rs in self.replica_sets.claimable(ns, uid) {
             match controller_ref(&rs) {
                 Some(r) if text(r, "/uid") == uid => out.push(rs),
                 None if sel.matches(rs.pointer("/metadata/labels").and_then(Value::as_object))

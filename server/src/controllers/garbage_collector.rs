@@ -11,7 +11,7 @@ use kyb_api::registry::{Resource, RESOURCES};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::runtime::{inform, Change, Queue};
+use super::runtime::{inform_with, Change, Queue};
 use super::send_json;
 
 const ORPHAN: &str = "orphan";
@@ -412,6 +412,31 @@ impl Collector {
     }
 }
 
+/// Just the metadata the collector reads, so that its caches of every object in the cluster stay small.
+fn owner_fields(obj: Value) -> Value {
+    let Value::Object(mut top) = obj else {
+        return Value::Null;
+    };
+    let Some(Value::Object(meta)) = top.remove("metadata") else {
+        return json!({});
+    };
+    let kept: serde_json::Map<String, Value> = meta
+        .into_iter()
+        .filter(|(k, _)| {
+            matches!(
+                k.as_str(),
+                "name"
+                    | "namespace"
+                    | "uid"
+                    | "ownerReferences"
+                    | "finalizers"
+                    | "deletionTimestamp"
+            )
+        })
+        .collect();
+    json!({ "metadata": kept })
+}
+
 /// The kinds the collector watches: every stored kind once (in the version it is stored in), events aside.
 fn watched() -> impl Iterator<Item = &'static Resource> {
     RESOURCES
@@ -424,7 +449,8 @@ pub async fn run(client: Client, workers: usize) {
     let (tx, mut changes) = mpsc::unbounded_channel::<(&'static Resource, Change)>();
     for resource in watched() {
         let path = object_path(resource, None, "");
-        let (_, mut rx) = inform(client.clone(), path.trim_end_matches('/')).await;
+        let (_, mut rx) =
+            inform_with(client.clone(), path.trim_end_matches('/'), owner_fields).await;
         let tx = tx.clone();
         tokio::spawn(async move {
             while let Some(c) = rx.recv().await {
@@ -487,6 +513,18 @@ mod tests {
                 .filter(|r| r.plural == "horizontalpodautoscalers")
                 .count(),
             1
+        );
+    }
+
+    #[test]
+    fn the_cache_keeps_only_owner_metadata() {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": []},
+            "metadata": {"name": "p", "namespace": "ns", "uid": "u", "labels": {"a": "b"}, "finalizers": ["f"],
+                "ownerReferences": [{"uid": "o"}], "managedFields": [{}], "deletionTimestamp": "t"}});
+        assert_eq!(
+            owner_fields(pod),
+            json!({"metadata": {"name": "p", "namespace": "ns", "uid": "u", "finalizers": ["f"],
+                "ownerReferences": [{"uid": "o"}], "deletionTimestamp": "t"}})
         );
     }
 

@@ -242,7 +242,7 @@ async fn claim(
     let owner_uid = uid(owner);
     let deleting = owner.pointer("/metadata/deletionTimestamp").is_some();
     let mut owned = Vec::new();
-    for pod in c.pods.in_namespace(ns) {
+    for pod in c.pods.claimable(ns, owner_uid) {
         let matches = sel.matches(labels(&pod));
         match controller_ref(&pod) {
             Some(r) if r.get("uid").and_then(Value::as_str) == Some(owner_uid) => {

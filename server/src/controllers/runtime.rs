@@ -13,20 +13,47 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::informer::{self, key, Update};
 
-/// A collection as last seen, by `namespace/name`.
+/// A collection as last seen, by `namespace/name`, indexed by controller.
 #[derive(Clone, Default)]
-pub struct Store(Arc<RwLock<HashMap<String, Arc<Value>>>>);
+pub struct Store(Arc<RwLock<Inner>>);
+
+#[derive(Default)]
+struct Inner {
+    objects: HashMap<String, Arc<Value>>,
+    /// Keys by the uid of their controller (ownerReference with `controller: true`); "" for none.
+    by_controller: HashMap<String, HashSet<String>>,
+}
+
+/// The uid of the object's controller, or "" when it has none.
+pub fn controller_uid(obj: &Value) -> &str {
+    super::replicaset::controller_ref(obj)
+        .and_then(|r| r.get("uid"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+impl Inner {
+    fn unindex(&mut self, k: &str, obj: &Value) {
+        let uid = controller_uid(obj);
+        if let Some(keys) = self.by_controller.get_mut(uid) {
+            keys.remove(k);
+            if keys.is_empty() {
+                self.by_controller.remove(uid);
+            }
+        }
+    }
+}
 
 impl Store {
     pub fn get(&self, k: &str) -> Option<Arc<Value>> {
-        self.0.read().ok()?.get(k).cloned()
+        self.0.read().ok()?.objects.get(k).cloned()
     }
 
     /// Every object for which `keep` holds.
     pub fn filter(&self, keep: impl Fn(&Value) -> bool) -> Vec<Arc<Value>> {
         self.0
             .read()
-            .map(|m| m.values().filter(|v| keep(v)).cloned().collect())
+            .map(|m| m.objects.values().filter(|v| keep(v)).cloned().collect())
             .unwrap_or_default()
     }
 
@@ -35,24 +62,55 @@ impl Store {
         self.filter(|v| super::namespace_and_name(v).0 == ns)
     }
 
+    /// The objects in `ns` whose controller has this uid, plus those with no controller (which it may
+    /// adopt): what a controller claims from, without scanning the whole collection.
+    pub fn claimable(&self, ns: &str, controller: &str) -> Vec<Arc<Value>> {
+        let Ok(inner) = self.0.read() else {
+            return Vec::new();
+        };
+        let uids: &[&str] = if controller.is_empty() {
+            &[""]
+        } else {
+            &[controller, ""]
+        };
+        uids.iter()
+            .filter_map(|uid| inner.by_controller.get(*uid))
+            .flatten()
+            .filter_map(|k| inner.objects.get(k))
+            .filter(|v| super::namespace_and_name(v).0 == ns)
+            .cloned()
+            .collect()
+    }
+
     fn put(&self, obj: Value) -> (Option<Arc<Value>>, Arc<Value>) {
         let new = Arc::new(obj);
-        let old = self
-            .0
-            .write()
-            .ok()
-            .and_then(|mut m| m.insert(key(&new), new.clone()));
+        let k = key(&new);
+        let Ok(mut inner) = self.0.write() else {
+            return (None, new);
+        };
+        let old = inner.objects.insert(k.clone(), new.clone());
+        if let Some(old) = &old {
+            inner.unindex(&k, old);
+        }
+        inner
+            .by_controller
+            .entry(controller_uid(&new).to_string())
+            .or_default()
+            .insert(k);
         (old, new)
     }
 
     fn remove(&self, k: &str) -> Option<Arc<Value>> {
-        self.0.write().ok()?.remove(k)
+        let mut inner = self.0.write().ok()?;
+        let old = inner.objects.remove(k)?;
+        inner.unindex(k, &old);
+        Some(old)
     }
 
     fn keys(&self) -> HashSet<String> {
         self.0
             .read()
-            .map(|m| m.keys().cloned().collect())
+            .map(|m| m.objects.keys().cloned().collect())
             .unwrap_or_default()
     }
 }
@@ -71,6 +129,16 @@ pub enum Change {
 /// Starts an informer on a collection URL. Returns once the first list is in the store, so that
 /// controllers never act on a cache that has not caught up, with the store and its later changes.
 pub async fn inform(client: Client, path: &str) -> (Store, mpsc::UnboundedReceiver<Change>) {
+    inform_with(client, path, |obj| obj).await
+}
+
+/// [`inform`], keeping each object only in the shape `shape` gives it: a controller that needs a few
+/// fields of every object in the cluster (the garbage collector) keeps just those.
+pub async fn inform_with(
+    client: Client,
+    path: &str,
+    shape: fn(Value) -> Value,
+) -> (Store, mpsc::UnboundedReceiver<Change>) {
     let store = Store::default();
     let (tx, rx) = mpsc::unbounded_channel();
     let (synced_tx, synced) = oneshot::channel();
@@ -84,6 +152,7 @@ pub async fn inform(client: Client, path: &str) -> (Store, mpsc::UnboundedReceiv
                     let mut stale = fed.keys();
                     let mut changes: Vec<Change> = items
                         .into_iter()
+                        .map(shape)
                         .map(|obj| {
                             stale.remove(&key(&obj));
                             let (old, new) = fed.put(obj);
@@ -97,11 +166,13 @@ pub async fn inform(client: Client, path: &str) -> (Store, mpsc::UnboundedReceiv
                     changes
                 }
                 Update::Added(obj) | Update::Modified(obj) => {
-                    let (old, new) = fed.put(obj);
+                    let (old, new) = fed.put(shape(obj));
                     vec![Change::Upsert { old, new }]
                 }
                 Update::Deleted(obj) => {
-                    let gone = fed.remove(&key(&obj)).unwrap_or_else(|| Arc::new(obj));
+                    let gone = fed
+                        .remove(&key(&obj))
+                        .unwrap_or_else(|| Arc::new(shape(obj)));
                     vec![Change::Gone(gone)]
                 }
             };
@@ -239,6 +310,35 @@ impl Queue {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn stores_index_objects_by_controller() {
+        let obj = |ns: &str, name: &str, owner: Option<&str>| {
+            let refs = owner.map_or(
+                serde_json::json!([]),
+                |u| serde_json::json!([{"uid": u, "controller": true}]),
+            );
+            serde_json::json!({"metadata": {"namespace": ns, "name": name, "ownerReferences": refs}})
+        };
+        let names = |v: Vec<Arc<Value>>| {
+            let mut n: Vec<String> = v.iter().map(|o| key(o)).collect();
+            n.sort();
+            n
+        };
+        let s = Store::default();
+        s.put(obj("a", "p1", Some("u1")));
+        s.put(obj("a", "p2", Some("u2")));
+        s.put(obj("a", "p3", None));
+        s.put(obj("b", "p4", None));
+        assert_eq!(names(s.claimable("a", "u1")), ["a/p1", "a/p3"]);
+        // Released: the object moves to the uncontrolled ones; removed: it goes from the index.
+        s.put(obj("a", "p1", None));
+        assert_eq!(names(s.claimable("a", "u1")), ["a/p1", "a/p3"]);
+        assert_eq!(names(s.claimable("a", "u2")), ["a/p1", "a/p2", "a/p3"]);
+        s.remove("a/p2");
+        assert_eq!(names(s.claimable("a", "u2")), ["a/p1", "a/p3"]);
+        assert_eq!(names(s.claimable("b", "")), ["b/p4"]);
+    }
 
     #[tokio::test]
     async fn one_sync_per_key_and_failures_retry() {
