@@ -307,6 +307,17 @@ fn deployment(name: &str, replicas: usize, image: &str, extra_spec: &str) -> Str
     format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: {replicas}\n{extra_spec}  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      containers:\n      - name: c\n        image: {image}\n")
 }
 
+/// Waits (through `rollout status`) until the deployment has rolled out, and returns what it printed.
+fn rolled_out(k: &Kybd, program: &std::path::Path, target: &str) -> String {
+    let out = k.ok(
+        program,
+        &["rollout", "status", target, "--timeout=60s"],
+        None,
+    );
+    assert!(out.ends_with("successfully rolled out\n"), "{out}");
+    out
+}
+
 fn is_ready(pod: &Value) -> bool {
     pod.pointer("/status/conditions")
         .and_then(Value::as_array)
@@ -368,11 +379,7 @@ fn deployments_roll_out_within_their_bounds_and_roll_back() {
         &["apply", "-f", "-"],
         Some(&deployment("roll", 4, "busybox:1.36", strategy)),
     );
-    let done = k.ok(
-        &kc,
-        &["rollout", "status", "deploy/roll", "--timeout=60s"],
-        None,
-    );
+    let done = rolled_out(&k, &kc, "deploy/roll");
     assert!(
         done.ends_with("deployment \"roll\" successfully rolled out\n"),
         "{done}"
@@ -402,12 +409,7 @@ fn deployments_roll_out_within_their_bounds_and_roll_back() {
         &["set", "image", "deploy/roll", "c=busybox:1.37"],
         None,
     );
-    let done = k.ok(
-        &kc,
-        &["rollout", "status", "deploy/roll", "--timeout=60s"],
-        None,
-    );
-    assert!(done.ends_with("successfully rolled out\n"), "{done}");
+    rolled_out(&k, &kc, "deploy/roll");
     k.ok(
         &kc,
         &["run", "stop", "--image=x", "--labels=app=roll"],
@@ -442,11 +444,7 @@ fn deployments_roll_out_within_their_bounds_and_roll_back() {
         "{history}"
     );
     k.ok(&kc, &["rollout", "undo", "deploy/roll"], None);
-    k.ok(
-        &kc,
-        &["rollout", "status", "deploy/roll", "--timeout=60s"],
-        None,
-    );
+    rolled_out(&k, &kc, "deploy/roll");
     let image = k.ok(&kc, &["get", "deploy", "roll", "-o", "jsonpath={.spec.template.spec.containers[0].image} {.metadata.annotations.deployment\\.kubernetes\\.io/revision}"], None);
     assert_eq!(image, "busybox:1.36 3");
     let sets = k.ok(&kc, &["get", "rs", "-l", "app=roll", "-o", "custom-columns=N:.metadata.name,R:.metadata.annotations.deployment\\.kubernetes\\.io/revision,I:.spec.template.spec.containers[0].image,D:.spec.replicas"], None);
@@ -486,11 +484,7 @@ fn deployments_roll_out_within_their_bounds_and_roll_back() {
     );
     assert_eq!(reason, "DeploymentPaused");
     k.ok(&kc, &["rollout", "resume", "deploy/roll"], None);
-    k.ok(
-        &kc,
-        &["rollout", "status", "deploy/roll", "--timeout=60s"],
-        None,
-    );
+    rolled_out(&k, &kc, "deploy/roll");
     let images = k.ok(
         &kc,
         &[
@@ -512,11 +506,7 @@ fn deployments_roll_out_within_their_bounds_and_roll_back() {
     // restart rolls every pod.
     let before = pods_of(&k, "roll");
     k.ok(&kc, &["rollout", "restart", "deploy/roll"], None);
-    k.ok(
-        &kc,
-        &["rollout", "status", "deploy/roll", "--timeout=60s"],
-        None,
-    );
+    rolled_out(&k, &kc, "deploy/roll");
     let after = settle(&k, "roll", 5);
     assert!(
         after.iter().all(|p| !before.contains(p)),
@@ -585,11 +575,7 @@ fn stalled_rollouts_exceed_their_deadline_and_recreate_waits() {
         &["apply", "-f", "-"],
         Some(&deployment("rec", 3, "busybox:1.36", recreate)),
     );
-    k.ok(
-        &kc,
-        &["rollout", "status", "deploy/rec", "--timeout=60s"],
-        None,
-    );
+    rolled_out(&k, &kc, "deploy/rec");
     let old_hash = k
         .get(&["rs", "-l", "app=rec"])
         .pointer("/items/0/metadata/labels/pod-template-hash")
@@ -623,11 +609,7 @@ fn stalled_rollouts_exceed_their_deadline_and_recreate_waits() {
     });
     std::thread::sleep(std::time::Duration::from_millis(300));
     k.ok(&kc, &["set", "image", "deploy/rec", "c=busybox:1.37"], None);
-    k.ok(
-        &kc,
-        &["rollout", "status", "deploy/rec", "--timeout=60s"],
-        None,
-    );
+    rolled_out(&k, &kc, "deploy/rec");
     k.ok(&kc, &["run", "stop", "--image=x", "--labels=app=rec"], None);
     assert!(
         !watcher.join().unwrap_or(true),
@@ -668,11 +650,7 @@ fn rollout_commands_match_kubectl() {
         ],
         None,
     );
-    k.ok(
-        &kc,
-        &["rollout", "status", "deploy/web", "--timeout=60s"],
-        None,
-    );
+    rolled_out(&k, &kc, "deploy/web");
     assert_eq!(
         same(&k, &["rollout", "status", "deploy/web"]),
         "deployment \"web\" successfully rolled out\n"
@@ -684,11 +662,7 @@ fn rollout_commands_match_kubectl() {
         &["set", "image", "deploy/web", "busybox=busybox:1.37"],
         None,
     );
-    k.ok(
-        &kc,
-        &["rollout", "status", "deploy/web", "--timeout=60s"],
-        None,
-    );
+    rolled_out(&k, &kc, "deploy/web");
     let history = same(&k, &["rollout", "history", "deploy/web"]);
     assert!(
         history.starts_with("deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2"),
@@ -719,11 +693,7 @@ fn rollout_commands_match_kubectl() {
         k.ok(&kyb, &["rollout", "restart", "deploy/web"], None),
         "deployment.apps/web restarted\n"
     );
-    let status = k.ok(
-        &kyb,
-        &["rollout", "status", "deploy/web", "--timeout=60s"],
-        None,
-    );
+    let status = rolled_out(&k, &kyb, "deploy/web");
     assert!(
         status.ends_with("deployment \"web\" successfully rolled out\n"),
         "{status}"
@@ -741,11 +711,7 @@ fn rollout_commands_match_kubectl() {
         ),
         "deployment.apps/web rolled back\n"
     );
-    k.ok(
-        &kyb,
-        &["rollout", "status", "deploy/web", "--timeout=60s"],
-        None,
-    );
+    rolled_out(&k, &kyb, "deploy/web");
     let image = k.ok(
         &kc,
         &[

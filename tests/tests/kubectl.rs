@@ -23,9 +23,10 @@ fn json_of(k: &Kybd, bin: &Path, args: &[&str]) -> Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}):\n{out}"))
 }
 
-/// Runs the whole everyday flow with one kubectl binary.
+/// Runs the whole everyday flow with one kubectl binary. The controllers are off, so that the workload
+/// columns it reads stay as the API server alone leaves them (`tests/tests/controllers.rs` covers them on).
 fn everyday_flow(bin: &Path) {
-    let k = Kybd::start();
+    let k = Kybd::start_with(&["--disable-controllers"]);
     let web = manifest("web.yaml");
     let out = k.ok(bin, &["apply", "-f", &web], None);
     assert_eq!(

@@ -41,7 +41,8 @@ struct Pair {
 
 impl Pair {
     fn new() -> Pair {
-        let k = Kybd::start();
+        // No controllers: the two clients must see the same objects, not a rollout moving between runs.
+        let k = Kybd::start_with(&["--disable-controllers"]);
         let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../manifests/web.yaml");
         k.ok(
             &kubectl(),

@@ -239,6 +239,20 @@ impl Client {
             .json()
     }
 
+    /// Sends `body` as JSON with the given content type (a patch type, say), and reads the answer as JSON.
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, ClientError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Other(e.to_string()))?;
+        self.send(method, path, ACCEPT_JSON, Some((content_type, bytes)))
+            .await?
+            .json()
+    }
+
     /// Opens a watch: each item is one decoded event line.
     pub async fn watch(&self, path: &str, accept: &str) -> Result<WatchStream, ClientError> {
         let url = format!("{}{path}", self.base);

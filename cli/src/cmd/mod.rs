@@ -198,26 +198,6 @@ pub fn parse_duration(s: &str) -> Result<Option<Duration>, ()> {
     Ok((secs > 0).then(|| Duration::from_secs(secs)))
 }
 
-/// Sends `body` as JSON with the given content type, discarding the answer.
-pub async fn send_json(
-    client: &Client,
-    method: kyb_api::client::Method,
-    path: &str,
-    content_type: &str,
-    body: &serde_json::Value,
-) -> Result<(), ClientError> {
-    let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Other(e.to_string()))?;
-    client
-        .send(
-            method,
-            path,
-            "application/json",
-            Some((content_type, bytes)),
-        )
-        .await
-        .map(|_| ())
-}
-
 /// A string field of an object's metadata (`name`, `namespace`), or empty.
 pub fn meta_str(obj: &serde_json::Value, field: &str) -> String {
     obj.get("metadata")

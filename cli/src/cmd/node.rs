@@ -88,14 +88,15 @@ async fn node_names(
 }
 
 async fn patch_node(client: &Client, name: &str, patch: &Value) -> Result<(), ClientError> {
-    super::send_json(
-        client,
-        Method::PATCH,
-        &format!("/api/v1/nodes/{}", encode(name)),
-        "application/strategic-merge-patch+json",
-        patch,
-    )
-    .await
+    client
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/nodes/{}", encode(name)),
+            "application/strategic-merge-patch+json",
+            patch,
+        )
+        .await
+        .map(|_| ())
 }
 
 /// Sets `spec.unschedulable`, printing what kubectl prints.

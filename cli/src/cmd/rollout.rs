@@ -9,7 +9,7 @@ use kyb_api::template::{without_hash, HASH_LABEL};
 use serde_json::{json, Map, Value};
 
 use super::targets::{self, ObjRef, Selection};
-use super::{parse_duration, send_json, CliError, CliResult, Ctx};
+use super::{parse_duration, CliError, CliResult, Ctx};
 
 #[derive(Debug, Subcommand)]
 pub enum RolloutCommand {
@@ -177,6 +177,14 @@ fn named(o: &ObjRef) -> String {
     format!("{plural} {:?}", o.name)
 }
 
+async fn patch_object(ctx: &Ctx, o: &ObjRef, patch: &Value) -> CliResult {
+    let smp = "application/strategic-merge-patch+json";
+    ctx.client
+        .send_json(Method::PATCH, &o.path(), smp, patch)
+        .await?;
+    Ok(())
+}
+
 pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
     let (verb, t) = match &cmd {
         RolloutCommand::Status(t) => ("status", t),
@@ -342,14 +350,14 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
                     {"op": "replace", "path": "/spec/template", "value": template},
                     {"op": "replace", "path": "/metadata/annotations", "value": annotations},
                 ]);
-                send_json(
-                    &ctx.client,
-                    Method::PATCH,
-                    &o.path(),
-                    "application/json-patch+json",
-                    &patch,
-                )
-                .await?;
+                ctx.client
+                    .send_json(
+                        Method::PATCH,
+                        &o.path(),
+                        "application/json-patch+json",
+                        &patch,
+                    )
+                    .await?;
                 done("rolled back");
             }
             "pause" | "resume" => {
@@ -375,14 +383,7 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
                     return Err(CliError::Msg(format!("{} is {state}", named(&o))));
                 }
                 let patch = json!({"spec": {"paused": pause}});
-                send_json(
-                    &ctx.client,
-                    Method::PATCH,
-                    &o.path(),
-                    "application/strategic-merge-patch+json",
-                    &patch,
-                )
-                .await?;
+                patch_object(ctx, &o, &patch).await?;
                 done(if pause { "paused" } else { "resumed" });
             }
             _ => {
@@ -400,14 +401,7 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
                 }
                 let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
                 let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
-                send_json(
-                    &ctx.client,
-                    Method::PATCH,
-                    &o.path(),
-                    "application/strategic-merge-patch+json",
-                    &patch,
-                )
-                .await?;
+                patch_object(ctx, &o, &patch).await?;
                 done("restarted");
             }
         }

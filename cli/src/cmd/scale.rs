@@ -128,27 +128,29 @@ pub async fn run(ctx: &Ctx, args: ScaleArgs) -> CliResult {
             if args.dry_run == "client" {
                 Ok(())
             } else {
-                super::send_json(
-                    &ctx.client,
-                    Method::PUT,
-                    &format!("{path}{dry}"),
-                    "application/json",
-                    &scale,
-                )
-                .await
+                ctx.client
+                    .send_json(
+                        Method::PUT,
+                        &format!("{path}{dry}"),
+                        "application/json",
+                        &scale,
+                    )
+                    .await
+                    .map(|_| ())
             }
         } else if args.dry_run == "client" {
             Ok(())
         } else {
             let patch = json!({"spec": {"replicas": replicas}});
-            super::send_json(
-                &ctx.client,
-                Method::PATCH,
-                &format!("{path}{dry}"),
-                "application/merge-patch+json",
-                &patch,
-            )
-            .await
+            ctx.client
+                .send_json(
+                    Method::PATCH,
+                    &format!("{path}{dry}"),
+                    "application/merge-patch+json",
+                    &patch,
+                )
+                .await
+                .map(|_| ())
         };
         if let Err(e) = result {
             eprintln!("{e}");

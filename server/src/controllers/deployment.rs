@@ -15,7 +15,7 @@ use kyb_api::template::{without_hash, HASH_LABEL};
 
 use super::replicaset::controller_ref;
 use super::runtime::{inform, Change, Queue, Store};
-use super::{namespace_and_name, object_event, send_json};
+use super::{namespace_and_name, object_event};
 use crate::informer::key;
 
 const COMPONENT: &str = "deployment-controller";
@@ -129,14 +129,15 @@ impl Controller {
                     let (_, rs_name) = namespace_and_name(&rs);
                     let patch = json!({"metadata": {"uid": text(&rs, "/metadata/uid"), "ownerReferences": [
                         {"apiVersion": KIND.0, "kind": KIND.1, "name": name, "uid": uid, "controller": true, "blockOwnerDeletion": true}]}});
-                    match send_json(
-                        &self.client,
-                        Method::PATCH,
-                        &rs_path(ns, rs_name),
-                        "application/strategic-merge-patch+json",
-                        &patch,
-                    )
-                    .await
+                    match self
+                        .client
+                        .send_json(
+                            Method::PATCH,
+                            &rs_path(ns, rs_name),
+                            "application/strategic-merge-patch+json",
+                            &patch,
+                        )
+                        .await
                     {
                         Ok(adopted) => out.push(Arc::new(adopted)),
                         Err(e) if e.is_not_found() => {}
@@ -147,6 +148,19 @@ impl Controller {
             }
         }
         Ok(out)
+    }
+
+    async fn scaling_event(&self, d: &Value, message: &str) {
+        object_event(
+            &self.client,
+            COMPONENT,
+            KIND,
+            d,
+            "Normal",
+            "ScalingReplicaSet",
+            message,
+        )
+        .await;
     }
 
     /// Writes a ReplicaSet's replicas and the deployment's size annotations, recording the scaling.
@@ -175,28 +189,20 @@ impl Controller {
                 meta["annotations"][k] = v.clone();
             }
         }
-        let saved = send_json(
-            &self.client,
-            Method::PUT,
-            &rs_path(ns, name),
-            "application/json",
-            &updated,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+        let saved = self
+            .client
+            .send_json(
+                Method::PUT,
+                &rs_path(ns, name),
+                "application/json",
+                &updated,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
         if from != to {
             let way = if to > from { "up" } else { "down" };
             let message = format!("Scaled {way} replica set {name} to {to} from {from}");
-            object_event(
-                &self.client,
-                COMPONENT,
-                KIND,
-                d,
-                "Normal",
-                "ScalingReplicaSet",
-                &message,
-            )
-            .await;
+            self.scaling_event(d, &message).await;
         }
         Ok(saved)
     }
@@ -251,16 +257,17 @@ impl Controller {
                 updated["metadata"]["annotations"][CHANGE_CAUSE] = c.clone();
             }
             let (_, name) = namespace_and_name(rs);
-            return send_json(
-                &self.client,
-                Method::PUT,
-                &rs_path(ns, name),
-                "application/json",
-                &updated,
-            )
-            .await
-            .map(Some)
-            .map_err(|e| e.to_string());
+            return self
+                .client
+                .send_json(
+                    Method::PUT,
+                    &rs_path(ns, name),
+                    "application/json",
+                    &updated,
+                )
+                .await
+                .map(Some)
+                .map_err(|e| e.to_string());
         }
         if !create {
             return Ok(None);
@@ -300,19 +307,14 @@ impl Controller {
             "spec": {"replicas": initial, "minReadySeconds": int(d, "/spec/minReadySeconds"),
                 "selector": selector, "template": rs_template}});
         let path = format!("/apis/apps/v1/namespaces/{ns}/replicasets");
-        match send_json(&self.client, Method::POST, &path, "application/json", &rs).await {
+        match self
+            .client
+            .send_json(Method::POST, &path, "application/json", &rs)
+            .await
+        {
             Ok(created) => {
                 let message = format!("Scaled up replica set {name} to {initial}");
-                object_event(
-                    &self.client,
-                    COMPONENT,
-                    KIND,
-                    d,
-                    "Normal",
-                    "ScalingReplicaSet",
-                    &message,
-                )
-                .await;
+                self.scaling_event(d, &message).await;
                 Ok(Some(created))
             }
             Err(e) if e.status().is_some_and(|s| s.code == 409) => {
@@ -368,7 +370,11 @@ impl Controller {
         let mut obj = d.clone();
         obj["status"] = status;
         let path = format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}/status");
-        match send_json(&self.client, Method::PUT, &path, "application/json", &obj).await {
+        match self
+            .client
+            .send_json(Method::PUT, &path, "application/json", &obj)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() || e.status().is_some_and(|s| s.code == 409) => Ok(()),
             Err(e) => Err(e.to_string()),
@@ -751,15 +757,10 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
             let (ns, name) = namespace_and_name(&d);
             let patch = json!({"metadata": {"annotations": {REVISION: rev}}});
             let path = format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}");
-            send_json(
-                &c.client,
-                Method::PATCH,
-                &path,
-                "application/merge-patch+json",
-                &patch,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            c.client
+                .send_json(Method::PATCH, &path, "application/merge-patch+json", &patch)
+                .await
+                .map_err(|e| e.to_string())?;
             return Ok(None); // The annotation's own watch event brings the status write.
         }
     }

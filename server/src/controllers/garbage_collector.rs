@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::runtime::{inform_with, Change, Queue};
-use super::send_json;
+use super::send_unless_gone;
 
 const ORPHAN: &str = "orphan";
 const FOREGROUND: &str = "foregroundDeletion";
@@ -281,14 +281,10 @@ impl Collector {
             };
             let body = json!({"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": policy,
                 "preconditions": {"uid": uid}});
-            return match send_json(
-                &self.client,
-                Method::DELETE,
-                &path,
-                "application/json",
-                &body,
-            )
-            .await
+            return match self
+                .client
+                .send_json(Method::DELETE, &path, "application/json", &body)
+                .await
             {
                 Ok(_) => Ok(()),
                 Err(e) if e.is_not_found() || e.status().is_some_and(|s| s.code == 409) => Ok(()),
@@ -312,19 +308,8 @@ impl Collector {
     }
 
     async fn patch(&self, path: &str, patch: Value) -> Result<(), String> {
-        match send_json(
-            &self.client,
-            Method::PATCH,
-            path,
-            "application/strategic-merge-patch+json",
-            &patch,
-        )
-        .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.to_string()),
-        }
+        let smp = "application/strategic-merge-patch+json";
+        send_unless_gone(&self.client, Method::PATCH, path, smp, &patch).await
     }
 
     async fn orphan(&self, uid: &str) -> Result<(), String> {
@@ -393,22 +378,17 @@ impl Collector {
             {"op": "test", "path": "/metadata/resourceVersion", "value": current.pointer("/metadata/resourceVersion")},
             {"op": "replace", "path": "/metadata/finalizers", "value": finalizers},
         ]);
-        send_json(
-            &self.client,
-            Method::PATCH,
-            path,
-            "application/json-patch+json",
-            &patch,
-        )
-        .await
-        .map(|_| ())
-        .or_else(|e| {
-            if e.is_not_found() {
-                Ok(())
-            } else {
-                Err(e.to_string())
-            }
-        })
+        self.client
+            .send_json(Method::PATCH, path, "application/json-patch+json", &patch)
+            .await
+            .map(|_| ())
+            .or_else(|e| {
+                if e.is_not_found() {
+                    Ok(())
+                } else {
+                    Err(e.to_string())
+                }
+            })
     }
 }
 

@@ -6,7 +6,7 @@ pub mod node_lifecycle;
 pub mod replicaset;
 pub mod runtime;
 
-use kyb_api::client::{Client, ClientError, Method};
+use kyb_api::client::{Client, Method};
 use serde_json::{json, Value};
 
 /// Runs the workload controllers (kube-controller-manager's, so far as they are built) until the process ends.
@@ -53,7 +53,10 @@ pub async fn object_event(
         "firstTimestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "lastTimestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
     let path = format!("/api/v1/namespaces/{ns}/events");
-    if let Err(e) = send_json(client, Method::POST, &path, "application/json", &ev).await {
+    if let Err(e) = client
+        .send_json(Method::POST, &path, "application/json", &ev)
+        .await
+    {
         tracing::debug!(object = name, error = %e, "recording an event failed");
     }
 }
@@ -71,22 +74,17 @@ pub fn namespace_and_name(obj: &Value) -> (&str, &str) {
     )
 }
 
-/// Sends `body` as JSON with the given content type, and reads the answer as JSON.
-pub async fn send_json(
+/// `Client::send_json` for a write whose target may be gone by now: a 404 is no error, and the answer is dropped.
+pub async fn send_unless_gone(
     client: &Client,
     method: Method,
     path: &str,
     content_type: &str,
     body: &Value,
-) -> Result<Value, ClientError> {
-    let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Other(e.to_string()))?;
-    client
-        .send(
-            method,
-            path,
-            "application/json",
-            Some((content_type, bytes)),
-        )
-        .await?
-        .json()
+) -> Result<(), String> {
+    match client.send_json(method, path, content_type, body).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_not_found() => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
 }

@@ -247,14 +247,9 @@ async fn reconcile(client: &Client, state: &mut State, grace: Duration) {
 }
 
 async fn merge_patch(client: &Client, path: &str, patch: &Value) -> Result<Value, ClientError> {
-    super::send_json(
-        client,
-        Method::PATCH,
-        path,
-        "application/merge-patch+json",
-        patch,
-    )
-    .await
+    client
+        .send_json(Method::PATCH, path, "application/merge-patch+json", patch)
+        .await
 }
 
 /// Sets every node condition to Unknown, as the controller does when the kubelet stops posting status.
@@ -294,7 +289,7 @@ async fn mark_pods_not_ready(client: &Client, state: &State, node: &str) {
         );
         let patch = json!({"status": {"conditions": [{"type": "Ready", "status": "False", "lastTransitionTime": now()}]}});
         let smp = "application/strategic-merge-patch+json";
-        if let Err(e) = super::send_json(client, Method::PATCH, &path, smp, &patch).await {
+        if let Err(e) = client.send_json(Method::PATCH, &path, smp, &patch).await {
             tracing::debug!(pod = key(pod), error = %e, "marking pod not ready failed");
         }
     }

@@ -11,7 +11,7 @@ use kyb_api::selector::LabelSelector;
 use serde_json::{json, Map, Value};
 
 use super::runtime::{inform, Change, Queue, Store};
-use super::{namespace_and_name, object_event, send_json};
+use super::{namespace_and_name, object_event, send_unless_gone};
 
 /// Which of the two kinds a controller instance manages.
 #[derive(Clone, Copy)]
@@ -272,14 +272,15 @@ async fn adopt(c: &Controller, owner: &Value, pod: &Value) -> Result<bool, Strin
     let patch = json!({"metadata": {"uid": uid(pod), "ownerReferences": [{"apiVersion": c.flavor.api_version,
         "kind": c.flavor.kind, "name": owner_name, "uid": uid(owner), "controller": true, "blockOwnerDeletion": true}]}});
     let path = format!("/api/v1/namespaces/{ns}/pods/{name}");
-    match send_json(
-        &c.client,
-        Method::PATCH,
-        &path,
-        "application/strategic-merge-patch+json",
-        &patch,
-    )
-    .await
+    match c
+        .client
+        .send_json(
+            Method::PATCH,
+            &path,
+            "application/strategic-merge-patch+json",
+            &patch,
+        )
+        .await
     {
         Ok(_) => Ok(true),
         Err(e) if e.is_not_found() => Ok(false),
@@ -291,19 +292,23 @@ async fn release(c: &Controller, pod: &Value, owner_uid: &str) -> Result<(), Str
     let (ns, name) = namespace_and_name(pod);
     let patch = json!({"metadata": {"uid": uid(pod), "ownerReferences": [{"$patch": "delete", "uid": owner_uid}]}});
     let path = format!("/api/v1/namespaces/{ns}/pods/{name}");
-    match send_json(
+    let smp = "application/strategic-merge-patch+json";
+    send_unless_gone(&c.client, Method::PATCH, &path, smp, &patch).await
+}
+
+/// Records an event about the owner, from this controller.
+async fn record(c: &Controller, owner: &Value, kind: &str, reason: &str, message: &str) {
+    let involved = (c.flavor.api_version, c.flavor.kind);
+    object_event(
         &c.client,
-        Method::PATCH,
-        &path,
-        "application/strategic-merge-patch+json",
-        &patch,
+        c.flavor.component,
+        involved,
+        owner,
+        kind,
+        reason,
+        message,
     )
-    .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if e.is_not_found() => Ok(()),
-        Err(e) => Err(e.to_string()),
-    }
+    .await;
 }
 
 /// Creates or deletes pods so that `replicas` are active, at most [`BURST`] per sync.
@@ -329,20 +334,18 @@ async fn manage(
         let (mut done, mut batch) = (0usize, 1usize);
         while done < n {
             let size = batch.min(n - done);
-            let results = futures::future::join_all(
-                (0..size)
-                    .map(|_| send_json(&c.client, Method::POST, &path, "application/json", &body)),
-            )
+            let results = futures::future::join_all((0..size).map(|_| {
+                c.client
+                    .send_json(Method::POST, &path, "application/json", &body)
+            }))
             .await;
             let mut failed = None;
             for r in results {
                 match r {
                     Ok(pod) => {
                         let (_, pod_name) = namespace_and_name(&pod);
-                        object_event(
-                            &c.client,
-                            c.flavor.component,
-                            (c.flavor.api_version, c.flavor.kind),
+                        record(
+                            c,
                             owner,
                             "Normal",
                             "SuccessfulCreate",
@@ -359,10 +362,8 @@ async fn manage(
             done += size;
             if let Some(e) = failed {
                 c.expectations.lower(k, (n - done) as i64, 0);
-                object_event(
-                    &c.client,
-                    c.flavor.component,
-                    (c.flavor.api_version, c.flavor.kind),
+                record(
+                    c,
                     owner,
                     "Warning",
                     "FailedCreate",
@@ -395,10 +396,8 @@ async fn manage(
         for (name, r) in results {
             match r {
                 Ok(_) => {
-                    object_event(
-                        &c.client,
-                        c.flavor.component,
-                        (c.flavor.api_version, c.flavor.kind),
+                    record(
+                        c,
                         owner,
                         "Normal",
                         "SuccessfulDelete",
@@ -480,7 +479,11 @@ async fn update_status(
         );
         let mut obj = owner.clone();
         obj["status"] = status;
-        match send_json(&c.client, Method::PUT, &path, "application/json", &obj).await {
+        match c
+            .client
+            .send_json(Method::PUT, &path, "application/json", &obj)
+            .await
+        {
             Ok(_) => {}
             // A conflict means the owner changed under us; its watch event brings a fresh sync.
             Err(e) if e.status().is_some_and(|s| s.code == 409) || e.is_not_found() => {}

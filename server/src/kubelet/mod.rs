@@ -10,7 +10,6 @@ use std::time::Duration;
 use kyb_api::client::{Client, ClientError, Method};
 use serde_json::{json, Value};
 
-use crate::controllers::send_json;
 use crate::informer::{self, Update};
 
 /// How the simulated nodes look.
@@ -77,27 +76,22 @@ async fn register(client: &Client, node: &Value) -> Result<(), ClientError> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    match send_json(
-        client,
-        Method::POST,
-        "/api/v1/nodes",
-        "application/json",
-        node,
-    )
-    .await
+    match client
+        .send_json(Method::POST, "/api/v1/nodes", "application/json", node)
+        .await
     {
         Ok(_) => Ok(()),
         Err(e) if e.status().is_some_and(|s| s.code == 409) => {
             let status = json!({"status": node.get("status").cloned().unwrap_or(Value::Null)});
-            send_json(
-                client,
-                Method::PATCH,
-                &format!("/api/v1/nodes/{name}/status"),
-                "application/merge-patch+json",
-                &status,
-            )
-            .await
-            .map(|_| ())
+            client
+                .send_json(
+                    Method::PATCH,
+                    &format!("/api/v1/nodes/{name}/status"),
+                    "application/merge-patch+json",
+                    &status,
+                )
+                .await
+                .map(|_| ())
         }
         Err(e) => Err(e),
     }
@@ -107,26 +101,21 @@ async fn register(client: &Client, node: &Value) -> Result<(), ClientError> {
 async fn renew_lease(client: &Client, name: &str, duration: u64) -> Result<(), ClientError> {
     let path = format!("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}");
     let patch = json!({"spec": {"holderIdentity": name, "leaseDurationSeconds": duration, "renewTime": now_micro()}});
-    match send_json(
-        client,
-        Method::PATCH,
-        &path,
-        "application/merge-patch+json",
-        &patch,
-    )
-    .await
+    match client
+        .send_json(Method::PATCH, &path, "application/merge-patch+json", &patch)
+        .await
     {
         Err(e) if e.is_not_found() => {
             let lease = json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": name, "namespace": "kube-node-lease"}, "spec": patch["spec"]});
-            send_json(
-                client,
-                Method::POST,
-                "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
-                "application/json",
-                &lease,
-            )
-            .await
-            .map(|_| ())
+            client
+                .send_json(
+                    Method::POST,
+                    "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
+                    "application/json",
+                    &lease,
+                )
+                .await
+                .map(|_| ())
         }
         other => other.map(|_| ()),
     }

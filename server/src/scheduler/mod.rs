@@ -386,7 +386,8 @@ async fn bind(client: &Client, pod: &Value, node: &str) -> Result<(), ClientErro
     let binding = json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name, "namespace": ns},
         "target": {"apiVersion": "v1", "kind": "Node", "name": node}});
     let path = format!("/api/v1/namespaces/{ns}/pods/{name}/binding");
-    crate::controllers::send_json(client, Method::POST, &path, "application/json", &binding)
+    client
+        .send_json(Method::POST, &path, "application/json", &binding)
         .await
         .map(|_| ())
 }
