@@ -63,6 +63,12 @@ impl Kybd {
         Kybd::start_in(TempDir::new("kybd"), &[])
     }
 
+    /// Starts kybd without its workload controllers: for tests of the API server's own semantics, and for
+    /// comparing clients, where objects must stay as the tests leave them.
+    pub fn api_only() -> Kybd {
+        Kybd::start_with(&["--disable-controllers"])
+    }
+
     /// Starts kybd with extra flags.
     pub fn start_with(args: &[&str]) -> Kybd {
         Kybd::start_in(TempDir::new("kybd"), args)

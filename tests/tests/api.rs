@@ -31,7 +31,7 @@ fn deployment(name: &str) -> Value {
 
 #[test]
 fn health_version_and_discovery() {
-    let k = Kybd::start();
+    let k = Kybd::api_only();
     for p in ["/healthz", "/livez", "/readyz"] {
         assert_eq!(k.http_raw("GET", p, &[], b""), (200, "ok".to_string()));
     }
@@ -113,7 +113,7 @@ fn health_version_and_discovery() {
 
 #[test]
 fn tables_follow_the_kubernetes_printers() {
-    let k = Kybd::start();
+    let k = Kybd::api_only();
     assert_eq!(
         post(
             &k,
@@ -181,7 +181,7 @@ fn tables_follow_the_kubernetes_printers() {
 
 #[test]
 fn object_semantics() {
-    let k = Kybd::start();
+    let k = Kybd::api_only();
     let base = "/apis/apps/v1/namespaces/default/deployments";
     let (code, d) = post(&k, base, deployment("web"));
     assert_eq!(code, 201);
@@ -350,7 +350,7 @@ fn object_semantics() {
 
 #[test]
 fn binding_eviction_and_pod_defaults() {
-    let k = Kybd::start();
+    let k = Kybd::api_only();
     let pods = "/api/v1/namespaces/default/pods";
     let pod = json!({"metadata": {"name": "p", "labels": {"app": "p"}}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}});
     let (code, p) = post(&k, pods, pod);
@@ -400,7 +400,7 @@ fn binding_eviction_and_pod_defaults() {
 
 #[test]
 fn converted_versions_share_objects() {
-    let k = Kybd::start();
+    let k = Kybd::api_only();
     let v1 = json!({"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"},
         "spec": {"maxReplicas": 5, "targetCPUUtilizationPercentage": 70, "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}}});
     assert_eq!(

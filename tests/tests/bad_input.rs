@@ -16,7 +16,7 @@ fn status(resp: &(u16, Value), code: u16, reason: &str) -> String {
 
 #[test]
 fn every_bad_request_gets_a_status() {
-    let k = Kybd::start();
+    let k = Kybd::api_only();
     let pods = "/api/v1/namespaces/default/pods";
     let cms = "/api/v1/namespaces/default/configmaps";
 

@@ -26,7 +26,7 @@ fn json_of(k: &Kybd, bin: &Path, args: &[&str]) -> Value {
 /// Runs the whole everyday flow with one kubectl binary. The controllers are off, so that the workload
 /// columns it reads stay as the API server alone leaves them (`tests/tests/controllers.rs` covers them on).
 fn everyday_flow(bin: &Path) {
-    let k = Kybd::start_with(&["--disable-controllers"]);
+    let k = Kybd::api_only();
     let web = manifest("web.yaml");
     let out = k.ok(bin, &["apply", "-f", &web], None);
     assert_eq!(

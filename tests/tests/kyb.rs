@@ -42,7 +42,7 @@ struct Pair {
 impl Pair {
     fn new() -> Pair {
         // No controllers: the two clients must see the same objects, not a rollout moving between runs.
-        let k = Kybd::start_with(&["--disable-controllers"]);
+        let k = Kybd::api_only();
         let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../manifests/web.yaml");
         k.ok(
             &kubectl(),

@@ -36,11 +36,14 @@ fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
         .unwrap_or_default()
 }
 
+/// Kubernetes keeps counts in an int32; clamping there keeps sums of user-given counts from overflowing.
+const MAX_COUNT: i64 = i32::MAX as i64;
+
 fn replicas(obj: &Value) -> i64 {
     obj.pointer("/spec/replicas")
         .and_then(Value::as_i64)
         .unwrap_or(1)
-        .max(0)
+        .clamp(0, MAX_COUNT)
 }
 
 fn revision(rs: &Value) -> i64 {
@@ -76,16 +79,16 @@ pub fn template_hash(template: &Value, collisions: i64) -> String {
 /// A RollingUpdate bound: an absolute number, or a percentage of `of` (surge rounds up, unavailable down).
 fn resolve(bound: Option<&Value>, of: i64, round_up: bool, default: &str) -> i64 {
     let v = bound.cloned().unwrap_or(json!(default));
-    match &v {
+    let count = |n: i64| n.clamp(0, MAX_COUNT);
+    count(match &v {
         Value::Number(n) => n.as_i64().unwrap_or(0),
         Value::String(s) => match s.strip_suffix('%').and_then(|p| p.parse::<i64>().ok()) {
-            Some(p) if round_up => (p * of + 99) / 100,
-            Some(p) => p * of / 100,
+            Some(p) if round_up => (count(p) * count(of) + 99) / 100,
+            Some(p) => count(p) * count(of) / 100,
             None => s.parse().unwrap_or(0),
         },
         _ => 0,
-    }
-    .max(0)
+    })
 }
 
 /// maxSurge and maxUnavailable for a deployment (both 0 would deadlock; kube then allows one unavailable).
@@ -150,6 +153,15 @@ impl Controller {
         Ok(out)
     }
 
+    /// Writes a ReplicaSet back whole (its resourceVersion guards against a lost update).
+    async fn put_replica_set(&self, rs: &Value) -> Result<Value, String> {
+        let (ns, name) = namespace_and_name(rs);
+        self.client
+            .send_json(Method::PUT, &rs_path(ns, name), "application/json", rs)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     async fn scaling_event(&self, d: &Value, message: &str) {
         object_event(
             &self.client,
@@ -177,7 +189,7 @@ impl Controller {
         if from == to && same_annotations {
             return Ok(rs.clone());
         }
-        let (ns, name) = namespace_and_name(rs);
+        let (_, name) = namespace_and_name(rs);
         let mut updated = rs.clone();
         updated["spec"]["replicas"] = json!(to);
         if let Some(a) = annotations.as_object() {
@@ -189,16 +201,7 @@ impl Controller {
                 meta["annotations"][k] = v.clone();
             }
         }
-        let saved = self
-            .client
-            .send_json(
-                Method::PUT,
-                &rs_path(ns, name),
-                "application/json",
-                &updated,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+        let saved = self.put_replica_set(&updated).await?;
         if from != to {
             let way = if to > from { "up" } else { "down" };
             let message = format!("Scaled {way} replica set {name} to {to} from {from}");
@@ -256,18 +259,7 @@ impl Controller {
             if let Some(c) = cause {
                 updated["metadata"]["annotations"][CHANGE_CAUSE] = c.clone();
             }
-            let (_, name) = namespace_and_name(rs);
-            return self
-                .client
-                .send_json(
-                    Method::PUT,
-                    &rs_path(ns, name),
-                    "application/json",
-                    &updated,
-                )
-                .await
-                .map(Some)
-                .map_err(|e| e.to_string());
+            return self.put_replica_set(&updated).await.map(Some);
         }
         if !create {
             return Ok(None);
@@ -687,6 +679,7 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     } else if let Some(deadline) = d
         .pointer("/spec/progressDeadlineSeconds")
         .and_then(Value::as_i64)
+        .map(|s| s.clamp(0, i64::from(i32::MAX)))
     {
         let before = d.get("status").cloned().unwrap_or(json!({}));
         let reason = condition(&status, "Progressing").map(|p| p["reason"].clone());
@@ -842,6 +835,15 @@ mod tests {
                 5
             )),
             (0, 1)
+        );
+        // Counts beyond int32 (which the API server does not yet refuse) are clamped, not overflowed.
+        let huge = d(
+            json!({"rollingUpdate": {"maxSurge": i64::MAX, "maxUnavailable": "9223372036854775807%"}}),
+            i64::MAX,
+        );
+        assert_eq!(
+            surge_and_unavailable(&huge),
+            (i64::from(i32::MAX), i64::from(i32::MAX))
         );
         assert_eq!(
             surge_and_unavailable(&d(json!({"type": "Recreate"}), 5)),

@@ -155,6 +155,7 @@ fn ready_since(pod: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
 
 /// Ready for at least `min_ready` seconds (kube's IsPodAvailable).
 pub fn is_available(pod: &Value, min_ready: i64, now: chrono::DateTime<chrono::Utc>) -> bool {
+    let min_ready = min_ready.clamp(0, i64::from(i32::MAX));
     ready_since(pod)
         .is_some_and(|since| min_ready <= 0 || since + chrono::Duration::seconds(min_ready) <= now)
 }
@@ -432,10 +433,12 @@ async fn update_status(
     owned: &[Arc<Value>],
 ) -> Result<Option<Duration>, String> {
     let now = chrono::Utc::now();
+    // Kubernetes keeps these in an int32; clamping keeps date arithmetic on user input from overflowing.
     let min_ready = owner
         .pointer("/spec/minReadySeconds")
         .and_then(Value::as_i64)
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .clamp(0, i64::from(i32::MAX));
     let active: Vec<&Arc<Value>> = owned.iter().filter(|p| is_active(p)).collect();
     let template_labels = owner
         .pointer("/spec/template/metadata/labels")
@@ -652,6 +655,10 @@ mod tests {
         assert!(!is_available(&p, 10, at("2026-01-01T00:00:05Z")));
         assert!(is_available(&p, 10, at("2026-01-01T00:00:10Z")));
         assert!(is_available(&p, 0, at("2026-01-01T00:00:00Z")));
+        // A pod without a transition time, and absurd minReadySeconds, do not overflow the clock.
+        let bare = json!({"status": {"conditions": [{"type": "Ready", "status": "True"}]}});
+        assert!(is_available(&bare, 10, at("2026-01-01T00:00:00Z")));
+        assert!(!is_available(&p, i64::MAX, at("2026-01-01T00:00:00Z")));
     }
 
     #[test]
