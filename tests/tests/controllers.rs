@@ -422,20 +422,14 @@ fn deployments_roll_out_within_their_bounds_and_roll_back() {
         "maxUnavailable broken: {fewest} ready at one point"
     );
     k.ok(&kc, &["delete", "pod", "stop", "--wait=false"], None);
-    let events = k.ok(
-        &kyb,
-        &[
-            "get",
-            "events",
-            "--field-selector",
-            "involvedObject.kind=Deployment,involvedObject.name=roll",
-        ],
-        None,
-    );
-    assert!(
-        events.contains(&format!("Scaled down replica set {name} to 0 from 1")),
-        "{events}"
-    );
+    // Events are recorded after the writes they describe, so the last may still be on its way.
+    let scaled_down = format!("Scaled down replica set {name} to 0 from 1");
+    let events = || {
+        let filter = "involvedObject.kind=Deployment,involvedObject.name=roll";
+        k.ok(&kyb, &["get", "events", "--field-selector", filter], None)
+    };
+    eventually(10, || events().contains(&scaled_down).then_some(()))
+        .unwrap_or_else(|| panic!("no \"{scaled_down}\" event:\n{}", events()));
 
     // History and undo, from the real kubectl.
     let history = k.ok(&kc, &["rollout", "history", "deploy/roll"], None);
@@ -725,4 +719,83 @@ fn rollout_commands_match_kubectl() {
     );
     assert_eq!(image, "busybox:1.36");
     same(&k, &["rollout", "history", "deploy/web"]);
+}
+
+#[test]
+fn set_image_matches_kubectl() {
+    let k = Kybd::api_only();
+    let kc = kubectl();
+    let steps: &[&str] = &[
+        "set image deploy/wX busybox=b:2",
+        "set image deploy/wX busybox=b:2",
+        "set image deploy/wX nope=b:2",
+        "set image deploy/wX *=b:3",
+        "set image deploy/wX busybox=b:4 -o name",
+        "set image cronjob/cX cX=b:5",
+        "set image pod/pX pX=b:6",
+        "set image deploy/nope x=y",
+        "set image deploy/wX",
+        "set image deploy/wX busybox=b:7 --dry-run=client",
+        "set image deploy/wX busybox=b:8 --dry-run=server",
+        "set image deploy/wX busybox=b:9 nope=c",
+    ];
+    // Each client works on its own objects (wk, ck, pk for kubectl; wy, cy, py for kyb), so that every step
+    // meets the same state; names are put back to X before comparing.
+    let transcript = |who: &str, program: &std::path::Path| -> Vec<(Option<i32>, String, String)> {
+        k.ok(
+            &kc,
+            &[
+                "create",
+                "deployment",
+                &format!("w{who}"),
+                "--image=busybox:1.36",
+            ],
+            None,
+        );
+        k.ok(
+            &kc,
+            &[
+                "create",
+                "cronjob",
+                &format!("c{who}"),
+                "--image=b",
+                "--schedule=* * * * *",
+            ],
+            None,
+        );
+        k.ok(&kc, &["run", &format!("p{who}"), "--image=b"], None);
+        steps
+            .iter()
+            .map(|step| {
+                let line = step.replace('X', who);
+                let args: Vec<&str> = line.split(' ').collect();
+                let out = k.run(program, &args, None);
+                let mine = |s: &[u8]| {
+                    let text = String::from_utf8_lossy(s).into_owned();
+                    ["w", "c", "p"].iter().fold(text, |t, p| {
+                        t.replace(&format!("{p}{who}"), &format!("{p}X"))
+                    })
+                };
+                (out.status.code(), mine(&out.stdout), mine(&out.stderr))
+            })
+            .collect()
+    };
+    let theirs = transcript("k", &kc);
+    let ours = transcript("y", &bin("kyb"));
+    for ((step, t), o) in steps.iter().zip(&theirs).zip(&ours) {
+        assert_eq!(t, o, "{step}");
+    }
+    let images = k.ok(
+        &kc,
+        &[
+            "get",
+            "deploy",
+            "wk",
+            "wy",
+            "-o",
+            "jsonpath={.items[*].spec.template.spec.containers[0].image}",
+        ],
+        None,
+    );
+    assert_eq!(images, "b:9 b:9");
 }

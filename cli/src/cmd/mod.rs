@@ -21,6 +21,7 @@ mod replace;
 mod rollout;
 mod run;
 mod scale;
+mod set;
 mod targets;
 mod version;
 
@@ -76,6 +77,9 @@ pub enum Command {
     /// Manage the rollout of a resource.
     #[command(subcommand)]
     Rollout(rollout::RolloutCommand),
+    /// Set specific features on objects.
+    #[command(subcommand)]
+    Set(set::SetCommand),
     /// Run a particular image in a pod.
     Run(run::RunArgs),
     /// Set a new size for a deployment, replica set, replication controller, or stateful set.
@@ -163,6 +167,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Scale(a) => scale::run(&ctx, a).await,
                 Command::Run(a) => run::run(&ctx, a).await,
                 Command::Rollout(a) => rollout::run(&ctx, a).await,
+                Command::Set(a) => set::run(&ctx, a).await,
                 Command::Version(a) => version::run(&ctx, a).await,
                 Command::Config(_) | Command::Dashboard | Command::Completion { .. } => Ok(()),
             },
