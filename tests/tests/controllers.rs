@@ -799,3 +799,44 @@ fn set_image_matches_kubectl() {
     );
     assert_eq!(images, "b:9 b:9");
 }
+
+#[test]
+fn resizing_mid_rollout_scales_both_sets_in_proportion() {
+    let k = Kybd::start();
+    let _agent = k.simulated_nodes(2, "n-", &["--max-pods", "110"]);
+    let kc = kubectl();
+    let strategy = "  strategy:\n    rollingUpdate:\n      maxSurge: 2\n      maxUnavailable: 0\n";
+    k.ok(
+        &kc,
+        &["apply", "-f", "-"],
+        Some(&deployment("prop", 10, "busybox:1.36", strategy)),
+    );
+    rolled_out(&k, &kc, "deploy/prop");
+    // The new template fits no node, so the rollout stalls with the old set at 10 and the new one at 2.
+    let patch = r#"{"spec":{"template":{"spec":{"nodeSelector":{"nowhere":"true"}}}}}"#;
+    k.ok(&kc, &["patch", "deploy/prop", "-p", patch], None);
+    let sizes = |k: &Kybd| -> Vec<i64> {
+        let sets = k.get(&["rs", "-l", "app=prop"]);
+        let mut sizes: Vec<i64> = sets["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|rs| rs.pointer("/spec/replicas").and_then(Value::as_i64))
+            .collect();
+        sizes.sort();
+        sizes
+    };
+    eventually(30, || (sizes(&k) == [2, 10]).then_some(()))
+        .unwrap_or_else(|| panic!("the rollout did not stall at [2, 10]: {:?}", sizes(&k)));
+    // Doubling the deployment grows both sets, to replicas + maxSurge in all, the bigger set by more.
+    k.ok(&kc, &["scale", "deploy/prop", "--replicas=20"], None);
+    let grown = eventually(30, || {
+        Some(sizes(&k)).filter(|s| s.iter().sum::<i64>() == 22)
+    })
+    .unwrap_or_else(|| panic!("the sets did not grow to 22 in all: {:?}", sizes(&k)));
+    assert!(grown[0] > 2 && grown[1] > 10, "{grown:?}");
+    assert!(
+        grown[1] - 10 > grown[0] - 2,
+        "the bigger set should take the bigger share: {grown:?}"
+    );
+}
