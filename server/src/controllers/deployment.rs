@@ -15,7 +15,7 @@ use kyb_api::template::{without_hash, HASH_LABEL};
 
 use super::replicaset::controller_ref;
 use super::runtime::{inform, Change, Queue, Store};
-use super::{namespace_and_name, object_event};
+use super::{namespace_and_name, object_event, str_at};
 use crate::informer::key;
 
 const COMPONENT: &str = "deployment-controller";
@@ -30,12 +30,6 @@ fn int(v: &Value, pointer: &str) -> i64 {
     v.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
 }
 
-fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-}
-
 /// Kubernetes keeps counts in an int32; clamping there keeps sums of user-given counts from overflowing.
 const MAX_COUNT: i64 = i32::MAX as i64;
 
@@ -46,13 +40,16 @@ fn replicas(obj: &Value) -> i64 {
         .clamp(0, MAX_COUNT)
 }
 
+/// One annotation of an object.
+fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a Value> {
+    obj.pointer("/metadata/annotations")?.get(key)
+}
+
 fn revision(rs: &Value) -> i64 {
-    text(
-        rs,
-        &format!("/metadata/annotations/{}", REVISION.replace('/', "~1")),
-    )
-    .parse()
-    .unwrap_or(0)
+    annotation(rs, REVISION)
+        .and_then(Value::as_str)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
 }
 
 /// kube's pod-template-hash: FNV-1a (32 bits) over the template and the collision count, written with the
@@ -93,7 +90,7 @@ fn resolve(bound: Option<&Value>, of: i64, round_up: bool, default: &str) -> i64
 
 /// maxSurge and maxUnavailable for a deployment (both 0 would deadlock; kube then allows one unavailable).
 pub fn surge_and_unavailable(d: &Value) -> (i64, i64) {
-    if text(d, "/spec/strategy/type") == "Recreate" {
+    if str_at(d, "/spec/strategy/type") == "Recreate" {
         return (0, 0);
     }
     let want = replicas(d);
@@ -121,16 +118,16 @@ impl Controller {
     /// The ReplicaSets the deployment controls, adopting matching orphans as kube does.
     async fn owned(&self, d: &Value, sel: &LabelSelector) -> Result<Vec<Arc<Value>>, String> {
         let (ns, name) = namespace_and_name(d);
-        let uid = text(d, "/metadata/uid");
+        let uid = str_at(d, "/metadata/uid");
         let mut out = Vec::new();
         for rs in self.replica_sets.claimable(ns, uid) {
             match controller_ref(&rs) {
-                Some(r) if text(r, "/uid") == uid => out.push(rs),
+                Some(r) if str_at(r, "/uid") == uid => out.push(rs),
                 None if sel.matches(rs.pointer("/metadata/labels").and_then(Value::as_object))
                     && d.pointer("/metadata/deletionTimestamp").is_none() =>
                 {
                     let (_, rs_name) = namespace_and_name(&rs);
-                    let patch = json!({"metadata": {"uid": text(&rs, "/metadata/uid"), "ownerReferences": [
+                    let patch = json!({"metadata": {"uid": str_at(&rs, "/metadata/uid"), "ownerReferences": [
                         {"apiVersion": KIND.0, "kind": KIND.1, "name": name, "uid": uid, "controller": true, "blockOwnerDeletion": true}]}});
                     match self
                         .client
@@ -181,11 +178,9 @@ impl Controller {
         let from = replicas(rs);
         let annotations =
             json!({DESIRED: replicas(d).to_string(), MAX: (replicas(d) + surge).to_string()});
-        let same_annotations = annotations.as_object().is_some_and(|a| {
-            a.iter().all(|(k, v)| {
-                rs.pointer(&format!("/metadata/annotations/{}", k.replace('/', "~1"))) == Some(v)
-            })
-        });
+        let same_annotations = annotations
+            .as_object()
+            .is_some_and(|a| a.iter().all(|(k, v)| annotation(rs, k) == Some(v)));
         if from == to && same_annotations {
             return Ok(rs.clone());
         }
@@ -230,19 +225,12 @@ impl Controller {
             .max()
             .unwrap_or(0);
         let want_revision = (max_old + 1).to_string();
-        let cause = d.pointer(&format!(
-            "/metadata/annotations/{}",
-            CHANGE_CAUSE.replace('/', "~1")
-        ));
+        let cause = annotation(d, CHANGE_CAUSE);
         let (ns, d_name) = namespace_and_name(d);
         if let Some(rs) = existing {
             // A set used again gets the newest revision, and the deployment's change-cause.
             let stale = revision(rs) <= max_old
-                || (cause.is_some()
-                    && rs.pointer(&format!(
-                        "/metadata/annotations/{}",
-                        CHANGE_CAUSE.replace('/', "~1")
-                    )) != cause);
+                || (cause.is_some() && annotation(rs, CHANGE_CAUSE) != cause);
             if !stale {
                 return Ok(Some((**rs).clone()));
             }
@@ -294,7 +282,7 @@ impl Controller {
         let name = format!("{d_name}-{hash}");
         let rs = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
             "metadata": {"name": name, "namespace": ns, "labels": labels, "annotations": annotations,
-                "ownerReferences": [{"apiVersion": KIND.0, "kind": KIND.1, "name": d_name, "uid": text(d, "/metadata/uid"),
+                "ownerReferences": [{"apiVersion": KIND.0, "kind": KIND.1, "name": d_name, "uid": str_at(d, "/metadata/uid"),
                     "controller": true, "blockOwnerDeletion": true}]},
             "spec": {"replicas": initial, "minReadySeconds": int(d, "/spec/minReadySeconds"),
                 "selector": selector, "template": rs_template}});
@@ -313,7 +301,7 @@ impl Controller {
                 // Ours already, and the cache had not caught up: use it.
                 if let Ok(existing) = self.client.get_json(&rs_path(ns, &name)).await {
                     let mine = controller_ref(&existing)
-                        .is_some_and(|r| text(r, "/uid") == text(d, "/metadata/uid"));
+                        .is_some_and(|r| str_at(r, "/uid") == str_at(d, "/metadata/uid"));
                     if mine && without_hash(existing.pointer("/spec/template")) == template {
                         return Ok(Some(existing));
                     }
@@ -335,17 +323,17 @@ impl Controller {
     async fn old_pods_remain(&self, olds: &[Value]) -> Result<bool, String> {
         for old in olds {
             let (ns, _) = namespace_and_name(old);
-            let hash = text(old, &format!("/metadata/labels/{HASH_LABEL}"));
+            let hash = str_at(old, &format!("/metadata/labels/{HASH_LABEL}"));
             let path = format!("/api/v1/namespaces/{ns}/pods?labelSelector={HASH_LABEL}%3D{hash}");
             let list = self
                 .client
                 .get_json(&path)
                 .await
                 .map_err(|e| e.to_string())?;
-            let uid = text(old, "/metadata/uid");
+            let uid = str_at(old, "/metadata/uid");
             let remain = list["items"].as_array().into_iter().flatten().any(|p| {
-                controller_ref(p).is_some_and(|r| text(r, "/uid") == uid)
-                    && !matches!(text(p, "/status/phase"), "Succeeded" | "Failed")
+                controller_ref(p).is_some_and(|r| str_at(r, "/uid") == uid)
+                    && !matches!(str_at(p, "/status/phase"), "Succeeded" | "Failed")
             });
             if remain {
                 return Ok(true);
@@ -416,14 +404,8 @@ fn condition<'a>(status: &'a Value, kind: &str) -> Option<&'a Value> {
 async fn proportional(c: &Controller, d: &Value, active: &mut [Value]) -> Result<bool, String> {
     let want = replicas(d);
     let (surge, _) = surge_and_unavailable(d);
-    let desired_of = |rs: &Value| -> Option<i64> {
-        text(
-            rs,
-            &format!("/metadata/annotations/{}", DESIRED.replace('/', "~1")),
-        )
-        .parse()
-        .ok()
-    };
+    let desired_of =
+        |rs: &Value| -> Option<i64> { annotation(rs, DESIRED)?.as_str()?.parse().ok() };
     if active.len() < 2 || active.iter().all(|rs| desired_of(rs) == Some(want)) {
         return Ok(false);
     }
@@ -480,7 +462,7 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     let all = c.owned(&d, &sel).await?;
     let want = replicas(&d);
     let paused = d.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
-    let recreate = text(&d, "/spec/strategy/type") == "Recreate";
+    let recreate = str_at(&d, "/spec/strategy/type") == "Recreate";
     let (surge, max_unavailable) = surge_and_unavailable(&d);
     let mut status = d.get("status").cloned().unwrap_or(json!({}));
     let old_active: i64 = all.iter().map(|rs| replicas(rs)).sum();
@@ -511,14 +493,14 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     }
     let new_uid = new_rs
         .as_ref()
-        .map(|rs| text(rs, "/metadata/uid").to_string());
+        .map(|rs| str_at(rs, "/metadata/uid").to_string());
     let mut olds: Vec<Value> = all
         .iter()
-        .filter(|rs| Some(text(rs, "/metadata/uid")) != new_uid.as_deref())
+        .filter(|rs| Some(str_at(rs, "/metadata/uid")) != new_uid.as_deref())
         .map(|rs| (**rs).clone())
         .collect();
     olds.sort_by(|a, b| {
-        text(a, "/metadata/creationTimestamp").cmp(text(b, "/metadata/creationTimestamp"))
+        str_at(a, "/metadata/creationTimestamp").cmp(str_at(b, "/metadata/creationTimestamp"))
     });
 
     let mut active: Vec<Value> = olds
@@ -742,11 +724,7 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     }
     if let Some(rs) = &new_rs {
         let rev = revision(rs).to_string();
-        if text(
-            &d,
-            &format!("/metadata/annotations/{}", REVISION.replace('/', "~1")),
-        ) != rev
-        {
+        if annotation(&d, REVISION).and_then(Value::as_str) != Some(rev.as_str()) {
             let (ns, name) = namespace_and_name(&d);
             let patch = json!({"metadata": {"annotations": {REVISION: rev}}});
             let path = format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}");
@@ -779,7 +757,11 @@ pub async fn run(client: Client, workers: usize) {
     });
     let owner_key = |rs: &Value| -> Option<String> {
         let r = controller_ref(rs).filter(|r| r["kind"] == "Deployment")?;
-        Some(format!("{}/{}", namespace_and_name(rs).0, text(r, "/name")))
+        Some(format!(
+            "{}/{}",
+            namespace_and_name(rs).0,
+            str_at(r, "/name")
+        ))
     };
     loop {
         tokio::select! {

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::runtime::{inform_with, Change, Queue};
-use super::send_unless_gone;
+use super::{send_unless_gone, str_at};
 
 const ORPHAN: &str = "orphan";
 const FOREGROUND: &str = "foregroundDeletion";
@@ -52,12 +52,6 @@ struct Graph {
     nodes: HashMap<String, Node>,
     /// Owner uid to the uids of the objects that name it.
     dependents: HashMap<String, HashSet<String>>,
-}
-
-fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
 }
 
 fn object_path(resource: &Resource, namespace: Option<&str>, name: &str) -> String {

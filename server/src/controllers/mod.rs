@@ -61,6 +61,13 @@ pub async fn object_event(
     }
 }
 
+/// The string at a JSON pointer, or "" when absent.
+pub fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
 /// An object's namespace (`default` when it has none) and name.
 pub fn namespace_and_name(obj: &Value) -> (&str, &str) {
     let field = |f: &str| {

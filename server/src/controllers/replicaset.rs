@@ -114,9 +114,7 @@ fn labels(obj: &Value) -> Option<&Map<String, Value>> {
 }
 
 fn uid(obj: &Value) -> &str {
-    obj.pointer("/metadata/uid")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
+    super::str_at(obj, "/metadata/uid")
 }
 
 /// The ownerReference marked `controller: true`, if any.
