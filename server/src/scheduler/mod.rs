@@ -35,10 +35,8 @@ struct Cache {
     snapshot: Snapshot,
     /// Each node's position in `snapshot.nodes`.
     index: HashMap<String, usize>,
-    /// Every pod that is not finished, by `namespace/name`.
-    pods: HashMap<String, Arc<Value>>,
-    /// What each cached pod's decisions need, worked out once when the pod arrives.
-    facts: HashMap<String, PodFacts>,
+    /// Every pod that is not finished, by `namespace/name`, with what decisions need of it.
+    pods: HashMap<String, CachedPod>,
     /// Pods this scheduler bound, with their node, until the watch shows them bound.
     assumed: HashMap<String, String>,
     /// The node of every pod counted on one (bound or assumed); a pod whose node is not known yet is
@@ -49,9 +47,10 @@ struct Cache {
     with_required_anti_affinity: usize,
 }
 
-/// A cached pod's requests (plain and non-zero), node, and whether it has inter-pod affinity terms.
-#[derive(Default)]
-struct PodFacts {
+/// A cached pod, with what decisions need of it worked out once when it arrives: its requests (plain and
+/// non-zero), node, and whether it has inter-pod affinity terms.
+struct CachedPod {
+    pod: Arc<Value>,
     requests: Resources,
     non_zero: Resources,
     node: Option<String>,
@@ -60,8 +59,8 @@ struct PodFacts {
 }
 
 /// Counts a pod on a node.
-fn count_on(info: &mut NodeInfo, pod: &Arc<Value>, f: &PodFacts) {
-    info.pods.push(pod.clone());
+fn count_on(info: &mut NodeInfo, f: &CachedPod) {
+    info.pods.push(f.pod.clone());
     info.requested.add(&f.requests);
     info.non_zero_requested.add(&f.non_zero);
 }
@@ -76,22 +75,21 @@ impl Cache {
     fn put_pod(&mut self, k: String, pod: Value) {
         self.unplace(&k);
         let (pod_affinity, required_anti_affinity) = framework::pod_affinity_terms(&pod);
-        let facts = PodFacts {
+        let cached = CachedPod {
             requests: Resources::of_pod(&pod),
             non_zero: Resources::of_pod_non_zero(&pod),
             node: node_of(&pod).map(str::to_string),
             pod_affinity,
             required_anti_affinity,
+            pod: Arc::new(pod),
         };
-        self.facts.insert(k.clone(), facts);
-        self.pods.insert(k.clone(), Arc::new(pod));
+        self.pods.insert(k.clone(), cached);
         self.place(&k);
     }
 
     fn drop_pod(&mut self, k: &str) {
         self.unplace(k);
         self.pods.remove(k);
-        self.facts.remove(k);
     }
 
     /// Records that this scheduler chose `node` for the pod, before the binding is written.
@@ -111,7 +109,7 @@ impl Cache {
 
     /// Counts the pod on its node (bound, else assumed), if it has one.
     fn place(&mut self, k: &str) {
-        let (Some(pod), Some(f)) = (self.pods.get(k), self.facts.get(k)) else {
+        let Some(f) = self.pods.get(k) else {
             return;
         };
         let Some(node) = f.node.clone().or_else(|| self.assumed.get(k).cloned()) else {
@@ -120,7 +118,7 @@ impl Cache {
         self.with_pod_affinity += usize::from(f.pod_affinity);
         self.with_required_anti_affinity += usize::from(f.required_anti_affinity);
         if let Some(&i) = self.index.get(&node) {
-            count_on(&mut self.snapshot.nodes[i], pod, f);
+            count_on(&mut self.snapshot.nodes[i], f);
         }
         self.placed.insert(k.to_string(), node);
         self.set_flags();
@@ -131,14 +129,14 @@ impl Cache {
         let Some(node) = self.placed.remove(k) else {
             return;
         };
-        let (Some(pod), Some(f)) = (self.pods.get(k), self.facts.get(k)) else {
+        let Some(f) = self.pods.get(k) else {
             return;
         };
         self.with_pod_affinity -= usize::from(f.pod_affinity);
         self.with_required_anti_affinity -= usize::from(f.required_anti_affinity);
         if let Some(&i) = self.index.get(&node) {
             let info = &mut self.snapshot.nodes[i];
-            info.pods.retain(|p| !Arc::ptr_eq(p, pod));
+            info.pods.retain(|p| !Arc::ptr_eq(p, &f.pod));
             info.requested.sub(&f.requests);
             info.non_zero_requested.sub(&f.non_zero);
         }
@@ -190,19 +188,16 @@ impl Cache {
     /// Counts the placed pods whose node `which` picks on that node, if the node is known.
     fn count_placed_pods(&mut self, which: impl Fn(&str) -> bool) {
         for (k, node) in self.placed.iter().filter(|(_, n)| which(n)) {
-            let (Some(&i), Some(pod), Some(f)) =
-                (self.index.get(node), self.pods.get(k), self.facts.get(k))
-            else {
+            let (Some(&i), Some(f)) = (self.index.get(node), self.pods.get(k)) else {
                 continue;
             };
-            count_on(&mut self.snapshot.nodes[i], pod, f);
+            count_on(&mut self.snapshot.nodes[i], f);
         }
     }
 
     /// Replaces every pod at once, as after a relist.
     fn reset_pods(&mut self) {
         self.pods.clear();
-        self.facts.clear();
         self.placed.clear();
         self.with_pod_affinity = 0;
         self.with_required_anti_affinity = 0;
@@ -462,7 +457,7 @@ pub async fn run(client: Client) {
             _ = backoff_tick.tick() => queue.flush(Instant::now()),
             _ = std::future::ready(()), if queue.has_active() => {
                 let Some(k) = queue.pop() else { continue };
-                let Some(pod) = cache.pods.get(&k).cloned() else { continue };
+                let Some(pod) = cache.pods.get(&k).map(|c| c.pod.clone()) else { continue };
                 if !wants_scheduling(&pod) || cache.assumed.contains_key(&k) {
                     continue;
                 }
