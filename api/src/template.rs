@@ -6,6 +6,17 @@ use serde_json::{json, Map, Value};
 
 /// The label a Deployment's ReplicaSets and pods carry, naming their template.
 pub const HASH_LABEL: &str = "pod-template-hash";
+/// The annotation numbering a Deployment's ReplicaSets in rollout order.
+pub const REVISION: &str = "deployment.kubernetes.io/revision";
+
+/// A Deployment ReplicaSet's revision (0 when unset or malformed).
+pub fn revision(rs: &Value) -> i64 {
+    rs.pointer("/metadata/annotations")
+        .and_then(|a| a.get(REVISION))
+        .and_then(Value::as_str)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
+}
 
 /// The value with nulls and empty objects and arrays left out: kube compares templates as typed objects,
 /// where an absent field, a null and an empty map or list are the same (kubectl's rollback sends

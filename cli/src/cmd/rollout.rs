@@ -5,11 +5,11 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 use kyb_api::client::Method;
-use kyb_api::template::{without_hash, HASH_LABEL};
+use kyb_api::template::{revision, without_hash, HASH_LABEL};
 use serde_json::{json, Map, Value};
 
 use super::targets::{self, ObjRef, Selection};
-use super::{parse_duration, CliError, CliResult, Ctx};
+use super::{meta_str, parse_duration, CliError, CliResult, Ctx};
 
 #[derive(Debug, Subcommand)]
 pub enum RolloutCommand {
@@ -61,22 +61,9 @@ fn int(v: &Value, pointer: &str) -> i64 {
     v.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
 }
 
-fn name_of(v: &Value) -> &str {
-    v.pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-}
-
-fn revision(rs: &Value) -> i64 {
-    rs.pointer("/metadata/annotations/deployment.kubernetes.io~1revision")
-        .and_then(Value::as_str)
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0)
-}
-
 /// kubectl's DeploymentStatusViewer: the line to print, and whether the rollout is done.
 fn deployment_status(d: &Value) -> Result<(String, bool), CliError> {
-    let name = name_of(d);
+    let name = meta_str(d, "name");
     if int(d, "/metadata/generation") > int(d, "/status/observedGeneration") {
         return Ok((
             "Waiting for deployment spec update to be observed...\n".into(),
@@ -255,7 +242,7 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
                 let sets = history(ctx, &o, &d).await?;
                 if quiet {
                     for rs in &sets {
-                        println!("replicaset.apps/{}", name_of(rs));
+                        println!("replicaset.apps/{}", meta_str(rs, "name"));
                     }
                     continue;
                 }
@@ -296,7 +283,7 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
                     if sets.len() < 2 {
                         return Err(CliError::Msg(format!(
                             "no rollout history found for deployment {:?}",
-                            name_of(&d)
+                            meta_str(&d, "name")
                         )));
                     }
                     sets.get(sets.len() - 2)

@@ -11,7 +11,7 @@ use kyb_api::client::{Client, Method};
 use kyb_api::selector::LabelSelector;
 use serde_json::{json, Map, Value};
 
-use kyb_api::template::{without_hash, HASH_LABEL};
+use kyb_api::template::{revision, without_hash, HASH_LABEL, REVISION};
 
 use super::replicaset::controller_ref;
 use super::runtime::{inform, Change, Queue, Store};
@@ -19,7 +19,6 @@ use super::{namespace_and_name, object_event, str_at};
 use crate::informer::key;
 
 const COMPONENT: &str = "deployment-controller";
-pub const REVISION: &str = "deployment.kubernetes.io/revision";
 const DESIRED: &str = "deployment.kubernetes.io/desired-replicas";
 const MAX: &str = "deployment.kubernetes.io/max-replicas";
 const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
@@ -43,13 +42,6 @@ fn replicas(obj: &Value) -> i64 {
 /// One annotation of an object.
 fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a Value> {
     obj.pointer("/metadata/annotations")?.get(key)
-}
-
-fn revision(rs: &Value) -> i64 {
-    annotation(rs, REVISION)
-        .and_then(Value::as_str)
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0)
 }
 
 /// kube's pod-template-hash: FNV-1a (32 bits) over the template and the collision count, written with the
