@@ -236,14 +236,22 @@ impl Collector {
     }
 
     async fn collect(&self, uid: &str) -> Result<(), String> {
-        let Some((path, namespace, owners, has_dependents)) =
+        let Some((resource, path, namespace, has_dependents)) =
             self.graph.lock().ok().and_then(|g| {
                 let n = g.nodes.get(uid)?;
                 let has = g.dependents.get(uid).is_some_and(|d| !d.is_empty());
-                Some((n.path(), n.namespace.clone(), n.owners.clone(), has))
+                Some((n.resource, n.path(), n.namespace.clone(), has))
             })
         else {
             return Ok(());
+        };
+        // The object as it is now, not as the cache last saw it (kube's attemptToDeleteItem does the same):
+        // its owner may have orphaned it a moment ago, in an event still on its way here.
+        let owners = match self.client.get_json(&path).await {
+            Ok(live) if str_at(&live, "/metadata/uid") == uid => node_of(resource, &live).owners,
+            Ok(_) => return Ok(()),
+            Err(e) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(e.to_string()),
         };
         if owners.is_empty() {
             return Ok(());
