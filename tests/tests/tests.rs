@@ -4,6 +4,7 @@ mod api;
 mod bad_input;
 mod controllers;
 mod durability;
+mod jobs;
 mod kubectl;
 mod kyb;
 mod python;

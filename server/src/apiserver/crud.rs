@@ -533,8 +533,15 @@ pub async fn store_update(
     }
     let expected = meta::resource_version(current).and_then(|rv| rv.parse::<u64>().ok());
     let k = key(resource, namespace.as_deref(), &name);
-    let finalized =
-        meta::str_field(&new, "deletionTimestamp").is_some() && no_finalizers(resource, &new);
+    // Removing the last finalizer deletes the object once no grace period is running (kube's
+    // ShouldDeleteDuringUpdate): a pod still stopping is removed by the kubelet's own final delete.
+    let finalized = meta::str_field(&new, "deletionTimestamp").is_some()
+        && no_finalizers(resource, &new)
+        && new
+            .pointer("/metadata/deletionGracePeriodSeconds")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            == 0;
     if let Some(rv) = current.pointer("/metadata/resourceVersion") {
         new["metadata"]["resourceVersion"] = rv.clone();
     }
@@ -766,17 +773,14 @@ pub async fn delete_object(
         None
     };
     if has_finalizers || pod_grace.is_some() {
-        if being_deleted
-            && pod_grace.is_none_or(|g| {
-                Some(g)
-                    >= current
-                        .pointer("/metadata/deletionGracePeriodSeconds")
-                        .and_then(Value::as_i64)
-            })
-        {
+        let g = pod_grace.unwrap_or(0);
+        // Deleting again only ever shortens the grace period (the kubelet's final delete sets it to 0).
+        let running = current
+            .pointer("/metadata/deletionGracePeriodSeconds")
+            .and_then(Value::as_i64);
+        if being_deleted && Some(g) >= running {
             return Ok(current.clone());
         }
-        let g = pod_grace.unwrap_or(0);
         let mut new = current.clone();
         let at = chrono::Utc::now() + chrono::Duration::seconds(g);
         new["metadata"]["deletionTimestamp"] =

@@ -2,6 +2,7 @@
 
 pub mod deployment;
 pub mod garbage_collector;
+pub mod job;
 pub mod node_lifecycle;
 pub mod replicaset;
 pub mod runtime;
@@ -16,6 +17,7 @@ pub async fn run_workload_controllers(client: Client) {
         replicaset::run(client.clone(), replicaset::REPLICATION_CONTROLLER, 2),
         deployment::run(client.clone(), 4),
         garbage_collector::run(client.clone(), 4),
+        job::run(client.clone(), 4),
     );
 }
 

@@ -48,7 +48,7 @@ const EXPECTATIONS_TTL: Duration = Duration::from_secs(300);
 /// Creates and deletes this controller made that the pod cache has not shown yet, per owner key: kube's
 /// ControllerExpectations, which keep a sync from creating the same pods twice while the cache catches up.
 #[derive(Default)]
-struct Expectations(Mutex<HashMap<String, (i64, i64, Instant)>>);
+pub struct Expectations(Mutex<HashMap<String, (i64, i64, Instant)>>);
 
 impl Expectations {
     fn expect(&self, k: &str, adds: i64, dels: i64) {
@@ -79,14 +79,14 @@ impl Expectations {
         }
     }
 
-    fn satisfied(&self, k: &str) -> bool {
+    pub fn satisfied(&self, k: &str) -> bool {
         self.0.lock().map_or(true, |m| {
             m.get(k)
                 .is_none_or(|(a, d, at)| (*a <= 0 && *d <= 0) || at.elapsed() > EXPECTATIONS_TTL)
         })
     }
 
-    fn forget(&self, k: &str) {
+    pub fn forget(&self, k: &str) {
         if let Ok(mut m) = self.0.lock() {
             m.remove(k);
         }
@@ -200,7 +200,7 @@ fn deletion_rank(pod: &Value) -> impl Ord {
 }
 
 /// A pod made from the owner's template, owned by it (kube's GetPodFromTemplate).
-fn pod_from_template(flavor: Flavor, owner: &Value) -> Value {
+pub fn pod_from_template(kind: (&str, &str), owner: &Value) -> Value {
     let (ns, name) = namespace_and_name(owner);
     let template = owner
         .pointer("/spec/template")
@@ -216,7 +216,7 @@ fn pod_from_template(flavor: Flavor, owner: &Value) -> Value {
     metadata.insert("namespace".into(), json!(ns));
     metadata.insert(
         "ownerReferences".into(),
-        json!([{"apiVersion": flavor.api_version, "kind": flavor.kind, "name": name, "uid": uid(owner),
+        json!([{"apiVersion": kind.0, "kind": kind.1, "name": name, "uid": uid(owner),
             "controller": true, "blockOwnerDeletion": true}]),
     );
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
@@ -225,89 +225,238 @@ fn pod_from_template(flavor: Flavor, owner: &Value) -> Value {
 
 struct Controller {
     flavor: Flavor,
-    client: Client,
     owners: Store,
-    pods: Store,
-    expectations: Expectations,
+    pc: PodControl,
 }
 
-/// The pods an owner controls after adoption and release, as kube's PodControllerRefManager claims them.
-async fn claim(
-    c: &Controller,
-    owner: &Value,
-    sel: &LabelSelector,
-) -> Result<Vec<Arc<Value>>, String> {
-    let (ns, _) = namespace_and_name(owner);
-    let owner_uid = uid(owner);
-    let deleting = owner.pointer("/metadata/deletionTimestamp").is_some();
-    let mut owned = Vec::new();
-    for pod in c.pods.claimable(ns, owner_uid) {
-        let matches = sel.matches(labels(&pod));
-        match controller_ref(&pod) {
-            Some(r) if r.get("uid").and_then(Value::as_str) == Some(owner_uid) => {
-                if matches || deleting {
-                    owned.push(pod);
-                } else if is_active(&pod) {
-                    // Its labels no longer match: let it go (remove our reference).
-                    release(c, &pod, owner_uid).await?;
+/// What a controller of pods is: its kind (for owner references and events), its event source, and the
+/// pods it creates and deletes (`run` shares one per kind between all syncs).
+pub struct PodControl {
+    pub client: Client,
+    pub pods: Store,
+    pub kind: (&'static str, &'static str),
+    pub component: &'static str,
+    pub expectations: Expectations,
+}
+
+impl PodControl {
+    /// The pods an owner controls after adoption and release, as kube's PodControllerRefManager claims them.
+    pub async fn claim(
+        &self,
+        owner: &Value,
+        sel: &LabelSelector,
+    ) -> Result<Vec<Arc<Value>>, String> {
+        let (ns, _) = namespace_and_name(owner);
+        let owner_uid = uid(owner);
+        let deleting = owner.pointer("/metadata/deletionTimestamp").is_some();
+        let mut owned = Vec::new();
+        for pod in self.pods.claimable(ns, owner_uid) {
+            let matches = sel.matches(labels(&pod));
+            match controller_ref(&pod) {
+                Some(r) if r.get("uid").and_then(Value::as_str) == Some(owner_uid) => {
+                    if matches || deleting {
+                        owned.push(pod);
+                    } else if is_active(&pod) {
+                        // Its labels no longer match: let it go (remove our reference).
+                        self.release(&pod, owner_uid).await?;
+                    }
                 }
-            }
-            Some(_) => {}
-            None => {
-                let adoptable = matches && !deleting && is_active(&pod);
-                if adoptable && adopt(c, owner, &pod).await? {
-                    owned.push(pod);
+                Some(_) => {}
+                None => {
+                    let adoptable = matches && !deleting && is_active(&pod);
+                    if adoptable && self.adopt(owner, &pod).await? {
+                        owned.push(pod);
+                    }
                 }
             }
         }
+        Ok(owned)
     }
-    Ok(owned)
-}
 
-async fn adopt(c: &Controller, owner: &Value, pod: &Value) -> Result<bool, String> {
-    let (ns, name) = namespace_and_name(pod);
-    let (_, owner_name) = namespace_and_name(owner);
-    // A strategic-merge patch of ownerReferences (merged by uid), with the pod's uid as precondition.
-    let patch = json!({"metadata": {"uid": uid(pod), "ownerReferences": [{"apiVersion": c.flavor.api_version,
-        "kind": c.flavor.kind, "name": owner_name, "uid": uid(owner), "controller": true, "blockOwnerDeletion": true}]}});
-    let path = format!("/api/v1/namespaces/{ns}/pods/{name}");
-    match c
-        .client
-        .send_json(
-            Method::PATCH,
-            &path,
-            "application/strategic-merge-patch+json",
-            &patch,
+    async fn adopt(&self, owner: &Value, pod: &Value) -> Result<bool, String> {
+        let (ns, name) = namespace_and_name(pod);
+        let (_, owner_name) = namespace_and_name(owner);
+        // A strategic-merge patch of ownerReferences (merged by uid), with the pod's uid as precondition.
+        let patch = json!({"metadata": {"uid": uid(pod), "ownerReferences": [{"apiVersion": self.kind.0,
+            "kind": self.kind.1, "name": owner_name, "uid": uid(owner), "controller": true, "blockOwnerDeletion": true}]}});
+        let path = format!("/api/v1/namespaces/{ns}/pods/{name}");
+        match self
+            .client
+            .send_json(
+                Method::PATCH,
+                &path,
+                "application/strategic-merge-patch+json",
+                &patch,
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    async fn release(&self, pod: &Value, owner_uid: &str) -> Result<(), String> {
+        let (ns, name) = namespace_and_name(pod);
+        let patch = json!({"metadata": {"uid": uid(pod), "ownerReferences": [{"$patch": "delete", "uid": owner_uid}]}});
+        let path = format!("/api/v1/namespaces/{ns}/pods/{name}");
+        let smp = "application/strategic-merge-patch+json";
+        send_unless_gone(&self.client, Method::PATCH, &path, smp, &patch).await
+    }
+
+    /// Records an event about the owner, from this controller.
+    pub async fn record(&self, owner: &Value, kind: &str, reason: &str, message: &str) {
+        object_event(
+            &self.client,
+            self.component,
+            self.kind,
+            owner,
+            kind,
+            reason,
+            message,
         )
-        .await
-    {
-        Ok(_) => Ok(true),
-        Err(e) if e.is_not_found() => Ok(false),
-        Err(e) => Err(e.to_string()),
+        .await;
     }
-}
 
-async fn release(c: &Controller, pod: &Value, owner_uid: &str) -> Result<(), String> {
-    let (ns, name) = namespace_and_name(pod);
-    let patch = json!({"metadata": {"uid": uid(pod), "ownerReferences": [{"$patch": "delete", "uid": owner_uid}]}});
-    let path = format!("/api/v1/namespaces/{ns}/pods/{name}");
-    let smp = "application/strategic-merge-patch+json";
-    send_unless_gone(&c.client, Method::PATCH, &path, smp, &patch).await
-}
+    /// Creates pods from `bodies`, expecting them under the owner key `k`. Slow start, as kube does: 1, 2,
+    /// 4... creates at a time, stopping at the first failure, so that a template the API server rejects
+    /// costs one request rather than hundreds.
+    pub async fn create(&self, k: &str, owner: &Value, bodies: Vec<Value>) -> Result<(), String> {
+        let (ns, _) = namespace_and_name(owner);
+        let n = bodies.len();
+        self.expectations.expect(k, n as i64, 0);
+        let path = format!("/api/v1/namespaces/{ns}/pods");
+        let (mut done, mut batch) = (0usize, 1usize);
+        let mut bodies = bodies.into_iter();
+        while done < n {
+            let size = batch.min(n - done);
+            let results = futures::future::join_all(bodies.by_ref().take(size).map(|body| {
+                let path = &path;
+                async move {
+                    self.client
+                        .send_json(Method::POST, path, "application/json", &body)
+                        .await
+                }
+            }))
+            .await;
+            let mut failed = None;
+            for r in results {
+                match r {
+                    Ok(pod) => {
+                        let (_, pod_name) = namespace_and_name(&pod);
+                        let message = format!("Created pod: {pod_name}");
+                        self.record(owner, "Normal", "SuccessfulCreate", &message)
+                            .await;
+                    }
+                    Err(e) => {
+                        self.expectations.lower(k, 1, 0);
+                        failed = Some(e);
+                    }
+                }
+            }
+            done += size;
+            if let Some(e) = failed {
+                self.expectations.lower(k, (n - done) as i64, 0);
+                let message = format!("Error creating: {}", client_message(&e));
+                self.record(owner, "Warning", "FailedCreate", &message)
+                    .await;
+                return Err(e.to_string());
+            }
+            batch *= 2;
+        }
+        Ok(())
+    }
 
-/// Records an event about the owner, from this controller.
-async fn record(c: &Controller, owner: &Value, kind: &str, reason: &str, message: &str) {
-    let involved = (c.flavor.api_version, c.flavor.kind);
-    object_event(
-        &c.client,
-        c.flavor.component,
-        involved,
-        owner,
-        kind,
-        reason,
-        message,
-    )
-    .await;
+    /// Deletes `victims`, expecting their deletion under the owner key `k`.
+    pub async fn delete(
+        &self,
+        k: &str,
+        owner: &Value,
+        victims: &[&Arc<Value>],
+    ) -> Result<(), String> {
+        self.expectations.expect(k, 0, victims.len() as i64);
+        let results = futures::future::join_all(victims.iter().map(|p| {
+            let (ns, name) = namespace_and_name(p);
+            let path = format!("/api/v1/namespaces/{ns}/pods/{name}");
+            async move {
+                (
+                    name,
+                    self.client
+                        .send(Method::DELETE, &path, "application/json", None)
+                        .await,
+                )
+            }
+        }))
+        .await;
+        let mut failed = None;
+        for (name, r) in results {
+            match r {
+                Ok(_) => {
+                    let message = format!("Deleted pod: {name}");
+                    self.record(owner, "Normal", "SuccessfulDelete", &message)
+                        .await;
+                }
+                Err(e) if e.is_not_found() => self.expectations.lower(k, 0, 1),
+                Err(e) => {
+                    self.expectations.lower(k, 0, 1);
+                    failed = Some(e);
+                }
+            }
+        }
+        failed.map_or(Ok(()), |e| Err(e.to_string()))
+    }
+
+    /// The owner keys a pod change should wake, with the change noted against their expectations: the pod's
+    /// controller if it is of our kind, else (for orphans) every owner in the namespace whose selector
+    /// matches, which may adopt it; and the same for the pod as it was, since a label or owner change may
+    /// concern its previous owner too.
+    pub fn route(
+        &self,
+        owners: &Store,
+        change: &Change,
+        selector: impl Fn(&Value) -> Option<LabelSelector>,
+    ) -> Vec<String> {
+        let (old, pod, gone) = match change {
+            Change::Upsert { old, new } => (old.as_deref(), &**new, false),
+            Change::Gone(p) => (None, &**p, true),
+        };
+        let owners_of = |pod: &Value| -> Vec<String> {
+            let (ns, _) = namespace_and_name(pod);
+            match controller_ref(pod) {
+                Some(r) if super::str_at(r, "/kind") == self.kind.1 => {
+                    vec![format!("{ns}/{}", super::str_at(r, "/name"))]
+                }
+                Some(_) => Vec::new(),
+                None => owners
+                    .in_namespace(ns)
+                    .iter()
+                    .filter(|o| selector(o).is_some_and(|s| s.matches(labels(pod))))
+                    .map(|o| crate::informer::key(o))
+                    .collect(),
+            }
+        };
+        let mut keys = owners_of(pod);
+        keys.extend(old.map(owners_of).unwrap_or_default());
+        keys.sort();
+        keys.dedup();
+        for k in &keys {
+            self.observe(k, old, pod, gone);
+        }
+        keys
+    }
+
+    /// Notes a pod change against the owner key `k`: a create the cache now shows, or a deletion, which
+    /// counts once the pod is marked for it (kube's updatePod), or when it goes unmarked.
+    fn observe(&self, k: &str, old: Option<&Value>, pod: &Value, gone: bool) {
+        let deleting = |p: &Value| p.pointer("/metadata/deletionTimestamp").is_some();
+        if old.is_none() && !gone && controller_ref(pod).is_some() {
+            self.expectations.observed(k, true);
+        }
+        let marked = !gone && deleting(pod) && old.is_some_and(|o| !deleting(o));
+        if marked || (gone && !deleting(pod)) {
+            self.expectations.observed(k, false);
+        }
+    }
 }
 
 /// Creates or deletes pods so that `replicas` are active, at most [`BURST`] per sync.
@@ -322,100 +471,18 @@ async fn manage(
         .and_then(Value::as_i64)
         .unwrap_or(1)
         .max(0) as usize;
-    let (ns, _) = namespace_and_name(owner);
     if active.len() < want {
         let n = (want - active.len()).min(BURST);
-        c.expectations.expect(k, n as i64, 0);
-        let body = pod_from_template(c.flavor, owner);
-        let path = format!("/api/v1/namespaces/{ns}/pods");
-        // Slow start, as kube does: 1, 2, 4... creates at a time, stopping at the first failure, so that a
-        // template the API server rejects costs one request rather than hundreds.
-        let (mut done, mut batch) = (0usize, 1usize);
-        while done < n {
-            let size = batch.min(n - done);
-            let results = futures::future::join_all((0..size).map(|_| {
-                c.client
-                    .send_json(Method::POST, &path, "application/json", &body)
-            }))
-            .await;
-            let mut failed = None;
-            for r in results {
-                match r {
-                    Ok(pod) => {
-                        let (_, pod_name) = namespace_and_name(&pod);
-                        record(
-                            c,
-                            owner,
-                            "Normal",
-                            "SuccessfulCreate",
-                            &format!("Created pod: {pod_name}"),
-                        )
-                        .await;
-                    }
-                    Err(e) => {
-                        c.expectations.lower(k, 1, 0);
-                        failed = Some(e);
-                    }
-                }
-            }
-            done += size;
-            if let Some(e) = failed {
-                c.expectations.lower(k, (n - done) as i64, 0);
-                record(
-                    c,
-                    owner,
-                    "Warning",
-                    "FailedCreate",
-                    &format!("Error creating: {}", client_message(&e)),
-                )
-                .await;
-                return Err(e.to_string());
-            }
-            batch *= 2;
-        }
+        let body = pod_from_template(c.pc.kind, owner);
+        c.pc.create(k, owner, vec![body; n]).await
     } else if active.len() > want {
         let mut victims: Vec<&Arc<Value>> = active.iter().collect();
         victims.sort_by_key(|p| deletion_rank(p));
         let victims = &victims[..(active.len() - want).min(BURST)];
-        c.expectations.expect(k, 0, victims.len() as i64);
-        let results = futures::future::join_all(victims.iter().map(|p| {
-            let (ns, name) = namespace_and_name(p);
-            let path = format!("/api/v1/namespaces/{ns}/pods/{name}");
-            async move {
-                (
-                    name,
-                    c.client
-                        .send(Method::DELETE, &path, "application/json", None)
-                        .await,
-                )
-            }
-        }))
-        .await;
-        let mut failed = None;
-        for (name, r) in results {
-            match r {
-                Ok(_) => {
-                    record(
-                        c,
-                        owner,
-                        "Normal",
-                        "SuccessfulDelete",
-                        &format!("Deleted pod: {name}"),
-                    )
-                    .await;
-                }
-                Err(e) if e.is_not_found() => c.expectations.lower(k, 0, 1),
-                Err(e) => {
-                    c.expectations.lower(k, 0, 1);
-                    failed = Some(e);
-                }
-            }
-        }
-        if let Some(e) = failed {
-            return Err(e.to_string());
-        }
+        c.pc.delete(k, owner, victims).await
+    } else {
+        Ok(())
     }
-    Ok(())
 }
 
 fn client_message(e: &ClientError) -> String {
@@ -481,6 +548,7 @@ async fn update_status(
         let mut obj = owner.clone();
         obj["status"] = status;
         match c
+            .pc
             .client
             .send_json(Method::PUT, &path, "application/json", &obj)
             .await
@@ -496,41 +564,18 @@ async fn update_status(
 
 async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     let Some(owner) = c.owners.get(k) else {
-        c.expectations.forget(k);
+        c.pc.expectations.forget(k);
         return Ok(None);
     };
     let Some(sel) = selector(c.flavor, &owner) else {
         return Ok(None);
     };
-    let owned = claim(c, &owner, &sel).await?;
+    let owned = c.pc.claim(&owner, &sel).await?;
     let active: Vec<Arc<Value>> = owned.iter().filter(|p| is_active(p)).cloned().collect();
-    if c.expectations.satisfied(k) && owner.pointer("/metadata/deletionTimestamp").is_none() {
+    if c.pc.expectations.satisfied(k) && owner.pointer("/metadata/deletionTimestamp").is_none() {
         manage(c, k, &owner, &active).await?;
     }
     update_status(c, &owner, &owned).await
-}
-
-/// The owner keys a pod change should wake: its controller if it is of our kind, else (for orphans) every
-/// owner in the namespace whose selector matches, which may adopt it.
-fn owners_of(c: &Controller, pod: &Value) -> Vec<String> {
-    let (ns, _) = namespace_and_name(pod);
-    match controller_ref(pod) {
-        Some(r) => {
-            if r.get("kind").and_then(Value::as_str) == Some(c.flavor.kind) {
-                let name = r.get("name").and_then(Value::as_str).unwrap_or_default();
-                vec![format!("{ns}/{name}")]
-            } else {
-                Vec::new()
-            }
-        }
-        None => c
-            .owners
-            .in_namespace(ns)
-            .iter()
-            .filter(|o| selector(c.flavor, o).is_some_and(|s| s.matches(labels(pod))))
-            .map(|o| crate::informer::key(o))
-            .collect(),
-    }
 }
 
 /// Runs the controller for one flavor until the process ends.
@@ -543,10 +588,14 @@ pub async fn run(client: Client, flavor: Flavor, workers: usize) {
     let (pods, mut pod_changes) = inform(client.clone(), "/api/v1/pods").await;
     let c = Arc::new(Controller {
         flavor,
-        client,
         owners,
-        pods,
-        expectations: Expectations::default(),
+        pc: PodControl {
+            client,
+            pods,
+            kind: (flavor.api_version, flavor.kind),
+            component: flavor.component,
+            expectations: Expectations::default(),
+        },
     });
     let queue = Arc::new(Queue::default());
     let worker = c.clone();
@@ -563,30 +612,7 @@ pub async fn run(client: Client, flavor: Flavor, workers: usize) {
             },
             change = pod_changes.recv() => {
                 let Some(change) = change else { return };
-                let (old, new, gone) = match &change {
-                    Change::Upsert { old, new } => (old.clone(), Some(new.clone()), false),
-                    Change::Gone(p) => (None, Some(p.clone()), true),
-                };
-                let Some(pod) = new else { continue };
-                let mut keys = owners_of(&c, &pod);
-                if let Some(old) = &old {
-                    // A label or owner change may concern the previous owner too.
-                    keys.extend(owners_of(&c, old));
-                }
-                keys.sort();
-                keys.dedup();
-                let first_seen = old.is_none() && !gone;
-                // A deletion counts once the pod is marked for it (kube's updatePod), or when it goes unmarked.
-                let deleting = |p: &Value| p.pointer("/metadata/deletionTimestamp").is_some();
-                let marked = !gone && deleting(&pod) && old.as_deref().is_some_and(|o| !deleting(o));
-                let went = gone && !deleting(&pod);
-                for k in keys {
-                    if first_seen && controller_ref(&pod).is_some() {
-                        c.expectations.observed(&k, true);
-                    }
-                    if marked || went {
-                        c.expectations.observed(&k, false);
-                    }
+                for k in c.pc.route(&c.owners, &change, |o| selector(flavor, o)) {
                     queue.add(k);
                 }
             }
@@ -663,7 +689,7 @@ mod tests {
     fn template_pods_are_owned_and_named_after_the_owner() {
         let rs = json!({"metadata": {"name": "web", "namespace": "prod", "uid": "u1"},
             "spec": {"template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}});
-        let p = pod_from_template(REPLICA_SET, &rs);
+        let p = pod_from_template(("apps/v1", "ReplicaSet"), &rs);
         assert_eq!(p["metadata"]["generateName"], "web-");
         assert_eq!(p["metadata"]["namespace"], "prod");
         assert_eq!(p["metadata"]["labels"]["app"], "web");

@@ -137,8 +137,7 @@ impl Pods {
                     .unwrap_or(0);
                 tokio::spawn(finish_deletion(
                     self.client.clone(),
-                    k,
-                    uid,
+                    pod.clone(),
                     Duration::from_secs(grace.min(1)),
                 ));
             }
@@ -231,9 +230,19 @@ async fn start(client: Client, pod: Value, ip: String, host_ip: String) {
     }
 }
 
-/// Removes a pod marked for deletion, after its grace period (shortened: nothing runs to stop).
-async fn finish_deletion(client: Client, key: String, uid: String, grace: Duration) {
+/// Removes a pod marked for deletion, after its grace period (shortened: nothing runs to stop). As the
+/// kubelet does since Kubernetes 1.27, a pod still running ends in phase Failed first, its containers
+/// stopped by SIGTERM (exit code 143), so that a finalizer holding it (a Job's) sees how it ended.
+async fn finish_deletion(client: Client, pod: Value, grace: Duration) {
     tokio::time::sleep(grace).await;
+    let (key, uid) = (
+        key(&pod),
+        crate::controllers::str_at(&pod, "/metadata/uid").to_string(),
+    );
+    let phase = crate::controllers::str_at(&pod, "/status/phase");
+    if !matches!(phase, "Succeeded" | "Failed") {
+        patch_status(&client, &pod, exited_status(&pod, 143)).await;
+    }
     let (ns, name) = key.split_once('/').unwrap_or(("default", &key));
     let body = serde_json::to_vec(&json!({"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0, "preconditions": {"uid": uid}})).unwrap_or_default();
     let path = format!("/api/v1/namespaces/{ns}/pods/{name}");
