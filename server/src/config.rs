@@ -30,7 +30,7 @@ pub enum Command {
     /// Run the scheduler against an API server.
     Scheduler(ClientArgs),
     /// Run the workload controllers and the garbage collector against an API server.
-    ControllerManager(ClientArgs),
+    ControllerManager(ControllerManagerArgs),
 }
 
 /// How a component reaches the API server.
@@ -59,6 +59,23 @@ impl ClientArgs {
         let rest = kyb_api::client::RestConfig::resolve(&kubeconfig, &overrides)?;
         kyb_api::client::Client::new(&rest)
     }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ControllerManagerArgs {
+    #[command(flatten)]
+    pub client: ClientArgs,
+    #[command(flatten)]
+    pub controllers: ControllerArgs,
+}
+
+/// How the controllers run, wherever they run.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ControllerArgs {
+    /// For tests: the CronJob controller reads "now" (RFC 3339) from this file, polled each second, and
+    /// uses the system clock while the file is absent or unreadable.
+    #[arg(long, hide = true)]
+    pub clock_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -123,6 +140,8 @@ pub struct ServerArgs {
     /// Do not run the workload controllers and the garbage collector in this process.
     #[arg(long)]
     pub disable_controllers: bool,
+    #[command(flatten)]
+    pub controller_args: ControllerArgs,
     /// Seconds between BOOKMARK events on watches that allow them.
     #[arg(long, default_value_t = 60, hide = true)]
     pub watch_bookmark_interval: u64,
@@ -137,7 +156,7 @@ pub struct ServerSettings {
     pub datastore_endpoint: String,
     pub agent: bool,
     pub scheduler: bool,
-    pub controllers: bool,
+    pub controllers: Option<ControllerArgs>,
     /// The node lifecycle controller's grace period, when it runs.
     pub node_lifecycle: Option<std::time::Duration>,
     pub api: ApiSettings,
@@ -180,7 +199,7 @@ impl TryFrom<ServerArgs> for ServerSettings {
             datastore_endpoint: a.datastore_endpoint,
             agent: !a.disable_agent,
             scheduler: !a.disable_scheduler,
-            controllers: !a.disable_controllers,
+            controllers: (!a.disable_controllers).then_some(a.controller_args),
             node_lifecycle: (!a.disable_node_lifecycle)
                 .then(|| std::time::Duration::from_secs(a.node_monitor_grace_period.max(1))),
             api: ApiSettings {
@@ -221,6 +240,7 @@ mod tests {
             node_monitor_grace_period: 40,
             disable_node_lifecycle: false,
             disable_controllers: false,
+            controller_args: ControllerArgs::default(),
             watch_window: 10,
             watch_bookmark_interval: 60,
         }

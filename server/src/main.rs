@@ -3,6 +3,7 @@
 mod apiserver;
 mod config;
 mod controllers;
+mod cron;
 mod informer;
 mod kubelet;
 mod scheduler;
@@ -38,10 +39,13 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }),
         Command::ControllerManager(args) => runtime.block_on(async move {
-            let client = args.client().context("connecting to the API server")?;
+            let client = args
+                .client
+                .client()
+                .context("connecting to the API server")?;
             tracing::info!(server = client.base, "controller manager started");
             tokio::select! {
-                _ = controllers::run_workload_controllers(client) => {}
+                _ = controllers::run_workload_controllers(client, args.controllers) => {}
                 _ = shutdown_signal() => {}
             }
             Ok(())
@@ -108,13 +112,13 @@ async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
         let client = args.client().context("building the scheduler's client")?;
         tokio::spawn(scheduler::run(client));
     }
-    if settings.controllers {
+    if let Some(options) = settings.controllers {
         let args = config::ClientArgs {
             kubeconfig: None,
             server: Some(format!("http://{addr}")),
         };
         let client = args.client().context("building the controllers' client")?;
-        tokio::spawn(controllers::run_workload_controllers(client));
+        tokio::spawn(controllers::run_workload_controllers(client, options));
     }
     if let Some(grace) = settings.node_lifecycle {
         let args = config::ClientArgs {

@@ -317,3 +317,206 @@ fn failing_jobs_back_off_then_fail_and_deadlines_stop_them() {
         "{err}"
     );
 }
+
+/// A CronJob manifest; `spec` lines (two-space indented) go beside the schedule.
+fn cron_job(name: &str, schedule: &str, spec: &str, exit: &str) -> String {
+    format!(
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: {name}\nspec:\n  schedule: \"{schedule}\"\n{spec}  jobTemplate:\n    spec:\n      template:\n        metadata:\n          annotations:\n            kybernet.io/simulate-exit: \"{exit}\"\n        spec:\n          restartPolicy: Never\n          containers:\n          - name: c\n            image: busybox:1.36\n"
+    )
+}
+
+fn job_names(k: &Kybd, owner: &str) -> Vec<String> {
+    let mut names: Vec<String> = k.get(&["jobs"])["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|j| j["metadata"]["ownerReferences"][0]["name"] == owner)
+        .filter(|j| j["metadata"]["deletionTimestamp"].is_null())
+        .filter_map(|j| j["metadata"]["name"].as_str().map(String::from))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn cron_jobs_fire_on_a_mocked_clock() {
+    let dir = kyb_e2e::TempDir::new("clock");
+    let clock = dir.0.join("now");
+    let k = Kybd::start_with(&["--clock-file", &clock.to_string_lossy()]);
+    let _agent = k.simulated_nodes(2, "n-", &[]);
+    let kyb = bin("kyb");
+    // Tomorrow at midnight UTC, so that every time the test sets comes after the CronJobs' creation.
+    let t0 = (chrono::Utc::now() + chrono::Duration::days(1))
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or_default();
+    let set_clock = |t: chrono::DateTime<chrono::Utc>| {
+        std::fs::write(&clock, t.to_rfc3339()).unwrap_or_else(|e| panic!("writing the clock: {e}"))
+    };
+    let minutes = |t: chrono::DateTime<chrono::Utc>| t.timestamp() / 60;
+    let secs = chrono::Duration::seconds;
+    set_clock(t0 + secs(10));
+    k.ok(
+        &kyb,
+        &["apply", "-f", "-"],
+        Some(&cron_job(
+            "tick",
+            "*/5 * * * *",
+            "  concurrencyPolicy: Forbid\n  startingDeadlineSeconds: 120\n",
+            "",
+        )),
+    );
+    // 09:00 in Tokyo is midnight UTC.
+    k.ok(
+        &kubectl(),
+        &["apply", "-f", "-"],
+        Some(&cron_job(
+            "daily",
+            "0 9 * * *",
+            "  timeZone: Asia/Tokyo\n  startingDeadlineSeconds: 300\n  successfulJobsHistoryLimit: 1\n",
+            "code=0,after=200ms",
+        )),
+    );
+    let first_tick = format!("tick-{}", minutes(t0));
+    let first_daily = format!("daily-{}", minutes(t0));
+    let fired = eventually(30, || {
+        (job_names(&k, "tick") == [first_tick.clone()]
+            && job_names(&k, "daily") == [first_daily.clone()])
+        .then_some(())
+    });
+    assert!(
+        fired.is_some(),
+        "jobs: {:?} {:?}",
+        job_names(&k, "tick"),
+        job_names(&k, "daily")
+    );
+    let j = k.get(&["job", &first_daily]);
+    assert_eq!(
+        j["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"],
+        format!("{}T09:00:00+09:00", t0.format("%Y-%m-%d"))
+    );
+    wait_for(&k, &first_daily, "complete");
+    let cj = eventually(20, || {
+        let cj = k.get(&["cronjob", "daily"]);
+        cj["status"]["lastSuccessfulTime"].is_string().then_some(cj)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "daily never saw its job succeed: {}",
+            k.get(&["cronjob", "daily"])
+        )
+    });
+    assert_eq!(
+        cj["status"]["lastScheduleTime"],
+        t0.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    );
+    assert!(cj["status"]["active"].is_null(), "{}", cj["status"]);
+    let tick = k.get(&["cronjob", "tick"]);
+    assert_eq!(tick["status"]["active"][0]["name"], first_tick.as_str());
+    let events = |name: &str| {
+        k.ok(
+            &kyb,
+            &[
+                "get",
+                "events",
+                "--field-selector",
+                &format!("involvedObject.kind=CronJob,involvedObject.name={name}"),
+            ],
+            None,
+        )
+    };
+    assert!(events("tick").contains(&format!("Created job {first_tick}")));
+    let seen = eventually(10, || {
+        events("daily")
+            .contains(&format!(
+                "Saw completed job: {first_daily}, condition: Complete"
+            ))
+            .then_some(())
+    });
+    assert!(seen.is_some(), "{}", events("daily"));
+
+    // Forbid: the next time comes while the first tick still runs, so nothing starts.
+    set_clock(t0 + secs(5 * 60 + 10));
+    let held = eventually(20, || {
+        events("tick").contains("JobAlreadyActive").then_some(())
+    });
+    assert!(held.is_some(), "{}", events("tick"));
+    assert_eq!(job_names(&k, "tick"), std::slice::from_ref(&first_tick));
+
+    // Replace: the running job goes and a new one takes its place.
+    k.ok(
+        &kubectl(),
+        &[
+            "patch",
+            "cronjob",
+            "tick",
+            "-p",
+            r#"{"spec":{"concurrencyPolicy":"Replace"}}"#,
+        ],
+        None,
+    );
+    set_clock(t0 + secs(10 * 60 + 10));
+    let replaced = format!("tick-{}", minutes(t0 + secs(600)));
+    let swapped = eventually(20, || {
+        (job_names(&k, "tick") == [replaced.clone()]).then_some(())
+    });
+    assert!(swapped.is_some(), "{:?}", job_names(&k, "tick"));
+    assert!(events("tick").contains(&format!("Deleted job {first_tick}")));
+
+    // Suspended, tick makes nothing; daily fires the next day, and its history keeps one success.
+    k.ok(
+        &kyb,
+        &[
+            "patch",
+            "cronjob",
+            "tick",
+            "-p",
+            r#"{"spec":{"suspend":true}}"#,
+        ],
+        None,
+    );
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    set_clock(t0 + secs(86_400 + 10));
+    let second_daily = format!("daily-{}", minutes(t0 + secs(86_400)));
+    let trimmed = eventually(30, || {
+        (job_names(&k, "daily") == [second_daily.clone()]).then_some(())
+    });
+    assert!(trimmed.is_some(), "{:?}", job_names(&k, "daily"));
+    assert_eq!(job_names(&k, "tick"), [replaced]);
+
+    // `create job --from` runs the template by hand.
+    k.ok(
+        &kyb,
+        &["create", "job", "by-hand", "--from=cronjob/daily"],
+        None,
+    );
+    let manual = k.get(&["job", "by-hand"]);
+    assert_eq!(
+        manual["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"],
+        "manual"
+    );
+    wait_for(&k, "by-hand", "complete");
+
+    // Bad schedules and zones get the API's answer.
+    let err = k.fails(
+        &kyb,
+        &["apply", "-f", "-"],
+        Some(&cron_job("bad", "61 * * * *", "", "")),
+    );
+    assert!(
+        err.contains(r#"spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61"#),
+        "{err}"
+    );
+    let err = k.fails(
+        &kyb,
+        &["apply", "-f", "-"],
+        Some(&cron_job("bad", "@daily", "  timeZone: Mars/Olympus\n", "")),
+    );
+    assert!(
+        err.contains(
+            r#"spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus"#
+        ),
+        "{err}"
+    );
+}

@@ -275,18 +275,22 @@ pub(super) fn cron_job(e: &mut Errs, spec: &Value) {
     let schedule = e.str(spec, "schedule", "spec");
     if schedule.is_empty() {
         e.required("spec.schedule", "");
-    } else if !schedule.starts_with('@') {
-        let n = schedule
-            .split_whitespace()
-            .filter(|f| !f.starts_with("TZ=") && !f.starts_with("CRON_TZ="))
-            .count();
-        if n != 5 {
-            e.invalid(
-                "spec.schedule",
-                &go_quote(schedule),
-                &format!("expected exactly 5 fields, found {n}: {schedule}"),
-            );
-        }
+    } else if schedule.contains("TZ") {
+        e.invalid(
+            "spec.schedule",
+            &go_quote(schedule),
+            "cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
+        );
+    } else if let Err(why) = crate::cron::parse(schedule, None) {
+        e.invalid("spec.schedule", &go_quote(schedule), &why);
+    }
+    let zone = e.str(spec, "timeZone", "spec");
+    if !zone.is_empty() && crate::cron::zone(zone).is_err() {
+        e.invalid(
+            "spec.timeZone",
+            &go_quote(zone),
+            &format!("unknown time zone {zone}"),
+        );
     }
     match e.str(spec, "concurrencyPolicy", "spec") {
         "Allow" | "Forbid" | "Replace" => {}

@@ -1,5 +1,6 @@
 //! Controllers that run beside the API server and reconcile the cluster through it, and what they share.
 
+pub mod cronjob;
 pub mod deployment;
 pub mod garbage_collector;
 pub mod job;
@@ -11,13 +12,14 @@ use kyb_api::client::{Client, Method};
 use serde_json::{json, Value};
 
 /// Runs the workload controllers (kube-controller-manager's, so far as they are built) until the process ends.
-pub async fn run_workload_controllers(client: Client) {
+pub async fn run_workload_controllers(client: Client, options: crate::config::ControllerArgs) {
     tokio::join!(
         replicaset::run(client.clone(), replicaset::REPLICA_SET, 4),
         replicaset::run(client.clone(), replicaset::REPLICATION_CONTROLLER, 2),
         deployment::run(client.clone(), 4),
         garbage_collector::run(client.clone(), 4),
         job::run(client.clone(), 4),
+        cronjob::run(client.clone(), cronjob::Clock(options.clock_file), 2),
     );
 }
 
