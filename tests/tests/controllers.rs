@@ -308,7 +308,7 @@ fn deployment(name: &str, replicas: usize, image: &str, extra_spec: &str) -> Str
 }
 
 /// Waits (through `rollout status`) until the deployment has rolled out, and returns what it printed.
-fn rolled_out(k: &Kybd, program: &std::path::Path, target: &str) -> String {
+pub(crate) fn rolled_out(k: &Kybd, program: &std::path::Path, target: &str) -> String {
     let out = k.ok(
         program,
         &["rollout", "status", target, "--timeout=60s"],
@@ -330,7 +330,11 @@ fn is_ready(pod: &Value) -> bool {
 /// Watches the app's pods in the background until a pod named `stop` appears, and returns the most pods
 /// that existed (not being deleted) at once and the fewest ready ones, counted on every watch event once all
 /// `replicas` first stood ready.
-fn watch_bounds(k: &Kybd, app: &str, replicas: usize) -> std::thread::JoinHandle<(usize, usize)> {
+pub(crate) fn watch_bounds(
+    k: &Kybd,
+    app: &str,
+    replicas: usize,
+) -> std::thread::JoinHandle<(usize, usize)> {
     let events = k.watch(&format!(
         "/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3D{app}&timeoutSeconds=120"
     ));
@@ -614,7 +618,7 @@ fn stalled_rollouts_exceed_their_deadline_and_recreate_waits() {
 }
 
 /// Runs the same command with kubectl and kyb, and asserts the same exit code, output and errors.
-fn same(k: &Kybd, args: &[&str]) -> String {
+pub(crate) fn same(k: &Kybd, args: &[&str]) -> String {
     let run = |program: &std::path::Path| {
         let out = k.run(program, args, None);
         (

@@ -3,6 +3,7 @@
 mod api;
 mod bad_input;
 mod controllers;
+mod daemonsets;
 mod durability;
 mod jobs;
 mod kubectl;

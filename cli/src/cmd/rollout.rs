@@ -1,5 +1,6 @@
-//! `kyb rollout status|history|undo|pause|resume|restart` for deployments, as kubectl runs them: on the
-//! client, from the Deployment and its ReplicaSets.
+//! `kyb rollout status|history|undo|pause|resume|restart` for deployments, daemonsets and statefulsets, as
+//! kubectl runs them: on the client, from the object and its history (a Deployment's ReplicaSets, the
+//! others' ControllerRevisions).
 
 use std::time::{Duration, Instant};
 
@@ -116,13 +117,148 @@ fn deployment_status(d: &Value) -> Result<(String, bool), CliError> {
     ))
 }
 
-/// The deployment's ReplicaSets (listed by its selector, kept by owner), by revision.
-async fn history(ctx: &Ctx, o: &ObjRef, d: &Value) -> CliResult<Vec<Value>> {
+/// The workloads `rollout` knows.
+#[derive(Clone, Copy, PartialEq)]
+enum Workload {
+    Deployment,
+    DaemonSet,
+    StatefulSet,
+}
+
+fn workload(o: &ObjRef) -> Option<Workload> {
+    match (o.resource.group.as_str(), o.resource.kind.as_str()) {
+        ("apps", "Deployment") => Some(Workload::Deployment),
+        ("apps", "DaemonSet") => Some(Workload::DaemonSet),
+        ("apps", "StatefulSet") => Some(Workload::StatefulSet),
+        _ => None,
+    }
+}
+
+/// kubectl's DaemonSetStatusViewer.
+fn daemon_set_status(ds: &Value) -> Result<(String, bool), CliError> {
+    if ds
+        .pointer("/spec/updateStrategy/type")
+        .and_then(Value::as_str)
+        != Some("RollingUpdate")
+    {
+        return Err(CliError::Msg(
+            "rollout status is only available for RollingUpdate strategy type".into(),
+        ));
+    }
+    if int(ds, "/metadata/generation") > int(ds, "/status/observedGeneration") {
+        return Ok((
+            "Waiting for daemon set spec update to be observed...\n".into(),
+            false,
+        ));
+    }
+    let name = meta_str(ds, "name");
+    let desired = int(ds, "/status/desiredNumberScheduled");
+    let updated = int(ds, "/status/updatedNumberScheduled");
+    let available = int(ds, "/status/numberAvailable");
+    if updated < desired {
+        return Ok((format!("Waiting for daemon set {name:?} rollout to finish: {updated} out of {desired} new pods have been updated...\n"), false));
+    }
+    if available < desired {
+        return Ok((format!("Waiting for daemon set {name:?} rollout to finish: {available} of {desired} updated pods are available...\n"), false));
+    }
+    Ok((
+        format!("daemon set {name:?} successfully rolled out\n"),
+        true,
+    ))
+}
+
+/// kubectl's StatefulSetStatusViewer.
+fn stateful_set_status(sts: &Value) -> Result<(String, bool), CliError> {
+    if sts
+        .pointer("/spec/updateStrategy/type")
+        .and_then(Value::as_str)
+        != Some("RollingUpdate")
+    {
+        return Err(CliError::Msg(
+            "rollout status is only available for RollingUpdate strategy type".into(),
+        ));
+    }
+    let observed = int(sts, "/status/observedGeneration");
+    if observed == 0 || int(sts, "/metadata/generation") > observed {
+        return Ok((
+            "Waiting for statefulset spec update to be observed...\n".into(),
+            false,
+        ));
+    }
+    let replicas = sts.pointer("/spec/replicas").and_then(Value::as_i64);
+    let ready = int(sts, "/status/readyReplicas");
+    if let Some(r) = replicas.filter(|r| ready < *r) {
+        return Ok((
+            format!("Waiting for {} pods to be ready...\n", r - ready),
+            false,
+        ));
+    }
+    let updated = int(sts, "/status/updatedReplicas");
+    if sts
+        .pointer("/spec/updateStrategy/rollingUpdate")
+        .is_some_and(|r| !r.is_null())
+    {
+        let partition = sts
+            .pointer("/spec/updateStrategy/rollingUpdate/partition")
+            .and_then(Value::as_i64);
+        if let (Some(r), Some(p)) = (replicas, partition) {
+            if updated < r - p {
+                return Ok((format!("Waiting for partitioned roll out to finish: {updated} out of {} new pods have been updated...\n", r - p), false));
+            }
+        }
+        return Ok((
+            format!("partitioned roll out complete: {updated} new pods have been updated...\n"),
+            true,
+        ));
+    }
+    let update_revision = sts
+        .pointer("/status/updateRevision")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let current_revision = sts
+        .pointer("/status/currentRevision")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if update_revision != current_revision {
+        return Ok((format!("waiting for statefulset rolling update to complete {updated} pods at revision {update_revision}...\n"), false));
+    }
+    Ok((
+        format!(
+            "statefulset rolling update complete {} pods at revision {current_revision}...\n",
+            int(sts, "/status/currentReplicas")
+        ),
+        true,
+    ))
+}
+
+fn status_of(w: Workload, obj: &Value) -> Result<(String, bool), CliError> {
+    match w {
+        Workload::Deployment => deployment_status(obj),
+        Workload::DaemonSet => daemon_set_status(obj),
+        Workload::StatefulSet => stateful_set_status(obj),
+    }
+}
+
+/// One entry of a workload's history: a Deployment's ReplicaSet, or another's ControllerRevision.
+fn revision_of(w: Workload, h: &Value) -> i64 {
+    match w {
+        Workload::Deployment => revision(h),
+        _ => h.get("revision").and_then(Value::as_i64).unwrap_or(0),
+    }
+}
+
+/// The workload's history (listed in its namespace, kept by owner), by revision.
+async fn history(ctx: &Ctx, o: &ObjRef, w: Workload, d: &Value) -> CliResult<Vec<Value>> {
     let uid = d.pointer("/metadata/uid").cloned().unwrap_or(Value::Null);
     let ns = o.namespace.as_deref().unwrap_or(ctx.namespace());
+    let plural = if w == Workload::Deployment {
+        "replicasets"
+    } else {
+        "controllerrevisions"
+    };
     let list = ctx
         .client
-        .get_json(&format!("/apis/apps/v1/namespaces/{ns}/replicasets"))
+        .get_json(&format!("/apis/apps/v1/namespaces/{ns}/{plural}"))
         .await?;
     let mut sets: Vec<Value> = list["items"]
         .as_array()
@@ -138,7 +274,7 @@ async fn history(ctx: &Ctx, o: &ObjRef, d: &Value) -> CliResult<Vec<Value>> {
         })
         .cloned()
         .collect();
-    sets.sort_by_key(revision);
+    sets.sort_by_key(|h| revision_of(w, h));
     Ok(sets)
 }
 
@@ -195,7 +331,7 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
     };
     for o in targets::resolve(ctx, &selection).await? {
         let d = ctx.client.get_json(&o.path()).await?;
-        let is_deployment = o.resource.group == "apps" && o.resource.kind == "Deployment";
+        let kind = workload(&o);
         let display = o.display();
         let quiet = t.output.as_deref() == Some("name");
         let done = |what: &str| {
@@ -207,9 +343,9 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
         };
         match verb {
             "status" => {
-                if !is_deployment {
+                let Some(w) = kind else {
                     return Err(unsupported(&o, "status viewer"));
-                }
+                };
                 let timeout = parse_duration(&t.timeout).map_err(|_| {
                     CliError::Msg(format!(
                         "invalid argument {:?} for \"--timeout\" flag",
@@ -220,7 +356,7 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
                 let mut last = String::new();
                 let mut d = d;
                 loop {
-                    let (line, finished) = deployment_status(&d)?;
+                    let (line, finished) = status_of(w, &d)?;
                     if line != last {
                         print!("{line}");
                         last = line;
@@ -236,13 +372,18 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
                 }
             }
             "history" => {
-                if !is_deployment {
+                let Some(w) = kind else {
                     return Err(unsupported(&o, "history viewer"));
-                }
-                let sets = history(ctx, &o, &d).await?;
+                };
+                let sets = history(ctx, &o, w, &d).await?;
                 if quiet {
+                    let kind = if w == Workload::Deployment {
+                        "replicaset"
+                    } else {
+                        "controllerrevision"
+                    };
                     for rs in &sets {
-                        println!("replicaset.apps/{}", meta_str(rs, "name"));
+                        println!("{kind}.apps/{}", meta_str(rs, "name"));
                     }
                     continue;
                 }
@@ -257,7 +398,7 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
                             .pointer("/metadata/annotations/kubernetes.io~1change-cause")
                             .and_then(Value::as_str)
                             .unwrap_or("<none>");
-                        (revision(rs).to_string(), cause.to_string())
+                        (revision_of(w, rs).to_string(), cause.to_string())
                     })
                     .collect();
                 let width = rows
@@ -274,11 +415,39 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
                 }
                 println!();
             }
+            "undo" if kind.is_some_and(|w| w != Workload::Deployment) => {
+                let Some(w) = kind else { continue };
+                let revisions = history(ctx, &o, w, &d).await?;
+                // kubectl's findHistory: 0 means the one before the latest.
+                let target = match t.to_revision {
+                    0 if revisions.len() >= 2 => revisions.get(revisions.len() - 2),
+                    0 => None,
+                    n => revisions.iter().find(|r| revision_of(w, r) == n),
+                };
+                let Some(target) = target else {
+                    return Err(CliError::Msg(format!(
+                        "unable to find specified revision {} in history",
+                        t.to_revision
+                    )));
+                };
+                let data = target.get("data").cloned().unwrap_or(json!({}));
+                let applied = kyb_api::strategic::apply(&d, &data, "apps", &o.resource.kind)
+                    .map_err(|e| CliError::Msg(e.to_string()))?;
+                if applied.pointer("/spec/template") == d.pointer("/spec/template") {
+                    done(&format!(
+                        "skipped rollback (current template already matches revision {})",
+                        t.to_revision
+                    ));
+                    continue;
+                }
+                patch_object(ctx, &o, &data).await?;
+                done("rolled back");
+            }
             "undo" => {
-                if !is_deployment {
+                if kind.is_none() {
                     return Err(unsupported(&o, "rollbacker"));
                 }
-                let sets = history(ctx, &o, &d).await?;
+                let sets = history(ctx, &o, Workload::Deployment, &d).await?;
                 let target = if t.to_revision == 0 {
                     if sets.len() < 2 {
                         return Err(CliError::Msg(format!(
@@ -348,7 +517,7 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
                 done("rolled back");
             }
             "pause" | "resume" => {
-                if !is_deployment {
+                if kind != Some(Workload::Deployment) {
                     let ing = if verb == "pause" {
                         "pausing"
                     } else {
@@ -374,7 +543,7 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
                 done(if pause { "paused" } else { "resumed" });
             }
             _ => {
-                if !is_deployment {
+                if kind.is_none() {
                     return Err(CliError::Msg(format!(
                         "{} restarting is not supported",
                         named(&o)

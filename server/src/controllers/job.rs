@@ -14,7 +14,9 @@ use kyb_api::client::{Client, Method};
 use kyb_api::selector::LabelSelector;
 use serde_json::{json, Value};
 
-use super::replicaset::{controller_ref, is_active, pod_from_template, Expectations, PodControl};
+use super::replicaset::{
+    controller_ref, is_active, is_ready, pod_from_template, Expectations, PodControl,
+};
 use super::runtime::{inform, Change, Queue, Store};
 use super::{namespace_and_name, send_unless_gone, str_at};
 
@@ -168,15 +170,6 @@ fn restarts(pod: &Value) -> i64 {
         .flatten()
         .filter_map(|c| c.get("restartCount").and_then(Value::as_i64))
         .sum()
-}
-
-fn is_ready(pod: &Value) -> bool {
-    pod.pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .is_some_and(|cs| {
-            cs.iter()
-                .any(|c| c["type"] == "Ready" && c["status"] == "True")
-        })
 }
 
 /// The job's selector; the API server generates one (on its controller-uid label) unless the user chose to.

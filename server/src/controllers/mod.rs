@@ -1,8 +1,10 @@
 //! Controllers that run beside the API server and reconcile the cluster through it, and what they share.
 
 pub mod cronjob;
+pub mod daemonset;
 pub mod deployment;
 pub mod garbage_collector;
+pub mod history;
 pub mod job;
 pub mod node_lifecycle;
 pub mod replicaset;
@@ -19,6 +21,7 @@ pub async fn run_workload_controllers(client: Client, options: crate::config::Co
         deployment::run(client.clone(), 4),
         garbage_collector::run(client.clone(), 4),
         job::run(client.clone(), 4),
+        daemonset::run(client.clone(), 2),
         cronjob::run(client.clone(), cronjob::Clock(options.clock_file), 2),
     );
 }

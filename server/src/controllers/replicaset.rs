@@ -151,6 +151,11 @@ fn ready_since(pod: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
     )
 }
 
+/// The pod's Ready condition is True.
+pub fn is_ready(pod: &Value) -> bool {
+    ready_since(pod).is_some()
+}
+
 /// Ready for at least `min_ready` seconds (kube's IsPodAvailable).
 pub fn is_available(pod: &Value, min_ready: i64, now: chrono::DateTime<chrono::Utc>) -> bool {
     let min_ready = min_ready.clamp(0, i64::from(i32::MAX));
