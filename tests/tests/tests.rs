@@ -11,4 +11,5 @@ mod kyb;
 mod python;
 mod recorded;
 mod scheduler;
+mod statefulsets;
 mod tls;

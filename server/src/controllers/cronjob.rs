@@ -369,9 +369,8 @@ pub async fn run(client: Client, clock: Clock, workers: usize) {
                     Change::Upsert { new, .. } => new,
                     Change::Gone(old) => old,
                 };
-                if let Some(r) = super::replicaset::controller_ref(job).filter(|r| str_at(r, "/kind") == KIND.1) {
-                    let (ns, _) = namespace_and_name(job);
-                    queue.add(format!("{ns}/{}", str_at(r, "/name")));
+                if let Some(k) = super::controller_key(job, KIND.1) {
+                    queue.add(k);
                 }
             }
             _ = tick.tick(), if polled => {

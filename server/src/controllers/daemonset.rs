@@ -433,15 +433,15 @@ pub async fn run(client: Client, workers: usize) {
                     all(&queue);
                 }
             }
-            change = revision_changes.recv() => {
-                let Some(change) = change else { return };
-                if let Change::Upsert { new, .. } = change {
-                    if let Some(r) = super::replicaset::controller_ref(&new).filter(|r| str_at(r, "/kind") == KIND.1) {
-                        let (ns, _) = namespace_and_name(&new);
-                        queue.add(format!("{ns}/{}", str_at(r, "/name")));
+            change = revision_changes.recv() => match change {
+                Some(Change::Upsert { new, .. }) => {
+                    if let Some(k) = super::controller_key(&new, KIND.1) {
+                        queue.add(k);
                     }
                 }
-            }
+                Some(Change::Gone(_)) => {}
+                None => return,
+            },
             change = pod_changes.recv() => {
                 let Some(change) = change else { return };
                 for k in c.pc.route(&c.sets, &change, selector) {

@@ -9,6 +9,7 @@ pub mod job;
 pub mod node_lifecycle;
 pub mod replicaset;
 pub mod runtime;
+pub mod statefulset;
 
 use kyb_api::client::{Client, Method};
 use serde_json::{json, Value};
@@ -22,6 +23,7 @@ pub async fn run_workload_controllers(client: Client, options: crate::config::Co
         garbage_collector::run(client.clone(), 4),
         job::run(client.clone(), 4),
         daemonset::run(client.clone(), 2),
+        statefulset::run(client.clone(), 2),
         cronjob::run(client.clone(), cronjob::Clock(options.clock_file), 2),
     );
 }
@@ -73,6 +75,17 @@ pub fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
     v.pointer(pointer)
         .and_then(Value::as_str)
         .unwrap_or_default()
+}
+
+/// The `namespace/name` key of the object's controller, when that is of `kind`: which owner to sync
+/// when an object it controls changes.
+pub fn controller_key(obj: &Value, kind: &str) -> Option<String> {
+    let r = replicaset::controller_ref(obj).filter(|r| str_at(r, "/kind") == kind)?;
+    Some(format!(
+        "{}/{}",
+        namespace_and_name(obj).0,
+        str_at(r, "/name")
+    ))
 }
 
 /// An object's namespace (`default` when it has none) and name.
