@@ -285,18 +285,30 @@ impl Drop for Guard {
 impl Kybd {
     /// Starts `kybd agent` against this server with the given flags; its log goes to the server's folder.
     pub fn agent(&self, args: &[&str]) -> Guard {
-        let log =
-            std::fs::File::create(self.dir.0.join(format!("agent-{}.log", std::process::id())))
-                .unwrap_or_else(|e| panic!("agent log: {e}"));
+        self.component("agent", args)
+    }
+
+    /// Starts `kybd controller-manager` against this server (for a server started without its own).
+    pub fn controller_manager(&self) -> Guard {
+        self.component("controller-manager", &[])
+    }
+
+    fn component(&self, command: &str, args: &[&str]) -> Guard {
+        let log = std::fs::File::create(
+            self.dir
+                .0
+                .join(format!("{command}-{}.log", std::process::id())),
+        )
+        .unwrap_or_else(|e| panic!("{command} log: {e}"));
         let child = Command::new(bin("kybd"))
-            .args(["agent", "--server", &self.url])
+            .args([command, "--server", &self.url])
             .args(args)
             .env("KYBD_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
-            .unwrap_or_else(|e| panic!("starting kybd agent: {e}"));
+            .unwrap_or_else(|e| panic!("starting kybd {command}: {e}"));
         Guard(child)
     }
 

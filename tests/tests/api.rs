@@ -319,6 +319,8 @@ fn object_semantics() {
         "/api/v1/namespaces/doomed/configmaps",
         json!({"metadata": {"name": "blocker", "finalizers": ["example.com/hold"]}}),
     );
+    // The namespace controller finishes termination; this server runs without its own.
+    let _controllers = k.controller_manager();
     k.http(
         "DELETE",
         "/api/v1/namespaces/doomed",
@@ -333,6 +335,25 @@ fn object_semantics() {
         json!({"metadata": {"name": "late"}}),
     );
     assert_eq!((code, e["reason"].as_str()), (403, Some("Forbidden")));
+    // The controller says what holds the namespace, in the namespace deleter's words.
+    let condition = |ns: &Value, kind: &str| {
+        ns["status"]["conditions"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["type"] == kind))
+            .map(|c| c["message"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+    let held = kyb_e2e::eventually(20, || {
+        let (_, ns) = k.get_json("/api/v1/namespaces/doomed");
+        (condition(&ns, "NamespaceContentRemaining")
+            == "Some resources are remaining: configmaps. has 1 resource instances")
+            .then_some(ns)
+    })
+    .unwrap_or_else(|| panic!("{}", k.get_json("/api/v1/namespaces/doomed").1));
+    assert_eq!(
+        condition(&held, "NamespaceFinalizersRemaining"),
+        "Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances"
+    );
     k.http(
         "PATCH",
         "/api/v1/namespaces/doomed/configmaps/blocker",

@@ -844,3 +844,110 @@ fn resizing_mid_rollout_scales_both_sets_in_proportion() {
         "the bigger set should take the bigger share: {grown:?}"
     );
 }
+
+#[test]
+fn namespaces_get_default_accounts_and_empty_themselves_when_deleted() {
+    let k = Kybd::start();
+    let _agent = k.simulated_nodes(2, "n-", &[]);
+    let (kc, kyb) = (kubectl(), bin("kyb"));
+    k.ok(&kc, &["create", "namespace", "team"], None);
+    let account = || {
+        k.run(
+            &kc,
+            &[
+                "get",
+                "serviceaccount",
+                "default",
+                "-n",
+                "team",
+                "-o",
+                "name",
+            ],
+            None,
+        )
+    };
+    let made = eventually(20, || account().status.success().then_some(()));
+    assert!(made.is_some(), "team never got a default ServiceAccount");
+    // Deleted, it comes back.
+    k.ok(
+        &kc,
+        &["delete", "serviceaccount", "default", "-n", "team"],
+        None,
+    );
+    let back = eventually(20, || account().status.success().then_some(()));
+    assert!(
+        back.is_some(),
+        "the default ServiceAccount was not made again"
+    );
+
+    // Workloads, their pods and plain objects all go with the namespace.
+    k.ok(
+        &kc,
+        &[
+            "create",
+            "deployment",
+            "web",
+            "-n",
+            "team",
+            "--image=busybox:1.36",
+            "--replicas=3",
+        ],
+        None,
+    );
+    k.ok(
+        &kc,
+        &[
+            "create",
+            "configmap",
+            "settings",
+            "-n",
+            "team",
+            "--from-literal=a=b",
+        ],
+        None,
+    );
+    k.ok(
+        &kyb,
+        &[
+            "create",
+            "job",
+            "once",
+            "-n",
+            "team",
+            "--image=busybox:1.36",
+        ],
+        None,
+    );
+    let running = eventually(30, || {
+        let pods = k.get(&["pods", "-n", "team"]);
+        let n = pods["items"].as_array().map_or(0, |p| {
+            p.iter()
+                .filter(|p| p["status"]["phase"] == "Running")
+                .count()
+        });
+        (n == 4).then_some(())
+    });
+    assert!(
+        running.is_some(),
+        "{}",
+        k.ok(&kyb, &["get", "pods", "-n", "team"], None)
+    );
+    k.ok(&kc, &["delete", "namespace", "team", "--timeout=60s"], None);
+    let err = k.fails(&kyb, &["get", "namespace", "team"], None);
+    assert!(err.contains("namespaces \"team\" not found"), "{err}");
+    for kind in [
+        "pods",
+        "replicasets",
+        "deployments",
+        "jobs",
+        "configmaps",
+        "serviceaccounts",
+    ] {
+        let left = k.get(&[kind, "-n", "team"]);
+        assert_eq!(
+            left["items"].as_array().map(Vec::len),
+            Some(0),
+            "{kind} left: {left}"
+        );
+    }
+}

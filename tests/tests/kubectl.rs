@@ -242,7 +242,9 @@ fn everyday_flow(bin: &Path) {
     assert_eq!(out, "deployment.apps \"web\" deleted\nservice \"web\" deleted\nconfigmap \"web-content\" deleted\n");
     let err = k.fails(bin, &["get", "deploy", "web"], None);
     assert!(err.contains("deployments.apps \"web\" not found"), "{err}");
-    // Deleting a namespace empties it, then it goes.
+    // Deleting a namespace empties it, then it goes: the namespace controller's work, run here as the
+    // separate controller manager (this server runs without its own).
+    let _controllers = k.controller_manager();
     k.ok(bin, &["delete", "namespace", "scratch"], None);
     let gone = eventually(20, || {
         let out = k.run(bin, &["get", "namespace", "scratch"], None);

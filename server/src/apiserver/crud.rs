@@ -57,7 +57,6 @@ pub async fn ensure_system_namespaces(api: &Arc<Api>) -> Result<(), StoreError> 
             Err(ApiError(s)) => return Err(StoreError::Backend(s.message)),
         }
     }
-    super::namespace::resume(api);
     Ok(())
 }
 
@@ -732,11 +731,8 @@ pub async fn delete_object(
         new["metadata"]["deletionTimestamp"] = json!(meta::now());
         new["metadata"]["deletionGracePeriodSeconds"] = json!(0);
         new["status"]["phase"] = json!("Terminating");
-        let saved = store_raw_update(api, resource, current, new, dry_run).await?;
-        if !dry_run {
-            super::namespace::finalize_later(api, name);
-        }
-        return Ok(saved);
+        // The namespace controller empties it and then removes its `kubernetes` finalizer.
+        return store_raw_update(api, resource, current, new, dry_run).await;
     }
     // Orphan and Foreground hold the owner with a finalizer that the garbage collector removes.
     let held;

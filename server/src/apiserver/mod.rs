@@ -10,7 +10,6 @@ mod error;
 mod fields;
 mod list;
 mod meta;
-mod namespace;
 mod openapi;
 mod patch;
 mod path;

@@ -6,6 +6,7 @@ pub mod deployment;
 pub mod garbage_collector;
 pub mod history;
 pub mod job;
+pub mod namespace;
 pub mod node_lifecycle;
 pub mod replicaset;
 pub mod runtime;
@@ -24,6 +25,7 @@ pub async fn run_workload_controllers(client: Client, options: crate::config::Co
         job::run(client.clone(), 4),
         daemonset::run(client.clone(), 2),
         statefulset::run(client.clone(), 2),
+        namespace::run(client.clone(), 2),
         cronjob::run(client.clone(), cronjob::Clock(options.clock_file), 2),
     );
 }
