@@ -389,7 +389,13 @@ fn binding_eviction_and_pod_defaults() {
     assert_eq!(p["spec"]["nodeName"], "n1");
     assert_eq!(post(&k, &format!("{pods}/p/binding"), binding).0, 409);
 
-    // A budget with no disruptions allowed refuses the eviction with 429.
+    // A running pod needs its budget's leave to go: a budget no controller has counted yet refuses (429).
+    k.http(
+        "PATCH",
+        &format!("{pods}/p/status"),
+        "application/merge-patch+json",
+        br#"{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}"#,
+    );
     post(
         &k,
         "/apis/policy/v1/namespaces/default/poddisruptionbudgets",
@@ -399,6 +405,10 @@ fn binding_eviction_and_pod_defaults() {
         json!({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "p"}});
     let (code, e) = post(&k, &format!("{pods}/p/eviction"), eviction.clone());
     assert_eq!((code, e["reason"].as_str()), (429, Some("TooManyRequests")));
+    assert_eq!(
+        e["details"]["causes"][0]["message"],
+        "The disruption budget b is still being processed by the server."
+    );
     k.http(
         "DELETE",
         "/apis/policy/v1/namespaces/default/poddisruptionbudgets/b",

@@ -951,3 +951,143 @@ fn namespaces_get_default_accounts_and_empty_themselves_when_deleted() {
         );
     }
 }
+
+#[test]
+fn disruption_budgets_count_pods_and_ration_evictions() {
+    let k = Kybd::start();
+    let _agent = k.simulated_nodes(3, "n-", &[]);
+    let (kc, kyb) = (kubectl(), bin("kyb"));
+    k.ok(
+        &kc,
+        &[
+            "create",
+            "deployment",
+            "web",
+            "--image=busybox:1.36",
+            "--replicas=3",
+        ],
+        None,
+    );
+    k.ok(
+        &kc,
+        &[
+            "create",
+            "poddisruptionbudget",
+            "web",
+            "--selector=app=web",
+            "--min-available=2",
+        ],
+        None,
+    );
+    let budget = |name: &str| k.get(&["pdb", name])["status"].clone();
+    let counted = eventually(30, || {
+        let s = budget("web");
+        (s["currentHealthy"] == 3 && s["disruptionsAllowed"] == 1).then_some(s)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "web's budget never counted 3 healthy pods: {}",
+            budget("web")
+        )
+    });
+    assert_eq!(
+        (&counted["expectedPods"], &counted["desiredHealthy"]),
+        (&Value::from(3), &Value::from(2))
+    );
+    assert_eq!(counted["conditions"][0]["reason"], "SufficientPods");
+    let table = k.ok(&kc, &["get", "pdb", "web"], None);
+    assert!(
+        table
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.split_whitespace().nth(3) == Some("1")),
+        "{table}"
+    );
+
+    // One eviction spends the one allowed disruption; the next is refused until the pod is replaced.
+    let pods = settle(&k, "web", 3);
+    let evict = |pod: &str| {
+        let body = format!(
+            r#"{{"apiVersion":"policy/v1","kind":"Eviction","metadata":{{"name":"{pod}"}}}}"#
+        );
+        k.http(
+            "POST",
+            &format!("/api/v1/namespaces/default/pods/{pod}/eviction"),
+            "application/json",
+            body.as_bytes(),
+        )
+    };
+    assert_eq!(evict(&pods[0]).0, 201);
+    let (code, refusal) = evict(&pods[1]);
+    assert_eq!(
+        (code, refusal["reason"].as_str()),
+        (429, Some("TooManyRequests")),
+        "{refusal}"
+    );
+    assert_eq!(
+        refusal["details"]["causes"][0]["reason"],
+        "DisruptionBudget"
+    );
+    let later = eventually(30, || (evict(&pods[1]).0 == 201).then_some(()));
+    assert!(
+        later.is_some(),
+        "the second eviction never went through: {}",
+        budget("web")
+    );
+
+    // kubectl drain evicts through the budget, waiting where it must, and empties the node.
+    let node = k.get(&["pod", &pods[2]])["spec"]["nodeName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    k.ok(
+        &kc,
+        &["drain", &node, "--ignore-daemonsets", "--timeout=60s"],
+        None,
+    );
+    let on_node = k.get(&["pods", "--field-selector", &format!("spec.nodeName={node}")]);
+    let live = on_node["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .count();
+    assert_eq!(live, 0, "{on_node}");
+
+    // Percentages are taken of the owners' scale: maxUnavailable 50% of 4 rounds up to 2.
+    k.ok(
+        &kyb,
+        &[
+            "create",
+            "deployment",
+            "api",
+            "--image=busybox:1.36",
+            "--replicas=4",
+        ],
+        None,
+    );
+    k.ok(
+        &kc,
+        &[
+            "create",
+            "pdb",
+            "api",
+            "--selector=app=api",
+            "--max-unavailable=50%",
+        ],
+        None,
+    );
+    let counted = eventually(30, || {
+        let s = budget("api");
+        (s["currentHealthy"] == 4).then_some(s)
+    })
+    .unwrap_or_else(|| panic!("{}", budget("api")));
+    assert_eq!(
+        (
+            &counted["expectedPods"],
+            &counted["desiredHealthy"],
+            &counted["disruptionsAllowed"]
+        ),
+        (&Value::from(4), &Value::from(2), &Value::from(2))
+    );
+}

@@ -166,64 +166,164 @@ pub async fn binding(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Re
     Ok(json_response(StatusCode::CREATED, &Status::success()))
 }
 
-/// `pods/eviction`: deletes the pod unless a PodDisruptionBudget forbids it (429).
+/// A 429 from a disruption budget, with kube's wording and its cause.
+fn budget_refusal(message: &str, cause: String) -> ApiError {
+    let mut s = Status::failure(429, "TooManyRequests", message);
+    s.details = Some(kyb_api::status::StatusDetails {
+        causes: vec![kyb_api::status::StatusCause {
+            reason: "DisruptionBudget".into(),
+            message: cause,
+            field: String::new(),
+        }],
+        ..Default::default()
+    });
+    ApiError::from(s)
+}
+
+/// Spends one of the budget's allowed disruptions on the pod, recording it in `disruptedPods` (kube's
+/// checkAndDecrement), or refuses. Returns whether the write lost a race and should be tried again.
+async fn spend_disruption(
+    api: &Api,
+    pdbs: &kyb_api::registry::Resource,
+    pdb: &Value,
+    pod: &str,
+    dry_run: bool,
+) -> ApiResult<bool> {
+    let pdb_name = meta::name(pdb).unwrap_or_default();
+    let status = |f: &str| {
+        pdb.pointer(&format!("/status/{f}"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    };
+    if status("observedGeneration")
+        < pdb
+            .pointer("/metadata/generation")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    {
+        return Err(budget_refusal(
+            "Cannot evict pod as it would violate the pod's disruption budget.",
+            format!("The disruption budget {pdb_name} is still being processed by the server."),
+        ));
+    }
+    let allowed = status("disruptionsAllowed");
+    if allowed < 0 {
+        return Err(ApiError::from(Status::failure(
+            403,
+            "Forbidden",
+            "pdb disruptions allowed is negative",
+        )));
+    }
+    if allowed == 0 {
+        return Err(budget_refusal(
+            "Cannot evict pod as it would violate the pod's disruption budget.",
+            format!(
+                "The disruption budget {pdb_name} needs {} healthy pods and has {} currently",
+                status("desiredHealthy"),
+                status("currentHealthy")
+            ),
+        ));
+    }
+    let mut new = pdb.clone();
+    new["status"]["disruptionsAllowed"] = json!(allowed - 1);
+    if !new["status"]
+        .get("disruptedPods")
+        .is_some_and(Value::is_object)
+    {
+        new["status"]["disruptedPods"] = json!({});
+    }
+    new["status"]["disruptedPods"][pod] = json!(meta::now());
+    match crud::store_raw_update(api, pdbs, pdb, new, dry_run).await {
+        Ok(_) => Ok(false),
+        Err(ApiError(s)) if s.code == 409 => Ok(true),
+        Err(e) => Err(e),
+    }
+}
+
+/// `pods/eviction`: deletes the pod if no PodDisruptionBudget forbids it (429), spending one of the
+/// budget's allowed disruptions, as kube's eviction REST does.
 pub async fn eviction(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Response> {
     let resource = target.resource;
     let name = target.name.as_deref().unwrap_or_default();
     let ns = target.namespace.as_deref();
     let body = req.value()?;
+    let dry_run = req.dry_run()?;
     let current = crud::read(api, resource, ns, name).await?;
     let labels = meta::meta(&current)
         .and_then(|m| m.get("labels"))
         .and_then(Value::as_object)
         .cloned();
-    if let Some(pdbs) = kyb_api::registry::lookup("policy", "v1", "poddisruptionbudgets") {
+    // Pods that are done, not yet running, or already going need no budget (kube's canIgnorePDB).
+    let phase = current
+        .pointer("/status/phase")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let ignore = matches!(phase, "Succeeded" | "Failed" | "Pending")
+        || meta::str_field(&current, "deletionTimestamp").is_some();
+    let pdbs =
+        kyb_api::registry::lookup("policy", "v1", "poddisruptionbudgets").filter(|_| !ignore);
+    // A lost race over the budget's status is tried again, a few times, as kube does.
+    const ATTEMPTS: usize = 5;
+    for attempt in 1..=ATTEMPTS {
+        let Some(pdbs) = pdbs else { break };
         let prefix = format!("{}{}/", pdbs.storage_prefix(), ns.unwrap_or_default());
-        let budgets = api.cache.list(&prefix, None, None, |_| true).items;
-        for pdb in budgets.iter().map(|b| b.value()) {
-            let Some(sel) = pdb.pointer("/spec/selector") else {
-                continue;
-            };
-            let Ok(sel) = LabelSelector::from_json(sel) else {
-                continue;
-            };
-            if !sel.matches(labels.as_ref()) {
-                continue;
+        let budgets: Vec<Value> = api
+            .cache
+            .list(&prefix, None, None, |_| true)
+            .items
+            .iter()
+            .map(|b| b.value())
+            .filter(|pdb| {
+                pdb.pointer("/spec/selector")
+                    .and_then(|s| LabelSelector::from_json(s).ok())
+                    .is_some_and(|sel| !sel.is_empty() && sel.matches(labels.as_ref()))
+            })
+            .collect();
+        let pdb = match budgets.as_slice() {
+            [] => break,
+            [one] => one,
+            _ => {
+                return Err(ApiError::from(Status::internal(
+                    "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+                )))
             }
-            let allowed = pdb
-                .pointer("/status/disruptionsAllowed")
+        };
+        // An unready pod may go while the budget is otherwise met (unhealthyPodEvictionPolicy).
+        let ready = current
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
+            });
+        if !ready {
+            let policy = pdb
+                .pointer("/spec/unhealthyPodEvictionPolicy")
+                .and_then(Value::as_str);
+            let healthy = pdb
+                .pointer("/status/currentHealthy")
                 .and_then(Value::as_i64)
                 .unwrap_or(0);
-            if allowed <= 0 {
-                let pdb_name = meta::name(&pdb).unwrap_or_default();
-                let mut s = Status::failure(
-                    429,
-                    "TooManyRequests",
-                    "Cannot evict pod as it would violate the pod's disruption budget.",
-                );
-                s.details = Some(kyb_api::status::StatusDetails {
-                    causes: vec![kyb_api::status::StatusCause {
-                        reason: "DisruptionBudget".into(),
-                        message: format!("The disruption budget {pdb_name} needs {} healthy pods and has {} currently", pdb.pointer("/status/desiredHealthy").and_then(Value::as_i64).unwrap_or(0), pdb.pointer("/status/currentHealthy").and_then(Value::as_i64).unwrap_or(0)),
-                        field: String::new(),
-                    }],
-                    ..Default::default()
-                });
-                return Err(ApiError::from(s));
+            let desired = pdb
+                .pointer("/status/desiredHealthy")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            if policy == Some("AlwaysAllow") || (healthy >= desired && desired > 0) {
+                break;
             }
+        }
+        match spend_disruption(api, pdbs, pdb, name, dry_run).await? {
+            false => break,
+            true if attempt == ATTEMPTS => {
+                let message = format!("Operation cannot be fulfilled on poddisruptionbudgets.policy {:?}: the object has been modified; please apply your changes to the latest version and try again", meta::name(pdb).unwrap_or_default());
+                return Err(ApiError::from(Status::failure(409, "Conflict", message)));
+            }
+            true => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
         }
     }
     let grace = body
         .pointer("/deleteOptions/gracePeriodSeconds")
         .and_then(Value::as_i64);
-    crud::delete_object(
-        api,
-        resource,
-        &current,
-        grace,
-        Default::default(),
-        req.dry_run()?,
-    )
-    .await?;
+    crud::delete_object(api, resource, &current, grace, Default::default(), dry_run).await?;
     Ok(json_response(StatusCode::CREATED, &Status::success()))
 }

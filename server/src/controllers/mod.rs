@@ -3,6 +3,7 @@
 pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
+pub mod disruption;
 pub mod garbage_collector;
 pub mod history;
 pub mod job;
@@ -26,6 +27,7 @@ pub async fn run_workload_controllers(client: Client, options: crate::config::Co
         daemonset::run(client.clone(), 2),
         statefulset::run(client.clone(), 2),
         namespace::run(client.clone(), 2),
+        disruption::run(client.clone(), 2),
         cronjob::run(client.clone(), cronjob::Clock(options.clock_file), 2),
     );
 }
