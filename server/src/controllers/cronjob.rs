@@ -12,7 +12,7 @@ use kyb_api::client::{Client, Method};
 use serde_json::{json, Map, Value};
 
 use super::job::finished;
-use super::runtime::{inform, Change, Queue, Store};
+use super::runtime::{inform, Change, Informers, Queue, Store};
 use super::{namespace_and_name, object_event, send_unless_gone, str_at};
 use crate::cron::Schedule;
 
@@ -338,9 +338,10 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
 }
 
 /// Runs the CronJob controller until the process ends.
-pub async fn run(client: Client, clock: Clock, workers: usize) {
-    let (cron_jobs, mut cron_changes) = inform(client.clone(), "/apis/batch/v1/cronjobs").await;
-    let (jobs, mut job_changes) = inform(client.clone(), "/apis/batch/v1/jobs").await;
+pub async fn run(informers: Informers, clock: Clock, workers: usize) {
+    let client = informers.client().clone();
+    let (cron_jobs, mut cron_changes) = inform(&informers, "/apis/batch/v1/cronjobs").await;
+    let (jobs, mut job_changes) = inform(&informers, "/apis/batch/v1/jobs").await;
     let polled = clock.0.is_some();
     let c = Arc::new(Controller {
         client,

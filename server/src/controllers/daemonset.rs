@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use kyb_api::client::Client;
 use kyb_api::selector::LabelSelector;
 use serde_json::{json, Value};
 
@@ -16,7 +15,7 @@ use super::history::{self, HASH_LABEL};
 use super::replicaset::{
     is_active, is_available, is_ready, pod_from_template, Expectations, PodControl,
 };
-use super::runtime::{inform, Change, Queue, Store};
+use super::runtime::{inform, Change, Informers, Queue, Store};
 use super::{namespace_and_name, str_at};
 use crate::scheduler::plugins::node_affinity::required_matches;
 use crate::scheduler::plugins::pod_tolerates;
@@ -382,12 +381,13 @@ fn selector(ds: &Value) -> Option<LabelSelector> {
 }
 
 /// Runs the DaemonSet controller until the process ends.
-pub async fn run(client: Client, workers: usize) {
-    let (sets, mut set_changes) = inform(client.clone(), "/apis/apps/v1/daemonsets").await;
-    let (nodes, mut node_changes) = inform(client.clone(), "/api/v1/nodes").await;
+pub async fn run(informers: Informers, workers: usize) {
+    let client = informers.client().clone();
+    let (sets, mut set_changes) = inform(&informers, "/apis/apps/v1/daemonsets").await;
+    let (nodes, mut node_changes) = inform(&informers, "/api/v1/nodes").await;
     let (revisions, mut revision_changes) =
-        inform(client.clone(), "/apis/apps/v1/controllerrevisions").await;
-    let (pods, mut pod_changes) = inform(client.clone(), "/api/v1/pods").await;
+        inform(&informers, "/apis/apps/v1/controllerrevisions").await;
+    let (pods, mut pod_changes) = inform(&informers, "/api/v1/pods").await;
     let c = Arc::new(Controller {
         sets,
         nodes,

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use kyb_api::template::{revision, without_hash, HASH_LABEL, REVISION};
 
 use super::replicaset::controller_ref;
-use super::runtime::{inform, Change, Queue, Store};
+use super::runtime::{inform, Change, Informers, Queue, Store};
 use super::{namespace_and_name, object_event, str_at};
 use crate::informer::key;
 
@@ -732,10 +732,11 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
 }
 
 /// Runs the Deployment controller until the process ends.
-pub async fn run(client: Client, workers: usize) {
+pub async fn run(informers: Informers, workers: usize) {
+    let client = informers.client().clone();
     let (deployments, mut deployment_changes) =
-        inform(client.clone(), "/apis/apps/v1/deployments").await;
-    let (replica_sets, mut rs_changes) = inform(client.clone(), "/apis/apps/v1/replicasets").await;
+        inform(&informers, "/apis/apps/v1/deployments").await;
+    let (replica_sets, mut rs_changes) = inform(&informers, "/apis/apps/v1/replicasets").await;
     let c = Arc::new(Controller {
         client,
         deployments,

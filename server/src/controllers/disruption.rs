@@ -13,7 +13,7 @@ use kyb_api::selector::LabelSelector;
 use serde_json::{json, Value};
 
 use super::replicaset::{controller_ref, is_ready};
-use super::runtime::{inform, Change, Queue, Store};
+use super::runtime::{inform, Change, Informers, Queue, Store};
 use super::{namespace_and_name, str_at};
 
 /// How long an eviction the API server recorded waits for its pod to go before it counts again.
@@ -214,10 +214,11 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
 }
 
 /// Runs the disruption controller until the process ends.
-pub async fn run(client: Client, workers: usize) {
+pub async fn run(informers: Informers, workers: usize) {
+    let client = informers.client().clone();
     let (budgets, mut budget_changes) =
-        inform(client.clone(), "/apis/policy/v1/poddisruptionbudgets").await;
-    let (pods, mut pod_changes) = inform(client.clone(), "/api/v1/pods").await;
+        inform(&informers, "/apis/policy/v1/poddisruptionbudgets").await;
+    let (pods, mut pod_changes) = inform(&informers, "/api/v1/pods").await;
     let c = Arc::new(Controller {
         client,
         budgets,

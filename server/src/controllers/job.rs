@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use super::replicaset::{
     controller_ref, is_active, is_ready, pod_from_template, Expectations, PodControl,
 };
-use super::runtime::{inform, Change, Queue, Store};
+use super::runtime::{inform, Change, Informers, Queue, Store};
 use super::{namespace_and_name, send_unless_gone, str_at};
 
 const KIND: (&str, &str) = ("batch/v1", "Job");
@@ -645,9 +645,10 @@ fn orphaned(jobs: &Store, pod: &Value) -> bool {
 }
 
 /// Runs the Job controller until the process ends.
-pub async fn run(client: Client, workers: usize) {
-    let (jobs, mut job_changes) = inform(client.clone(), "/apis/batch/v1/jobs").await;
-    let (pods, mut pod_changes) = inform(client.clone(), "/api/v1/pods").await;
+pub async fn run(informers: Informers, workers: usize) {
+    let client = informers.client().clone();
+    let (jobs, mut job_changes) = inform(&informers, "/apis/batch/v1/jobs").await;
+    let (pods, mut pod_changes) = inform(&informers, "/api/v1/pods").await;
     let c = Arc::new(Controller {
         jobs,
         pc: PodControl {

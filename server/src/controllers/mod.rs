@@ -18,17 +18,19 @@ use serde_json::{json, Value};
 
 /// Runs the workload controllers (kube-controller-manager's, so far as they are built) until the process ends.
 pub async fn run_workload_controllers(client: Client, options: crate::config::ControllerArgs) {
+    let informers = runtime::Informers::new(client.clone());
+    let i = || informers.clone();
     tokio::join!(
-        replicaset::run(client.clone(), replicaset::REPLICA_SET, 4),
-        replicaset::run(client.clone(), replicaset::REPLICATION_CONTROLLER, 2),
-        deployment::run(client.clone(), 4),
+        replicaset::run(i(), replicaset::REPLICA_SET, 4),
+        replicaset::run(i(), replicaset::REPLICATION_CONTROLLER, 2),
+        deployment::run(i(), 4),
         garbage_collector::run(client.clone(), 4),
-        job::run(client.clone(), 4),
-        daemonset::run(client.clone(), 2),
-        statefulset::run(client.clone(), 2),
-        namespace::run(client.clone(), 2),
-        disruption::run(client.clone(), 2),
-        cronjob::run(client.clone(), cronjob::Clock(options.clock_file), 2),
+        job::run(i(), 4),
+        cronjob::run(i(), cronjob::Clock(options.clock_file), 2),
+        daemonset::run(i(), 2),
+        statefulset::run(i(), 2),
+        namespace::run(i(), 2),
+        disruption::run(i(), 2),
     );
 }
 

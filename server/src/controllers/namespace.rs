@@ -11,7 +11,7 @@ use kyb_api::client::{Client, Method};
 use kyb_api::registry::{Resource, RESOURCES};
 use serde_json::{json, Value};
 
-use super::runtime::{inform, Change, Queue, Store};
+use super::runtime::{inform, Change, Informers, Queue, Store};
 use super::{namespace_and_name, str_at};
 
 /// The finalizer the namespace controller owns.
@@ -290,9 +290,10 @@ async fn default_account(client: &Client, accounts: &Store, ns: &Value) -> Resul
 }
 
 /// Runs the namespace and ServiceAccount controllers until the process ends.
-pub async fn run(client: Client, workers: usize) {
-    let (namespaces, mut ns_changes) = inform(client.clone(), "/api/v1/namespaces").await;
-    let (accounts, mut account_changes) = inform(client.clone(), "/api/v1/serviceaccounts").await;
+pub async fn run(informers: Informers, workers: usize) {
+    let client = informers.client().clone();
+    let (namespaces, mut ns_changes) = inform(&informers, "/api/v1/namespaces").await;
+    let (accounts, mut account_changes) = inform(&informers, "/api/v1/serviceaccounts").await;
     let queue = Arc::new(Queue::default());
     let (c, ns_store, sa_store) = (client.clone(), namespaces.clone(), accounts.clone());
     queue.run(workers, move |name: String| {

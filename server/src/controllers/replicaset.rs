@@ -10,7 +10,7 @@ use kyb_api::client::{Client, ClientError, Method};
 use kyb_api::selector::LabelSelector;
 use serde_json::{json, Map, Value};
 
-use super::runtime::{inform, Change, Queue, Store};
+use super::runtime::{inform, Change, Informers, Queue, Store};
 use super::{namespace_and_name, object_event, send_unless_gone};
 
 /// Which of the two kinds a controller instance manages.
@@ -584,13 +584,11 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
 }
 
 /// Runs the controller for one flavor until the process ends.
-pub async fn run(client: Client, flavor: Flavor, workers: usize) {
-    let (owners, mut owner_changes) = inform(
-        client.clone(),
-        &format!("{}/{}", flavor.base, flavor.plural),
-    )
-    .await;
-    let (pods, mut pod_changes) = inform(client.clone(), "/api/v1/pods").await;
+pub async fn run(informers: Informers, flavor: Flavor, workers: usize) {
+    let client = informers.client().clone();
+    let (owners, mut owner_changes) =
+        inform(&informers, &format!("{}/{}", flavor.base, flavor.plural)).await;
+    let (pods, mut pod_changes) = inform(&informers, "/api/v1/pods").await;
     let c = Arc::new(Controller {
         flavor,
         owners,

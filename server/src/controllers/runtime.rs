@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use kyb_api::client::Client;
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, Notify};
 
 use crate::informer::{self, key, Update};
 
@@ -116,6 +116,7 @@ impl Store {
 }
 
 /// One change to a store, as the controllers' handlers see it.
+#[derive(Clone)]
 pub enum Change {
     /// Added or modified: the object before (if it was known) and after.
     Upsert {
@@ -126,65 +127,126 @@ pub enum Change {
     Gone(Arc<Value>),
 }
 
-/// Starts an informer on a collection URL. Returns once the first list is in the store, so that
-/// controllers never act on a cache that has not caught up, with the store and its later changes.
-pub async fn inform(client: Client, path: &str) -> (Store, mpsc::UnboundedReceiver<Change>) {
-    inform_with(client, path, |obj| obj).await
+/// One watched collection: its store, the subscribers its changes go to, and whether the first list is in.
+#[derive(Clone)]
+struct Feed {
+    store: Store,
+    subscribers: Arc<Mutex<Vec<mpsc::UnboundedSender<Change>>>>,
+    synced: tokio::sync::watch::Receiver<bool>,
 }
 
-/// [`inform`], keeping each object only in the shape `shape` gives it: a controller that needs a few
-/// fields of every object in the cluster (the garbage collector) keeps just those.
+impl Feed {
+    /// Starts listing and watching `path`, keeping each object in the shape `shape` gives it.
+    fn start(client: Client, path: &str, shape: fn(Value) -> Value) -> Feed {
+        let store = Store::default();
+        let subscribers: Arc<Mutex<Vec<mpsc::UnboundedSender<Change>>>> = Arc::default();
+        let (synced_tx, synced) = tokio::sync::watch::channel(false);
+        let mut updates = informer::start(client, path.to_string());
+        let (fed, subs) = (store.clone(), subscribers.clone());
+        tokio::spawn(async move {
+            while let Some(update) = updates.recv().await {
+                // The store changes and the changes go out under one lock, so that a subscriber joining
+                // meanwhile sees each object either in its snapshot or as a change, never neither.
+                let Ok(mut subs) = subs.lock() else { return };
+                let changes = match update {
+                    Update::Reset(items) => {
+                        let mut stale = fed.keys();
+                        let mut changes: Vec<Change> = items
+                            .into_iter()
+                            .map(shape)
+                            .map(|obj| {
+                                stale.remove(&key(&obj));
+                                let (old, new) = fed.put(obj);
+                                Change::Upsert { old, new }
+                            })
+                            .collect();
+                        changes
+                            .extend(stale.iter().filter_map(|k| fed.remove(k)).map(Change::Gone));
+                        let _ = synced_tx.send(true);
+                        changes
+                    }
+                    Update::Added(obj) | Update::Modified(obj) => {
+                        let (old, new) = fed.put(shape(obj));
+                        vec![Change::Upsert { old, new }]
+                    }
+                    Update::Deleted(obj) => {
+                        let gone = fed
+                            .remove(&key(&obj))
+                            .unwrap_or_else(|| Arc::new(shape(obj)));
+                        vec![Change::Gone(gone)]
+                    }
+                };
+                subs.retain(|tx| changes.iter().all(|c| tx.send(c.clone()).is_ok()));
+            }
+        });
+        Feed {
+            store,
+            subscribers,
+            synced,
+        }
+    }
+
+    /// A new subscriber: once the first list is in, every object so far as an upsert, then every change.
+    async fn subscribe(&self) -> (Store, mpsc::UnboundedReceiver<Change>) {
+        let mut synced = self.synced.clone();
+        let _ = synced.wait_for(|s| *s).await;
+        let (tx, rx) = mpsc::unbounded_channel();
+        if let Ok(mut subs) = self.subscribers.lock() {
+            for obj in self.store.filter(|_| true) {
+                let _ = tx.send(Change::Upsert {
+                    old: None,
+                    new: obj,
+                });
+            }
+            subs.push(tx);
+        }
+        (self.store.clone(), rx)
+    }
+}
+
+/// The informers of one process, shared by its controllers: one cache and one watch per collection,
+/// however many controllers read it (client-go's SharedInformerFactory).
+#[derive(Clone)]
+pub struct Informers {
+    client: Client,
+    feeds: Arc<tokio::sync::Mutex<HashMap<String, Feed>>>,
+}
+
+impl Informers {
+    pub fn new(client: Client) -> Informers {
+        Informers {
+            client,
+            feeds: Arc::default(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// Subscribes to the shared informer on a collection URL, starting it if it is the first. Returns once the
+/// first list is in the store, so that controllers never act on a cache that has not caught up, with the
+/// store and its changes (starting with every object already there).
+pub async fn inform(informers: &Informers, path: &str) -> (Store, mpsc::UnboundedReceiver<Change>) {
+    let feed = informers
+        .feeds
+        .lock()
+        .await
+        .entry(path.to_string())
+        .or_insert_with(|| Feed::start(informers.client.clone(), path, |obj| obj))
+        .clone();
+    feed.subscribe().await
+}
+
+/// An informer of its own, keeping each object only in the shape `shape` gives it: a controller that needs
+/// a few fields of every object in the cluster (the garbage collector) keeps just those.
 pub async fn inform_with(
     client: Client,
     path: &str,
     shape: fn(Value) -> Value,
 ) -> (Store, mpsc::UnboundedReceiver<Change>) {
-    let store = Store::default();
-    let (tx, rx) = mpsc::unbounded_channel();
-    let (synced_tx, synced) = oneshot::channel();
-    let mut updates = informer::start(client, path.to_string());
-    let fed = store.clone();
-    tokio::spawn(async move {
-        let mut synced_tx = Some(synced_tx);
-        while let Some(update) = updates.recv().await {
-            let changes = match update {
-                Update::Reset(items) => {
-                    let mut stale = fed.keys();
-                    let mut changes: Vec<Change> = items
-                        .into_iter()
-                        .map(shape)
-                        .map(|obj| {
-                            stale.remove(&key(&obj));
-                            let (old, new) = fed.put(obj);
-                            Change::Upsert { old, new }
-                        })
-                        .collect();
-                    changes.extend(stale.iter().filter_map(|k| fed.remove(k)).map(Change::Gone));
-                    if let Some(s) = synced_tx.take() {
-                        let _ = s.send(());
-                    }
-                    changes
-                }
-                Update::Added(obj) | Update::Modified(obj) => {
-                    let (old, new) = fed.put(shape(obj));
-                    vec![Change::Upsert { old, new }]
-                }
-                Update::Deleted(obj) => {
-                    let gone = fed
-                        .remove(&key(&obj))
-                        .unwrap_or_else(|| Arc::new(shape(obj)));
-                    vec![Change::Gone(gone)]
-                }
-            };
-            for c in changes {
-                if tx.send(c).is_err() {
-                    return;
-                }
-            }
-        }
-    });
-    let _ = synced.await;
-    (store, rx)
+    Feed::start(client, path, shape).subscribe().await
 }
 
 /// The first retry waits this long, doubling per failure up to [`MAX_BACKOFF`] (client-go's 5 ms to 1000 s

@@ -7,14 +7,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kyb_api::client::{Client, Method};
+use kyb_api::client::Method;
 use kyb_api::selector::LabelSelector;
 use serde_json::{json, Map, Value};
 
 use super::deployment::template_hash;
 use super::history::{self, HASH_LABEL};
 use super::replicaset::{is_available, is_ready, pod_from_template, Expectations, PodControl};
-use super::runtime::{inform, Change, Queue, Store};
+use super::runtime::{inform, Change, Informers, Queue, Store};
 use super::{namespace_and_name, send_unless_gone, str_at};
 
 const KIND: (&str, &str) = ("apps/v1", "StatefulSet");
@@ -431,13 +431,13 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
 }
 
 /// Runs the StatefulSet controller until the process ends.
-pub async fn run(client: Client, workers: usize) {
-    let (sets, mut set_changes) = inform(client.clone(), "/apis/apps/v1/statefulsets").await;
+pub async fn run(informers: Informers, workers: usize) {
+    let client = informers.client().clone();
+    let (sets, mut set_changes) = inform(&informers, "/apis/apps/v1/statefulsets").await;
     let (revisions, mut revision_changes) =
-        inform(client.clone(), "/apis/apps/v1/controllerrevisions").await;
-    let (claims, mut claim_changes) =
-        inform(client.clone(), "/api/v1/persistentvolumeclaims").await;
-    let (pods, mut pod_changes) = inform(client.clone(), "/api/v1/pods").await;
+        inform(&informers, "/apis/apps/v1/controllerrevisions").await;
+    let (claims, mut claim_changes) = inform(&informers, "/api/v1/persistentvolumeclaims").await;
+    let (pods, mut pod_changes) = inform(&informers, "/api/v1/pods").await;
     let c = Arc::new(Controller {
         sets,
         revisions,
