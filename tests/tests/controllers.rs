@@ -1091,3 +1091,245 @@ fn disruption_budgets_count_pods_and_ration_evictions() {
         (&Value::from(4), &Value::from(2), &Value::from(2))
     );
 }
+
+/// The images of the live pods selected by `selector`, sorted.
+fn images_of(k: &Kybd, selector: &str) -> Vec<String> {
+    let mut images: Vec<String> = k.get(&["pods", "-l", selector])["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| {
+            p["metadata"]["deletionTimestamp"].is_null() && p["status"]["phase"] == "Running"
+        })
+        .filter_map(|p| {
+            p["spec"]["containers"][0]["image"]
+                .as_str()
+                .map(String::from)
+        })
+        .collect();
+    images.sort();
+    images
+}
+
+fn pods_become(k: &Kybd, selector: &str, want: &[&str]) {
+    let ok = eventually(30, || Some(images_of(k, selector)).filter(|i| i == want));
+    assert!(
+        ok.is_some(),
+        "{selector}: want {want:?}, have {:?}",
+        images_of(k, selector)
+    );
+}
+
+/// docs/canary.md, step by step, with its manifests.
+#[test]
+fn canary_and_blue_green_guide_runs_as_written() {
+    let k = Kybd::start();
+    let _agent = k.simulated_nodes(3, "n-", &[]);
+    let kyb = bin("kyb");
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../manifests/canary");
+    let file = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    let status = |d: &str| {
+        let out = k.ok(&kyb, &["rollout", "status", d, "--timeout=60s"], None);
+        assert!(out.ends_with("successfully rolled out\n"), "{out}");
+    };
+
+    // Canary, steps 1 to 3.
+    k.ok(
+        &kyb,
+        &[
+            "apply",
+            "-f",
+            &file("service.yaml"),
+            "-f",
+            &file("stable.yaml"),
+        ],
+        None,
+    );
+    status("deployment/shop-stable");
+    k.ok(&kyb, &["apply", "-f", &file("canary.yaml")], None);
+    status("deployment/shop-canary");
+    pods_become(
+        &k,
+        "app=shop",
+        &[
+            "busybox:1.36",
+            "busybox:1.36",
+            "busybox:1.36",
+            "busybox:1.37",
+        ],
+    );
+    let tracks = k.ok(
+        &kyb,
+        &["get", "pods", "-l", "app=shop", "-L", "track"],
+        None,
+    );
+    assert_eq!(
+        tracks.lines().filter(|l| l.ends_with(" stable")).count(),
+        3,
+        "{tracks}"
+    );
+    assert_eq!(
+        tracks.lines().filter(|l| l.ends_with(" canary")).count(),
+        1,
+        "{tracks}"
+    );
+    k.ok(
+        &kyb,
+        &["scale", "deployment/shop-canary", "--replicas=3"],
+        None,
+    );
+    pods_become(&k, "app=shop,track=canary", &["busybox:1.37"; 3]);
+
+    // Step 4: promote.
+    k.ok(
+        &kyb,
+        &[
+            "set",
+            "image",
+            "deployment/shop-stable",
+            "shop=busybox:1.37",
+        ],
+        None,
+    );
+    status("deployment/shop-stable");
+    k.ok(&kyb, &["delete", "deployment", "shop-canary"], None);
+    pods_become(&k, "app=shop", &["busybox:1.37"; 3]);
+
+    // Step 5: and back.
+    let history = k.ok(
+        &kyb,
+        &["rollout", "history", "deployment/shop-stable"],
+        None,
+    );
+    assert!(
+        history.contains("1         shop 1.36 on the stable track"),
+        "{history}"
+    );
+    k.ok(&kyb, &["rollout", "undo", "deployment/shop-stable"], None);
+    status("deployment/shop-stable");
+    pods_become(&k, "app=shop", &["busybox:1.36"; 3]);
+
+    // Blue-green.
+    k.ok(&kyb, &["apply", "-f", &file("blue-green.yaml")], None);
+    status("deployment/checkout-blue");
+    status("deployment/checkout-green");
+    pods_become(&k, "app=checkout,version=blue", &["busybox:1.36"; 2]);
+    k.ok(
+        &kyb,
+        &[
+            "patch",
+            "service",
+            "checkout",
+            "-p",
+            r#"{"spec":{"selector":{"app":"checkout","version":"green"}}}"#,
+        ],
+        None,
+    );
+    let version = k.ok(
+        &kyb,
+        &[
+            "get",
+            "service",
+            "checkout",
+            "-o",
+            "jsonpath={.spec.selector.version}",
+        ],
+        None,
+    );
+    assert_eq!(version, "green");
+    k.ok(
+        &kyb,
+        &["scale", "deployment/checkout-blue", "--replicas=0"],
+        None,
+    );
+    pods_become(&k, "app=checkout", &["busybox:1.37"; 2]);
+}
+
+#[test]
+fn wait_matches_kubectl() {
+    let k = Kybd::start();
+    let _agent = k.simulated_nodes(2, "n-", &[]);
+    let (kc, kyb) = (kubectl(), bin("kyb"));
+    k.ok(
+        &kc,
+        &[
+            "create",
+            "deployment",
+            "web",
+            "--image=busybox:1.36",
+            "--replicas=2",
+        ],
+        None,
+    );
+    let met = k.ok(
+        &kyb,
+        &[
+            "wait",
+            "--for=condition=Available",
+            "deployment/web",
+            "--timeout=60s",
+        ],
+        None,
+    );
+    assert_eq!(met, "deployment.apps/web condition met\n");
+    for args in [
+        vec!["wait", "--for=condition=available", "deploy/web"],
+        vec![
+            "wait",
+            "--for=jsonpath={.status.readyReplicas}=2",
+            "deploy/web",
+        ],
+        vec![
+            "wait",
+            "--for=jsonpath={.spec.replicas}",
+            "deploy/web",
+            "-o",
+            "name",
+        ],
+        vec![
+            "wait",
+            "--for=condition=Available=false",
+            "deploy/web",
+            "--timeout=1s",
+        ],
+        vec![
+            "wait",
+            "--for=jsonpath={.status.readyReplicas}=7",
+            "deploy/web",
+            "--timeout=0",
+        ],
+        vec!["wait", "--for=condition=Ready", "pod/nope", "--timeout=1s"],
+        vec!["wait", "--for=condition=Ready", "pods", "-l", "app=none"],
+        vec!["wait", "--for=bogus", "deploy/web"],
+        vec!["wait", "--for=create", "deploy/web"],
+    ] {
+        same(&k, &args);
+    }
+    // Pods, by label, and their deletion.
+    let pods = settle(&k, "web", 2);
+    same(
+        &k,
+        &["wait", "--for=condition=Ready", "pods", "-l", "app=web"],
+    );
+    k.ok(&kyb, &["delete", "pod", &pods[0], "--wait=false"], None);
+    let gone = k.ok(
+        &kyb,
+        &[
+            "wait",
+            "--for=delete",
+            &format!("pod/{}", pods[0]),
+            "--timeout=60s",
+        ],
+        None,
+    );
+    assert_eq!(gone, format!("pod/{} condition met\n", pods[0]));
+    same(
+        &k,
+        &[
+            "wait",
+            "--for=delete",
+            &format!("pod/{}", pods[0]),
+            "--timeout=1s",
+        ],
+    );
+}

@@ -24,6 +24,7 @@ mod scale;
 mod set;
 mod targets;
 mod version;
+mod wait;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -84,6 +85,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Set a new size for a deployment, replica set, replication controller, or stateful set.
     Scale(scale::ScaleArgs),
+    /// Experimental: Wait for a specific condition on one or many resources.
+    Wait(wait::WaitArgs),
     /// Display addresses of the control plane and services with label kubernetes.io/cluster-service=true.
     ClusterInfo,
     /// Output shell completion code for the specified shell (bash, zsh or fish).
@@ -165,6 +168,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Drain(a) => node::drain(&ctx, a).await,
                 Command::Taint(a) => node::taint(&ctx, a).await,
                 Command::Scale(a) => scale::run(&ctx, a).await,
+                Command::Wait(a) => wait::run(&ctx, a).await,
                 Command::Run(a) => run::run(&ctx, a).await,
                 Command::Rollout(a) => rollout::run(&ctx, a).await,
                 Command::Set(a) => set::run(&ctx, a).await,
