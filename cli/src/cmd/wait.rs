@@ -114,7 +114,7 @@ fn met(obj: &Value, what: &For) -> Result<bool, CliError> {
                     values.len() == 1
                         && match values[0] {
                             Value::String(s) => s == want,
-                            other => other.to_string() == *want,
+                            other => serde_json::from_str::<Value>(want).is_ok_and(|w| &w == other),
                         }
                 }
             })
