@@ -725,26 +725,11 @@ fn rollout_commands_match_kubectl() {
     same(&k, &["rollout", "history", "deploy/web"]);
 }
 
-#[test]
-fn set_image_matches_kubectl() {
-    let k = Kybd::api_only();
+/// Runs `steps` from kubectl and from kyb, each on its own deployment, cronjob and pod (wk, ck, pk for
+/// kubectl; wy, cy, py for kyb), so that every step meets the same state, and asserts that the exit codes,
+/// outputs and errors match (names put back to X before comparing). `setup` runs first for each.
+fn transcripts_match(k: &Kybd, steps: &[&str], setup: &[&str]) {
     let kc = kubectl();
-    let steps: &[&str] = &[
-        "set image deploy/wX busybox=b:2",
-        "set image deploy/wX busybox=b:2",
-        "set image deploy/wX nope=b:2",
-        "set image deploy/wX *=b:3",
-        "set image deploy/wX busybox=b:4 -o name",
-        "set image cronjob/cX cX=b:5",
-        "set image pod/pX pX=b:6",
-        "set image deploy/nope x=y",
-        "set image deploy/wX",
-        "set image deploy/wX busybox=b:7 --dry-run=client",
-        "set image deploy/wX busybox=b:8 --dry-run=server",
-        "set image deploy/wX busybox=b:9 nope=c",
-    ];
-    // Each client works on its own objects (wk, ck, pk for kubectl; wy, cy, py for kyb), so that every step
-    // meets the same state; names are put back to X before comparing.
     let transcript = |who: &str, program: &std::path::Path| -> Vec<(Option<i32>, String, String)> {
         k.ok(
             &kc,
@@ -768,6 +753,10 @@ fn set_image_matches_kubectl() {
             None,
         );
         k.ok(&kc, &["run", &format!("p{who}"), "--image=b"], None);
+        for line in setup {
+            let line = line.replace('X', who);
+            k.ok(&kc, &line.split(' ').collect::<Vec<_>>(), None);
+        }
         steps
             .iter()
             .map(|step| {
@@ -776,9 +765,11 @@ fn set_image_matches_kubectl() {
                 let out = k.run(program, &args, None);
                 let mine = |s: &[u8]| {
                     let text = String::from_utf8_lossy(s).into_owned();
-                    ["w", "c", "p"].iter().fold(text, |t, p| {
-                        t.replace(&format!("{p}{who}"), &format!("{p}X"))
-                    })
+                    ["w", "c", "p", "settings", "tokens"]
+                        .iter()
+                        .fold(text, |t, p| {
+                            t.replace(&format!("{p}{who}"), &format!("{p}X"))
+                        })
                 };
                 (out.status.code(), mine(&out.stdout), mine(&out.stderr))
             })
@@ -789,19 +780,77 @@ fn set_image_matches_kubectl() {
     for ((step, t), o) in steps.iter().zip(&theirs).zip(&ours) {
         assert_eq!(t, o, "{step}");
     }
-    let images = k.ok(
-        &kc,
-        &[
-            "get",
-            "deploy",
-            "wk",
-            "wy",
-            "-o",
-            "jsonpath={.items[*].spec.template.spec.containers[0].image}",
-        ],
-        None,
-    );
-    assert_eq!(images, "b:9 b:9");
+}
+
+/// The containers of kubectl's and kyb's deployments, which the same steps must have left the same.
+fn same_containers(k: &Kybd) {
+    let containers = |who: &str| {
+        let c = k.get(&["deploy", &format!("w{who}")])["spec"]["template"]["spec"]["containers"]
+            .to_string();
+        ["settings", "tokens"]
+            .iter()
+            .fold(c, |c, p| c.replace(&format!("{p}{who}"), &format!("{p}X")))
+    };
+    assert_eq!(containers("k"), containers("y"));
+}
+
+#[test]
+fn set_image_matches_kubectl() {
+    let k = Kybd::api_only();
+    let steps: &[&str] = &[
+        "set image deploy/wX busybox=b:2",
+        "set image deploy/wX busybox=b:2",
+        "set image deploy/wX nope=b:2",
+        "set image deploy/wX *=b:3",
+        "set image deploy/wX busybox=b:4 -o name",
+        "set image cronjob/cX cX=b:5",
+        "set image pod/pX pX=b:6",
+        "set image deploy/nope x=y",
+        "set image deploy/wX",
+        "set image deploy/wX busybox=b:7 --dry-run=client",
+        "set image deploy/wX busybox=b:8 --dry-run=server",
+        "set image deploy/wX busybox=b:9 nope=c",
+    ];
+    transcripts_match(&k, steps, &[]);
+    same_containers(&k);
+    let image =
+        k.get(&["deploy", "wy"])["spec"]["template"]["spec"]["containers"][0]["image"].clone();
+    assert_eq!(image, "b:9");
+}
+
+#[test]
+fn set_env_and_resources_match_kubectl() {
+    let k = Kybd::api_only();
+    let steps: &[&str] = &[
+        "set env deploy/wX A=1 B=2",
+        "set env deploy/wX A=1",
+        "set env deploy/wX A=3 --overwrite=false",
+        "set env deploy/wX A=4 -o name",
+        "set env deploy/wX --list",
+        "set env deploy/wX B-",
+        "set env deploy/wX --from=configmap/settingsX --prefix=APP_",
+        "set env deploy/wX --from=secret/tokensX --keys=api-key",
+        "set env deploy/wX --list",
+        "set env deploy/wX C=5 --dry-run=client",
+        "set env deploy/wX C=6 -c nope",
+        "set env cronjob/cX D=7",
+        "set env deploy/wX",
+        "set env deploy/nope A=1",
+        "set env deploy/wX --from=configmap/missing",
+        "set resources deploy/wX --limits=cpu=200m,memory=512Mi --requests=cpu=100m",
+        "set resources deploy/wX --limits=cpu=200m",
+        "set resources deploy/wX --requests=memory=64Mi -o name",
+        "set resources deploy/wX -c nope --limits=cpu=1",
+        "set resources deploy/wX",
+        "set resources deploy/wX --limits=cpu=lots",
+        "set resources deploy/wX --limits=cpu=300m --dry-run=server",
+    ];
+    let setup = &[
+        "create configmap settingsX --from-literal=log.level=debug",
+        "create secret generic tokensX --from-literal=api-key=s3cret --from-literal=other=x",
+    ];
+    transcripts_match(&k, steps, setup);
+    same_containers(&k);
 }
 
 #[test]

@@ -22,6 +22,7 @@ mod rollout;
 mod run;
 mod scale;
 mod set;
+mod set_env;
 mod targets;
 mod version;
 mod wait;

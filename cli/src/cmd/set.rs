@@ -1,4 +1,5 @@
-//! `kyb set image`: change container images in a pod template (or a pod), as kubectl does.
+//! `kyb set image|env|resources`: change container images, environment variables and resource
+//! requirements in a pod template (or a pod), as kubectl does.
 
 use clap::{Args, Subcommand};
 use kyb_api::client::Method;
@@ -12,12 +13,15 @@ use super::{CliError, CliResult, Ctx};
 pub enum SetCommand {
     /// Update the image of a pod template.
     Image(ImageArgs),
+    /// Update environment variables on a pod template.
+    Env(EnvArgs),
+    /// Update resource requests/limits on objects with pod templates.
+    Resources(ResourcesArgs),
 }
 
+/// The flags every `set` subcommand shares: which objects, and how to report.
 #[derive(Debug, Args)]
-pub struct ImageArgs {
-    /// (TYPE NAME | TYPE/NAME) CONTAINER_NAME_1=CONTAINER_IMAGE_1 ... (`*` names every container)
-    args: Vec<String>,
+pub struct Objects {
     #[arg(short = 'f', long = "filename")]
     filenames: Vec<String>,
     #[arg(short = 'l', long)]
@@ -32,8 +36,123 @@ pub struct ImageArgs {
     output: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// (TYPE NAME | TYPE/NAME) KEY_1=VAL_1 ... KEY_N=VAL_N, or KEY- to remove
+    pub(super) args: Vec<String>,
+    /// Specify a key-value pair for an environment variable to set into each container.
+    #[arg(short = 'e', long = "env")]
+    pub(super) env: Vec<String>,
+    /// The names of containers in the selected pod templates to change - may use wildcards
+    #[arg(short = 'c', long, default_value = "*")]
+    pub(super) containers: String,
+    /// The name of a resource from which to inject environment variables
+    #[arg(long)]
+    pub(super) from: Option<String>,
+    /// Prefix to append to variable names
+    #[arg(long, default_value = "")]
+    pub(super) prefix: String,
+    /// Comma-separated list of keys to import from specified resource
+    #[arg(long, value_delimiter = ',')]
+    pub(super) keys: Vec<String>,
+    /// If true, display the environment and any changes in the standard format.
+    #[arg(long)]
+    pub(super) list: bool,
+    /// If true, allow environment to be overwritten, otherwise reject updates that overwrite existing environment.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub(super) overwrite: bool,
+    #[command(flatten)]
+    pub(super) objects: Objects,
+}
+
+#[derive(Debug, Args)]
+pub struct ResourcesArgs {
+    /// TYPE NAME or TYPE/NAME
+    pub(super) args: Vec<String>,
+    /// The names of containers in the selected pod templates to change, all containers are selected by default - may use wildcards
+    #[arg(short = 'c', long, default_value = "*")]
+    pub(super) containers: String,
+    /// The resource requirement limits for this container.  For example, 'cpu=200m,memory=512Mi'.
+    #[arg(long)]
+    pub(super) limits: Option<String>,
+    /// The resource requirement requests for this container.  For example, 'cpu=100m,memory=256Mi'.
+    #[arg(long)]
+    pub(super) requests: Option<String>,
+    #[command(flatten)]
+    pub(super) objects: Objects,
+}
+
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// (TYPE NAME | TYPE/NAME) CONTAINER_NAME_1=CONTAINER_IMAGE_1 ... (`*` names every container)
+    args: Vec<String>,
+    #[command(flatten)]
+    objects: Objects,
+}
+
+impl Objects {
+    /// The named objects, each as it is on the server.
+    pub(super) async fn resolve(
+        &self,
+        ctx: &Ctx,
+        args: &[String],
+    ) -> CliResult<Vec<(targets::ObjRef, Value)>> {
+        let selection = Selection {
+            args,
+            filenames: &self.filenames,
+            recursive: false,
+            selector: self.selector.as_deref(),
+            field_selector: None,
+            all: self.all,
+            all_namespaces: false,
+        };
+        let mut out = Vec::new();
+        for o in targets::resolve(ctx, &selection).await? {
+            let obj = ctx.client.get_json(&o.path()).await?;
+            out.push((o, obj));
+        }
+        Ok(out)
+    }
+
+    /// Sends a patch, unless this is a client-side dry run.
+    pub(super) async fn send(
+        &self,
+        ctx: &Ctx,
+        o: &targets::ObjRef,
+        content_type: &str,
+        patch: &Value,
+    ) -> CliResult {
+        if self.dry_run == "client" {
+            return Ok(());
+        }
+        let dry = if self.dry_run == "server" {
+            "?dryRun=All"
+        } else {
+            ""
+        };
+        let path = format!("{}{dry}", o.path());
+        ctx.client
+            .send_json(Method::PATCH, &path, content_type, patch)
+            .await?;
+        Ok(())
+    }
+
+    /// `deployment.apps/web env updated`, or the name alone under `-o name`.
+    pub(super) fn report(&self, o: &targets::ObjRef, what: &str) {
+        if self.output.as_deref() == Some("name") {
+            println!("{}", o.display());
+        } else {
+            println!("{} {what}", o.display());
+        }
+    }
+
+    pub(super) fn dry_run_suffix(&self) -> CliResult<&'static str> {
+        dry_run_suffix(&self.dry_run)
+    }
+}
+
 /// Where a kind keeps its pod spec.
-fn pod_spec_path(kind: &str) -> &'static [&'static str] {
+pub(super) fn pod_spec_path(kind: &str) -> &'static [&'static str] {
     match kind {
         "Pod" => &["spec"],
         "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
@@ -91,8 +210,12 @@ fn update_images(obj: &Value, kind: &str, images: &[(&str, &str)]) -> (Option<Va
 }
 
 pub async fn run(ctx: &Ctx, cmd: SetCommand) -> CliResult {
-    let SetCommand::Image(args) = cmd;
-    let suffix = dry_run_suffix(&args.dry_run)?;
+    let args = match cmd {
+        SetCommand::Image(a) => a,
+        SetCommand::Env(a) => return super::set_env::env(ctx, a).await,
+        SetCommand::Resources(a) => return super::set_env::resources(ctx, a).await,
+    };
+    let suffix = dry_run_suffix(&args.objects.dry_run)?;
     let (resources, images): (Vec<String>, Vec<String>) =
         args.args.iter().cloned().partition(|a| !a.contains('='));
     if images.is_empty() {
@@ -101,39 +224,15 @@ pub async fn run(ctx: &Ctx, cmd: SetCommand) -> CliResult {
         ));
     }
     let images: Vec<(&str, &str)> = images.iter().filter_map(|i| i.split_once('=')).collect();
-    let selection = Selection {
-        args: &resources,
-        filenames: &args.filenames,
-        recursive: false,
-        selector: args.selector.as_deref(),
-        field_selector: None,
-        all: args.all,
-        all_namespaces: false,
-    };
     let mut missing = Vec::new();
-    for o in targets::resolve(ctx, &selection).await? {
-        let obj = ctx.client.get_json(&o.path()).await?;
+    for (o, obj) in args.objects.resolve(ctx, &resources).await? {
         let (patch, absent) = update_images(&obj, &o.resource.kind, &images);
         missing.extend(absent);
         // Nothing to change prints nothing, as kubectl's empty patch does.
         let Some(patch) = patch else { continue };
-        if args.dry_run != "client" {
-            let dry = if args.dry_run == "server" {
-                "?dryRun=All"
-            } else {
-                ""
-            };
-            let path = format!("{}{dry}", o.path());
-            let smp = "application/strategic-merge-patch+json";
-            ctx.client
-                .send_json(Method::PATCH, &path, smp, &patch)
-                .await?;
-        }
-        if args.output.as_deref() == Some("name") {
-            println!("{}", o.display());
-        } else {
-            println!("{} image updated{suffix}", o.display());
-        }
+        let smp = "application/strategic-merge-patch+json";
+        args.objects.send(ctx, &o, smp, &patch).await?;
+        args.objects.report(&o, &format!("image updated{suffix}"));
     }
     if let Some(name) = missing.first() {
         return Err(CliError::Msg(format!(
