@@ -667,6 +667,8 @@ fn rollout_commands_match_kubectl() {
         "{history}"
     );
     same(&k, &["rollout", "history", "deploy/web", "-o", "name"]);
+    same(&k, &["rollout", "history", "deploy/web", "--revision=1"]);
+    same(&k, &["rollout", "history", "deploy/web", "--revision=99"]);
     same(&k, &["rollout", "undo", "deploy/web", "--to-revision=9"]);
     same(&k, &["rollout", "undo", "deploy/web", "--to-revision=2"]);
     same(&k, &["rollout", "resume", "deploy/web"]);

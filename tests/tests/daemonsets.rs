@@ -162,6 +162,7 @@ fn daemon_sets_follow_nodes_and_taints_and_roll_out() {
 
     // History and undo through ControllerRevisions, from kubectl and kyb alike.
     let history = same(&k, &["rollout", "history", "ds/agent"]);
+    same(&k, &["rollout", "history", "ds/agent", "--revision=2"]);
     assert!(
         history.contains("REVISION  CHANGE-CAUSE\n1         <none>\n2         <none>"),
         "{history}"

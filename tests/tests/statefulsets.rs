@@ -251,6 +251,7 @@ fn stateful_sets_keep_order_identity_and_partitions() {
 
     // History and undo through ControllerRevisions, from kubectl and kyb alike.
     let history = same(&k, &["rollout", "history", "sts/web"]);
+    same(&k, &["rollout", "history", "sts/web", "--revision=2"]);
     assert!(
         history.contains("REVISION  CHANGE-CAUSE\n1         <none>\n2         <none>"),
         "{history}"

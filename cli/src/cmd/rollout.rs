@@ -45,6 +45,9 @@ pub struct Target {
     /// The revision to roll back to (undo); 0 means the previous one.
     #[arg(long, default_value_t = 0)]
     to_revision: i64,
+    /// See the details, including podTemplate of the revision specified (history).
+    #[arg(long, default_value_t = 0)]
+    revision: i64,
     #[arg(short = 'o', long)]
     output: Option<String>,
 }
@@ -376,6 +379,30 @@ pub async fn run(ctx: &Ctx, cmd: RolloutCommand) -> CliResult {
                     return Err(unsupported(&o, "history viewer"));
                 };
                 let sets = history(ctx, &o, w, &d).await?;
+                if t.revision > 0 {
+                    let found = sets.iter().find(|h| revision_of(w, h) == t.revision);
+                    let template = match (w, found) {
+                        (_, None) => {
+                            return Err(CliError::Msg(
+                                "unable to find the specified revision".into(),
+                            ))
+                        }
+                        (Workload::Deployment, Some(rs)) => rs.pointer("/spec/template").cloned(),
+                        // A ControllerRevision holds the patch that restores its template.
+                        (_, Some(r)) => kyb_api::strategic::apply(
+                            &d,
+                            r.get("data").unwrap_or(&Value::Null),
+                            "apps",
+                            &o.resource.kind,
+                        )
+                        .ok()
+                        .and_then(|applied| applied.pointer("/spec/template").cloned()),
+                    };
+                    println!("{display} with revision #{}", t.revision);
+                    let text = crate::print::describe::pod_template(&template.unwrap_or_default());
+                    println!("{text}");
+                    continue;
+                }
                 if quiet {
                     let kind = if w == Workload::Deployment {
                         "replicaset"

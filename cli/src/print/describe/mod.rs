@@ -128,6 +128,14 @@ pub fn describe(
 }
 
 /// The kind of a related item: its `kind` field, else a guess from its shape.
+/// kubectl's DescribePodTemplate on its own, as `rollout history --revision` prints it: into a plain
+/// buffer, its tabs not aligned.
+pub fn pod_template(template: &Value) -> String {
+    let mut w = Writer::new();
+    pods::pod_template(&mut w, template);
+    w.raw()
+}
+
 pub(crate) fn kind_of(v: &Value) -> &str {
     let k = s(v, "/kind");
     if !k.is_empty() {

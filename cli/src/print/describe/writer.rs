@@ -41,6 +41,12 @@ impl Writer {
         self.done.push_str(&tabwrite(&text));
     }
 
+    /// What was written, tabs left as they are (a PrefixWriter over a plain buffer, as `rollout history`
+    /// uses it).
+    pub fn raw(self) -> String {
+        self.done + &self.pending
+    }
+
     /// The finished description.
     pub fn finish(mut self) -> String {
         self.flush();
