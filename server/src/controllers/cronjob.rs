@@ -12,7 +12,7 @@ use kyb_api::client::{Client, Method};
 use serde_json::{json, Map, Value};
 
 use super::job::finished;
-use super::runtime::{inform, Change, Informers, Queue, Store};
+use super::runtime::{inform, Informers, Queue, Store};
 use super::{namespace_and_name, object_event, send_unless_gone, str_at};
 use crate::cron::Schedule;
 
@@ -174,7 +174,6 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     let (ns, name) = namespace_and_name(&cj);
     let spec = cj.get("spec").cloned().unwrap_or(json!({}));
     let mut status = cj.get("status").cloned().unwrap_or(json!({}));
-    let before = status.clone();
     let jobs = c.jobs_of(&cj);
 
     // What finished since the last look: an event per Job, and the latest success.
@@ -313,21 +312,9 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     } else {
         status["active"] = json!(refs);
     }
-    if status != before {
-        let path = format!("/apis/batch/v1/namespaces/{ns}/cronjobs/{name}/status");
-        let mut obj = (*cj).clone();
-        obj["status"] = status;
-        match c
-            .client
-            .send_json(Method::PUT, &path, "application/json", &obj)
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.status().is_some_and(|s| s.code == 409) || e.is_not_found() => {
-                return Ok(None)
-            }
-            Err(e) => return Err(e.to_string()),
-        }
+    let path = format!("/apis/batch/v1/namespaces/{ns}/cronjobs/{name}");
+    if !super::write_status(&c.client, &path, &cj, status).await? {
+        return Ok(None);
     }
     let limit = |f: &str| spec.get(f).and_then(Value::as_i64);
     c.trim(&cj, &jobs, "Complete", limit("successfulJobsHistoryLimit"))
@@ -349,31 +336,25 @@ pub async fn run(informers: Informers, clock: Clock, workers: usize) {
         jobs,
         clock,
     });
-    let queue = Arc::new(Queue::default());
-    let worker = c.clone();
-    queue.run(workers, move |k: String| {
-        let c = worker.clone();
-        async move { sync(&c, &k).await.map(|after| after.filter(|_| !polled)) }
+    let queue = Queue::serve(&c, workers, move |c, k| async move {
+        sync(&c, &k).await.map(|after| after.filter(|_| !polled))
     });
     // A clock from a file moves when the file changes, so every CronJob is looked at each second.
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
             change = cron_changes.recv() => match change {
-                Some(Change::Upsert { new, .. }) => queue.add(crate::informer::key(&new)),
-                Some(Change::Gone(old)) => queue.add(crate::informer::key(&old)),
+                Some(change) => queue.add(change.key()),
                 None => return,
             },
-            change = job_changes.recv() => {
-                let Some(change) = change else { return };
-                let job = match &change {
-                    Change::Upsert { new, .. } => new,
-                    Change::Gone(old) => old,
-                };
-                if let Some(k) = super::controller_key(job, KIND.1) {
-                    queue.add(k);
+            change = job_changes.recv() => match change {
+                Some(change) => {
+                    if let Some(k) = super::controller_key(change.object(), KIND.1) {
+                        queue.add(k);
+                    }
                 }
-            }
+                None => return,
+            },
             _ = tick.tick(), if polled => {
                 for cj in c.cron_jobs.filter(|_| true) {
                     queue.add(crate::informer::key(&cj));

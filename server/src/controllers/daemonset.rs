@@ -337,7 +337,6 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     let live: Vec<&str> = owned.iter().map(|p| hash_of(p)).collect();
     history::trim(&c.pc.client, &c.revisions, &ds, &hash, &live).await?;
     let mut status = ds.get("status").cloned().unwrap_or(json!({}));
-    let before = status.clone();
     status["desiredNumberScheduled"] = json!(desired);
     status["currentNumberScheduled"] = json!(current);
     status["numberMisscheduled"] = json!(misscheduled);
@@ -348,27 +347,9 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     if let Some(g) = ds.pointer("/metadata/generation") {
         status["observedGeneration"] = g.clone();
     }
-    if status != before {
-        let (ns, name) = namespace_and_name(&ds);
-        let path = format!("/apis/apps/v1/namespaces/{ns}/daemonsets/{name}/status");
-        let mut obj = (*ds).clone();
-        obj["status"] = status;
-        match c
-            .pc
-            .client
-            .send_json(
-                kyb_api::client::Method::PUT,
-                &path,
-                "application/json",
-                &obj,
-            )
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.status().is_some_and(|s| s.code == 409) || e.is_not_found() => {}
-            Err(e) => return Err(e.to_string()),
-        }
-    }
+    let (ns, name) = namespace_and_name(&ds);
+    let path = format!("/apis/apps/v1/namespaces/{ns}/daemonsets/{name}");
+    super::write_status(&c.pc.client, &path, &ds, status).await?;
     // A ready pod becomes available after minReadySeconds: look again then.
     Ok((min_ready > 0 && ready > avail)
         .then(|| Duration::from_secs(min_ready.clamp(1, 3600) as u64)))
@@ -400,12 +381,7 @@ pub async fn run(informers: Informers, workers: usize) {
             expectations: Expectations::default(),
         },
     });
-    let queue = Arc::new(Queue::default());
-    let worker = c.clone();
-    queue.run(workers, move |k: String| {
-        let c = worker.clone();
-        async move { sync(&c, &k).await }
-    });
+    let queue = Queue::serve(&c, workers, |c, k| async move { sync(&c, &k).await });
     let all = |queue: &Queue| {
         for ds in c.sets.filter(|_| true) {
             queue.add(crate::informer::key(&ds));
@@ -414,8 +390,7 @@ pub async fn run(informers: Informers, workers: usize) {
     loop {
         tokio::select! {
             change = set_changes.recv() => match change {
-                Some(Change::Upsert { new, .. }) => queue.add(crate::informer::key(&new)),
-                Some(Change::Gone(old)) => queue.add(crate::informer::key(&old)),
+                Some(change) => queue.add(change.key()),
                 None => return,
             },
             change = node_changes.recv() => {
@@ -434,12 +409,11 @@ pub async fn run(informers: Informers, workers: usize) {
                 }
             }
             change = revision_changes.recv() => match change {
-                Some(Change::Upsert { new, .. }) => {
-                    if let Some(k) = super::controller_key(&new, KIND.1) {
+                Some(change) => {
+                    if let Some(k) = super::controller_key(change.object(), KIND.1) {
                         queue.add(k);
                     }
                 }
-                Some(Change::Gone(_)) => {}
                 None => return,
             },
             change = pod_changes.recv() => {

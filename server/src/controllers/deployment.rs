@@ -335,22 +335,11 @@ impl Controller {
     }
 
     async fn write_status(&self, d: &Value, status: Value) -> Result<(), String> {
-        if d.get("status") == Some(&status) {
-            return Ok(());
-        }
         let (ns, name) = namespace_and_name(d);
-        let mut obj = d.clone();
-        obj["status"] = status;
-        let path = format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}/status");
-        match self
-            .client
-            .send_json(Method::PUT, &path, "application/json", &obj)
+        let path = format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}");
+        super::write_status(&self.client, &path, d, status)
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() || e.status().is_some_and(|s| s.code == 409) => Ok(()),
-            Err(e) => Err(e.to_string()),
-        }
+            .map(|_| ())
     }
 }
 
@@ -742,12 +731,7 @@ pub async fn run(informers: Informers, workers: usize) {
         deployments,
         replica_sets,
     });
-    let queue = Arc::new(Queue::default());
-    let worker = c.clone();
-    queue.run(workers, move |k: String| {
-        let c = worker.clone();
-        async move { sync(&c, &k).await }
-    });
+    let queue = Queue::serve(&c, workers, |c, k| async move { sync(&c, &k).await });
     let owner_key = |rs: &Value| -> Option<String> {
         let r = controller_ref(rs).filter(|r| r["kind"] == "Deployment")?;
         Some(format!(

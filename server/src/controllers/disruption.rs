@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use kyb_api::client::{Client, Method};
+use kyb_api::client::Client;
 use kyb_api::selector::LabelSelector;
 use serde_json::{json, Value};
 
@@ -161,7 +161,6 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
         .filter(|p| is_ready(p) && !disrupted.contains_key(namespace_and_name(p).1))
         .count() as i64;
     let mut status = pdb.get("status").cloned().unwrap_or(json!({}));
-    let before = status.clone();
     let (allowed, reason, message) = match counts {
         Ok((expected, desired)) => {
             status["expectedPods"] = json!(expected);
@@ -196,20 +195,8 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
         .unwrap_or_else(|| json!(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
     status["conditions"] = json!([{"type": "DisruptionAllowed", "status": state, "reason": reason, "message": message,
         "lastTransitionTime": since, "observedGeneration": pdb.pointer("/metadata/generation").cloned().unwrap_or(json!(0))}]);
-    if status != before {
-        let path = format!("/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/{name}/status");
-        let mut obj = (*pdb).clone();
-        obj["status"] = status;
-        match c
-            .client
-            .send_json(Method::PUT, &path, "application/json", &obj)
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.status().is_some_and(|s| s.code == 409) || e.is_not_found() => {}
-            Err(e) => return Err(e.to_string()),
-        }
-    }
+    let path = format!("/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/{name}");
+    super::write_status(&c.client, &path, &pdb, status).await?;
     Ok(recheck)
 }
 
@@ -224,12 +211,7 @@ pub async fn run(informers: Informers, workers: usize) {
         budgets,
         pods,
     });
-    let queue = Arc::new(Queue::default());
-    let worker = c.clone();
-    queue.run(workers, move |k: String| {
-        let c = worker.clone();
-        async move { sync(&c, &k).await }
-    });
+    let queue = Queue::serve(&c, workers, |c, k| async move { sync(&c, &k).await });
     loop {
         tokio::select! {
             change = budget_changes.recv() => match change {

@@ -319,7 +319,6 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     let owned = c.pc.claim(&job, &sel).await?;
     let spec = job.get("spec").cloned().unwrap_or(json!({}));
     let mut status = job.get("status").cloned().unwrap_or(json!({}));
-    let before = status.clone();
     let indexed = str_at(&spec, "/completionMode") == "Indexed";
     let completions = int(&spec, "/completions");
     let mut succeeded = int(&status, "/succeeded").unwrap_or(0);
@@ -537,23 +536,11 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     if indexed {
         status["completedIndexes"] = json!(format_indexes(&done_indexes));
     }
-    if status != before {
-        let (ns, name) = namespace_and_name(&job);
-        let path = format!("/apis/batch/v1/namespaces/{ns}/jobs/{name}/status");
-        let mut obj = (*job).clone();
-        obj["status"] = status;
-        match client
-            .send_json(Method::PUT, &path, "application/json", &obj)
-            .await
-        {
-            Ok(_) => {}
-            // The Job changed under us, or went: a fresh event brings a fresh sync. The finalizers stay
-            // until a status that counts their pods is written.
-            Err(e) if e.status().is_some_and(|s| s.code == 409) || e.is_not_found() => {
-                return Ok(None)
-            }
-            Err(e) => return Err(e.to_string()),
-        }
+    let (ns, name) = namespace_and_name(&job);
+    let path = format!("/apis/batch/v1/namespaces/{ns}/jobs/{name}");
+    // The finalizers stay until a status that counts their pods is written.
+    if !super::write_status(client, &path, &job, status).await? {
+        return Ok(None);
     }
     for (kind, reason, message) in events {
         c.pc.record(&job, kind, reason, &message).await;
@@ -660,17 +647,11 @@ pub async fn run(informers: Informers, workers: usize) {
         },
         backoff: Backoff::default(),
     });
-    let queue = Arc::new(Queue::default());
-    let worker = c.clone();
-    queue.run(workers, move |k: String| {
-        let c = worker.clone();
-        async move { sync(&c, &k).await }
-    });
+    let queue = Queue::serve(&c, workers, |c, k| async move { sync(&c, &k).await });
     loop {
         tokio::select! {
             change = job_changes.recv() => match change {
-                Some(Change::Upsert { new, .. }) => queue.add(crate::informer::key(&new)),
-                Some(Change::Gone(old)) => queue.add(crate::informer::key(&old)),
+                Some(change) => queue.add(change.key()),
                 None => return,
             },
             change = pod_changes.recv() => {

@@ -107,6 +107,31 @@ pub fn namespace_and_name(obj: &Value) -> (&str, &str) {
     )
 }
 
+/// Writes `status` into `obj` through the `/status` subresource of `path` (the object's URL), guarded by its
+/// resourceVersion, unless the object has it already. Returns false when the object changed or went
+/// meanwhile: its watch event brings a fresh sync, and nothing that depends on the write may go ahead.
+pub async fn write_status(
+    client: &Client,
+    path: &str,
+    obj: &Value,
+    status: Value,
+) -> Result<bool, String> {
+    if obj.get("status").cloned().unwrap_or(json!({})) == status {
+        return Ok(true);
+    }
+    let mut body = obj.clone();
+    body["status"] = status;
+    let path = format!("{path}/status");
+    match client
+        .send_json(Method::PUT, &path, "application/json", &body)
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if e.is_not_found() || e.status().is_some_and(|s| s.code == 409) => Ok(false),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// `Client::send_json` for a write whose target may be gone by now: a 404 is no error, and the answer is dropped.
 pub async fn send_unless_gone(
     client: &Client,

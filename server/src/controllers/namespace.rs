@@ -135,7 +135,6 @@ async fn terminate(client: &Client, ns: &Value) -> Result<Option<Duration>, Stri
         }
     }
     let mut status = ns.get("status").cloned().unwrap_or(json!({}));
-    let before = status.clone();
     condition(
         &mut status,
         "NamespaceDeletionDiscoveryFailure",
@@ -210,24 +209,8 @@ async fn terminate(client: &Client, ns: &Value) -> Result<Option<Duration>, Stri
         );
     }
     let base = format!("/api/v1/namespaces/{name}");
-    if status != before {
-        let mut obj = ns.clone();
-        obj["status"] = status;
-        match client
-            .send_json(
-                Method::PUT,
-                &format!("{base}/status"),
-                "application/json",
-                &obj,
-            )
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() || e.status().is_some_and(|s| s.code == 409) => {
-                return Ok(Some(Duration::from_millis(200)))
-            }
-            Err(e) => return Err(e.to_string()),
-        }
+    if !super::write_status(client, &base, ns, status).await? {
+        return Ok(Some(Duration::from_millis(200)));
     }
     if !remaining.is_empty() || !failures.is_empty() {
         return Ok(Some(Duration::from_secs(1)));

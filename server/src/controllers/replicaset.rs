@@ -536,7 +536,6 @@ async fn update_status(
         .min()
         .and_then(|d| d.to_std().ok());
     let mut status = owner.get("status").cloned().unwrap_or(json!({}));
-    let before = status.clone();
     status["replicas"] = json!(active.len());
     status["fullyLabeledReplicas"] = json!(fully_labeled);
     status["readyReplicas"] = json!(ready);
@@ -544,26 +543,12 @@ async fn update_status(
     if let Some(g) = owner.pointer("/metadata/generation") {
         status["observedGeneration"] = g.clone();
     }
-    if status != before {
-        let (ns, name) = namespace_and_name(owner);
-        let path = format!(
-            "{}/namespaces/{ns}/{}/{name}/status",
-            c.flavor.base, c.flavor.plural
-        );
-        let mut obj = owner.clone();
-        obj["status"] = status;
-        match c
-            .pc
-            .client
-            .send_json(Method::PUT, &path, "application/json", &obj)
-            .await
-        {
-            Ok(_) => {}
-            // A conflict means the owner changed under us; its watch event brings a fresh sync.
-            Err(e) if e.status().is_some_and(|s| s.code == 409) || e.is_not_found() => {}
-            Err(e) => return Err(e.to_string()),
-        }
-    }
+    let (ns, name) = namespace_and_name(owner);
+    let path = format!(
+        "{}/namespaces/{ns}/{}/{name}",
+        c.flavor.base, c.flavor.plural
+    );
+    super::write_status(&c.pc.client, &path, owner, status).await?;
     Ok(recheck)
 }
 
@@ -600,17 +585,11 @@ pub async fn run(informers: Informers, flavor: Flavor, workers: usize) {
             expectations: Expectations::default(),
         },
     });
-    let queue = Arc::new(Queue::default());
-    let worker = c.clone();
-    queue.run(workers, move |k: String| {
-        let c = worker.clone();
-        async move { sync(&c, &k).await }
-    });
+    let queue = Queue::serve(&c, workers, |c, k| async move { sync(&c, &k).await });
     loop {
         tokio::select! {
             change = owner_changes.recv() => match change {
-                Some(Change::Upsert { new, .. }) => queue.add(crate::informer::key(&new)),
-                Some(Change::Gone(old)) => queue.add(crate::informer::key(&old)),
+                Some(change) => queue.add(change.key()),
                 None => return,
             },
             change = pod_changes.recv() => {

@@ -127,6 +127,21 @@ pub enum Change {
     Gone(Arc<Value>),
 }
 
+impl Change {
+    /// The object the change is about (as it is now, or as it was last seen).
+    pub fn object(&self) -> &Arc<Value> {
+        match self {
+            Change::Upsert { new, .. } => new,
+            Change::Gone(old) => old,
+        }
+    }
+
+    /// The `namespace/name` key of the object the change is about.
+    pub fn key(&self) -> String {
+        key(self.object())
+    }
+}
+
 /// One watched collection: its store, the subscribers its changes go to, and whether the first list is in.
 #[derive(Clone)]
 struct Feed {
@@ -346,6 +361,19 @@ impl Queue {
             (Ok(Some(after)), _) => self.add_after(k, after),
             _ => {}
         }
+    }
+
+    /// A queue whose `workers` loops call `sync(controller, key)`, until the process ends.
+    pub fn serve<C, F, Fut>(controller: &Arc<C>, workers: usize, sync: F) -> Arc<Queue>
+    where
+        C: Send + Sync + 'static,
+        F: Fn(Arc<C>, String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Option<Duration>, String>> + Send,
+    {
+        let queue = Arc::new(Queue::default());
+        let c = controller.clone();
+        queue.run(workers, move |k| sync(c.clone(), k));
+        queue
     }
 
     /// Runs `workers` loops that take keys and call `sync` on them, until the process ends.

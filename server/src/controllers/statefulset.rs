@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use super::deployment::template_hash;
 use super::history::{self, HASH_LABEL};
 use super::replicaset::{is_available, is_ready, pod_from_template, Expectations, PodControl};
-use super::runtime::{inform, Change, Informers, Queue, Store};
+use super::runtime::{inform, Informers, Queue, Store};
 use super::{namespace_and_name, send_unless_gone, str_at};
 
 const KIND: (&str, &str) = ("apps/v1", "StatefulSet");
@@ -310,7 +310,6 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
 
     // Status first, from what exists now.
     let mut status = set.get("status").cloned().unwrap_or(json!({}));
-    let before = status.clone();
     let live: Vec<&Arc<Value>> = owned
         .iter()
         .filter(|p| ordinal(set_name, p).is_some())
@@ -341,23 +340,10 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     if let Some(g) = set.pointer("/metadata/generation") {
         status["observedGeneration"] = g.clone();
     }
-    if status != before {
-        let (ns, _) = namespace_and_name(&set);
-        let path = format!("/apis/apps/v1/namespaces/{ns}/statefulsets/{set_name}/status");
-        let mut obj = (*set).clone();
-        obj["status"] = status;
-        match c
-            .pc
-            .client
-            .send_json(Method::PUT, &path, "application/json", &obj)
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.status().is_some_and(|s| s.code == 409) || e.is_not_found() => {
-                return Ok(None)
-            }
-            Err(e) => return Err(e.to_string()),
-        }
+    let (ns, _) = namespace_and_name(&set);
+    let path = format!("/apis/apps/v1/namespaces/{ns}/statefulsets/{set_name}");
+    if !super::write_status(&c.pc.client, &path, &set, status).await? {
+        return Ok(None);
     }
 
     // Replicas: create missing ordinals in order (OrderedReady waits for each to be ready), replace failed pods.
@@ -450,28 +436,21 @@ pub async fn run(informers: Informers, workers: usize) {
             expectations: Expectations::default(),
         },
     });
-    let queue = Arc::new(Queue::default());
-    let worker = c.clone();
-    queue.run(workers, move |k: String| {
-        let c = worker.clone();
-        async move { sync(&c, &k).await }
-    });
+    let queue = Queue::serve(&c, workers, |c, k| async move { sync(&c, &k).await });
     loop {
         tokio::select! {
             change = set_changes.recv() => match change {
-                Some(Change::Upsert { new, .. }) => queue.add(crate::informer::key(&new)),
-                Some(Change::Gone(old)) => queue.add(crate::informer::key(&old)),
+                Some(change) => queue.add(change.key()),
                 None => return,
             },
             // Claims are only looked up; their changes are drained so that the cache keeps following them.
             change = claim_changes.recv() => if change.is_none() { return },
             change = revision_changes.recv() => match change {
-                Some(Change::Upsert { new, .. }) => {
-                    if let Some(k) = super::controller_key(&new, KIND.1) {
+                Some(change) => {
+                    if let Some(k) = super::controller_key(change.object(), KIND.1) {
                         queue.add(k);
                     }
                 }
-                Some(Change::Gone(_)) => {}
                 None => return,
             },
             change = pod_changes.recv() => {
