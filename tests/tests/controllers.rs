@@ -307,6 +307,19 @@ fn deployment(name: &str, replicas: usize, image: &str, extra_spec: &str) -> Str
     format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: {replicas}\n{extra_spec}  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      containers:\n      - name: c\n        image: {image}\n")
 }
 
+/// `kubectl create deployment NAME --image=busybox:1.36 --replicas=N`.
+fn create_deployment(k: &Kybd, name: &str, replicas: usize) {
+    let replicas = format!("--replicas={replicas}");
+    let args = [
+        "create",
+        "deployment",
+        name,
+        "--image=busybox:1.36",
+        &replicas,
+    ];
+    k.ok(&kubectl(), &args, None);
+}
+
 /// Waits (through `rollout status`) until the deployment has rolled out, and returns what it printed.
 pub(crate) fn rolled_out(k: &Kybd, program: &std::path::Path, target: &str) -> String {
     let out = k.ok(
@@ -637,17 +650,7 @@ fn rollout_commands_match_kubectl() {
     let k = Kybd::start();
     let _agent = k.simulated_nodes(2, "n-", &[]);
     let kc = kubectl();
-    k.ok(
-        &kc,
-        &[
-            "create",
-            "deployment",
-            "web",
-            "--image=busybox:1.36",
-            "--replicas=2",
-        ],
-        None,
-    );
+    create_deployment(&k, "web", 2);
     rolled_out(&k, &kc, "deploy/web");
     assert_eq!(
         same(&k, &["rollout", "status", "deploy/web"]),
@@ -1007,18 +1010,8 @@ fn namespaces_get_default_accounts_and_empty_themselves_when_deleted() {
 fn disruption_budgets_count_pods_and_ration_evictions() {
     let k = Kybd::start();
     let _agent = k.simulated_nodes(3, "n-", &[]);
-    let (kc, kyb) = (kubectl(), bin("kyb"));
-    k.ok(
-        &kc,
-        &[
-            "create",
-            "deployment",
-            "web",
-            "--image=busybox:1.36",
-            "--replicas=3",
-        ],
-        None,
-    );
+    let kc = kubectl();
+    create_deployment(&k, "web", 3);
     k.ok(
         &kc,
         &[
@@ -1106,17 +1099,7 @@ fn disruption_budgets_count_pods_and_ration_evictions() {
     assert_eq!(live, 0, "{on_node}");
 
     // Percentages are taken of the owners' scale: maxUnavailable 50% of 4 rounds up to 2.
-    k.ok(
-        &kyb,
-        &[
-            "create",
-            "deployment",
-            "api",
-            "--image=busybox:1.36",
-            "--replicas=4",
-        ],
-        None,
-    );
+    create_deployment(&k, "api", 4);
     k.ok(
         &kc,
         &[
@@ -1300,18 +1283,8 @@ fn canary_and_blue_green_guide_runs_as_written() {
 fn wait_matches_kubectl() {
     let k = Kybd::start();
     let _agent = k.simulated_nodes(2, "n-", &[]);
-    let (kc, kyb) = (kubectl(), bin("kyb"));
-    k.ok(
-        &kc,
-        &[
-            "create",
-            "deployment",
-            "web",
-            "--image=busybox:1.36",
-            "--replicas=2",
-        ],
-        None,
-    );
+    let kyb = bin("kyb");
+    create_deployment(&k, "web", 2);
     let met = k.ok(
         &kyb,
         &[

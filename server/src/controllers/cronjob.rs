@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 
 use super::job::finished;
 use super::runtime::{inform, Informers, Queue, Store};
-use super::{namespace_and_name, object_event, send_unless_gone, str_at};
+use super::{namespace_and_name, object_event, send_unless_gone, stamp, str_at, time_at};
 use crate::cron::Schedule;
 
 const KIND: (&str, &str) = ("batch/v1", "CronJob");
@@ -35,16 +35,6 @@ impl Clock {
             .and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok())
             .map_or_else(Utc::now, |t| t.with_timezone(&Utc))
     }
-}
-
-fn time_at(v: &Value, pointer: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(str_at(v, pointer))
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// kube's job name for a scheduled time: the CronJob's name and the time in minutes since the epoch.

@@ -15,7 +15,7 @@ use kyb_api::template::{revision, without_hash, HASH_LABEL, REVISION};
 
 use super::replicaset::controller_ref;
 use super::runtime::{inform, Change, Informers, Queue, Store};
-use super::{namespace_and_name, object_event, str_at};
+use super::{condition, namespace_and_name, object_event, str_at};
 use crate::informer::key;
 
 const COMPONENT: &str = "deployment-controller";
@@ -370,14 +370,6 @@ fn set_condition(status: &mut Value, kind: &str, state: &str, reason: &str, mess
         None => conditions.push(c),
     }
     status["conditions"] = json!(conditions);
-}
-
-fn condition<'a>(status: &'a Value, kind: &str) -> Option<&'a Value> {
-    status
-        .get("conditions")?
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == kind)
 }
 
 /// Scales the active sets proportionally when the deployment's size changed in the middle of a rollout,

@@ -18,7 +18,7 @@ use super::replicaset::{
     controller_ref, is_active, is_ready, pod_from_template, Expectations, PodControl,
 };
 use super::runtime::{inform, Change, Informers, Queue, Store};
-use super::{namespace_and_name, send_unless_gone, str_at};
+use super::{condition, namespace_and_name, send_unless_gone, stamp, str_at, time_at};
 
 const KIND: (&str, &str) = ("batch/v1", "Job");
 /// Held on every pod the controller creates until the pod's end is counted in the Job's status.
@@ -33,24 +33,6 @@ const BURST: usize = 500;
 
 fn int(v: &Value, pointer: &str) -> Option<i64> {
     v.pointer(pointer).and_then(Value::as_i64)
-}
-
-fn time_at(v: &Value, pointer: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(str_at(v, pointer))
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-fn condition<'a>(status: &'a Value, kind: &str) -> Option<&'a Value> {
-    status
-        .get("conditions")?
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == kind)
 }
 
 fn condition_true(status: &Value, kind: &str) -> bool {

@@ -76,6 +76,27 @@ pub async fn object_event(
     }
 }
 
+/// The RFC 3339 time at a JSON pointer, if there is one.
+pub fn time_at(v: &Value, pointer: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(str_at(v, pointer))
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+/// A time as the API writes it: RFC 3339 in UTC, to the second.
+pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The status condition of type `kind`, if any.
+pub fn condition<'a>(status: &'a Value, kind: &str) -> Option<&'a Value> {
+    status
+        .get("conditions")?
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == kind)
+}
+
 /// The string at a JSON pointer, or "" when absent.
 pub fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
     v.pointer(pointer)
