@@ -201,6 +201,64 @@ fn daemon_sets_follow_nodes_and_taints_and_roll_out() {
         "undo must reuse the first revision: {numbers:?}"
     );
 
+    // OnDelete: a new template waits until a pod is deleted, and only that pod's replacement takes it.
+    let on_delete = r#"{"spec":{"updateStrategy":{"type":"OnDelete","rollingUpdate":null}}}"#;
+    k.ok(
+        &kc,
+        &["patch", "ds", "agent", "--type=merge", "-p", on_delete],
+        None,
+    );
+    k.ok(&kc, &["set", "image", "ds/agent", "c=busybox:1.38"], None);
+    let image_on = |node: &str| {
+        let pods = k.get(&[
+            "pods",
+            "-l",
+            "app=agent",
+            "--field-selector",
+            &format!("spec.nodeName={node}"),
+        ]);
+        pods["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| {
+                p["metadata"]["deletionTimestamp"].is_null() && p["status"]["phase"] == "Running"
+            })
+            .filter_map(|p| {
+                p["spec"]["containers"][0]["image"]
+                    .as_str()
+                    .map(String::from)
+            })
+            .collect::<Vec<_>>()
+    };
+    let observed = eventually(20, || {
+        (k.get(&["ds", "agent"])["status"]["observedGeneration"]
+            == k.get(&["ds", "agent"])["metadata"]["generation"])
+            .then_some(())
+    });
+    assert!(observed.is_some());
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(
+        image_on("m-1"),
+        ["busybox:1.36"],
+        "OnDelete replaced a pod by itself"
+    );
+    let victim = k.get(&[
+        "pods",
+        "-l",
+        "app=agent",
+        "--field-selector",
+        "spec.nodeName=m-1",
+    ]);
+    let victim = victim["items"][0]["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    k.ok(&kyb, &["delete", "pod", &victim, "--wait=false"], None);
+    let replaced = eventually(30, || (image_on("m-1") == ["busybox:1.38"]).then_some(()));
+    assert!(replaced.is_some(), "m-1 runs {:?}", image_on("m-1"));
+    assert_eq!(image_on("m-0"), ["busybox:1.36"]);
+
     // A nodeSelector picks nodes by label, as they are labelled.
     let ssd = daemon_set(
         "ssd",

@@ -100,6 +100,7 @@ struct Controller {
     client: Client,
     deployments: Store,
     replica_sets: Store,
+    pods: Store,
 }
 
 fn rs_path(ns: &str, name: &str) -> String {
@@ -311,27 +312,16 @@ impl Controller {
     }
 
     /// Whether any pod of the old sets still exists and has not finished, terminating or not (Recreate
-    /// waits for them all, as kube's `oldPodsRunning` does).
-    async fn old_pods_remain(&self, olds: &[Value]) -> Result<bool, String> {
-        for old in olds {
+    /// waits for them all, as kube's `oldPodsRunning` does), from the shared pod cache.
+    fn old_pods_remain(&self, olds: &[Value]) -> bool {
+        olds.iter().any(|old| {
             let (ns, _) = namespace_and_name(old);
-            let hash = str_at(old, &format!("/metadata/labels/{HASH_LABEL}"));
-            let path = format!("/api/v1/namespaces/{ns}/pods?labelSelector={HASH_LABEL}%3D{hash}");
-            let list = self
-                .client
-                .get_json(&path)
-                .await
-                .map_err(|e| e.to_string())?;
             let uid = str_at(old, "/metadata/uid");
-            let remain = list["items"].as_array().into_iter().flatten().any(|p| {
+            self.pods.claimable(ns, uid).iter().any(|p| {
                 controller_ref(p).is_some_and(|r| str_at(r, "/uid") == uid)
                     && !matches!(str_at(p, "/status/phase"), "Succeeded" | "Failed")
-            });
-            if remain {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+            })
+        })
     }
 
     async fn write_status(&self, d: &Value, status: Value) -> Result<(), String> {
@@ -505,7 +495,7 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
                 c.scale(&d, old, 0).await?;
             }
             // The new pods start only once every old one has gone, terminating ones included.
-            if c.old_pods_remain(&olds).await? {
+            if c.old_pods_remain(&olds) {
                 return Ok(Some(Duration::from_millis(500)));
             }
             if replicas(&rs) != want {
@@ -718,10 +708,13 @@ pub async fn run(informers: Informers, workers: usize) {
     let (deployments, mut deployment_changes) =
         inform(&informers, "/apis/apps/v1/deployments").await;
     let (replica_sets, mut rs_changes) = inform(&informers, "/apis/apps/v1/replicasets").await;
+    // Only read (Recreate waits on it); the shared informer keeps it current without our listening.
+    let (pods, _) = inform(&informers, "/api/v1/pods").await;
     let c = Arc::new(Controller {
         client,
         deployments,
         replica_sets,
+        pods,
     });
     let queue = Queue::serve(&c, workers, |c, k| async move { sync(&c, &k).await });
     let owner_key = |rs: &Value| -> Option<String> {
