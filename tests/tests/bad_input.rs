@@ -50,6 +50,35 @@ fn every_bad_request_gets_a_status() {
         "BadRequest",
     );
     assert!(m.contains("does not match the expected API version"), "{m}");
+    // Numbers a typed Go field could not hold are refused while decoding, as Kubernetes refuses them.
+    let deployments = "/apis/apps/v1/namespaces/default/deployments";
+    let huge = json!({"metadata": {"name": "huge"}, "spec": {"replicas": 3_000_000_000u64,
+        "selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}},
+        "spec": {"containers": [{"name": "c", "image": "i"}]}}}});
+    let m = status(
+        &k.http(
+            "POST",
+            deployments,
+            "application/json",
+            huge.to_string().as_bytes(),
+        ),
+        400,
+        "BadRequest",
+    );
+    assert_eq!(m, "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal number 3000000000 into Go struct field DeploymentSpec.spec.replicas of type int32");
+    let fraction = json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "i",
+        "ports": [{"containerPort": 80.5}]}]}});
+    let m = status(
+        &k.http(
+            "POST",
+            pods,
+            "application/json",
+            fraction.to_string().as_bytes(),
+        ),
+        400,
+        "BadRequest",
+    );
+    assert!(m.ends_with("cannot unmarshal number 80.5 into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"), "{m}");
     let wrong_kind = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "a"}});
     status(
         &k.http(
