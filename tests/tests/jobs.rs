@@ -380,7 +380,7 @@ fn cron_jobs_fire_on_a_mocked_clock() {
     );
     let first_tick = format!("tick-{}", minutes(t0));
     let first_daily = format!("daily-{}", minutes(t0));
-    let fired = eventually(30, || {
+    let fired = eventually(60, || {
         (job_names(&k, "tick") == [first_tick.clone()]
             && job_names(&k, "daily") == [first_daily.clone()])
         .then_some(())
@@ -397,7 +397,7 @@ fn cron_jobs_fire_on_a_mocked_clock() {
         format!("{}T09:00:00+09:00", t0.format("%Y-%m-%d"))
     );
     wait_for(&k, &first_daily, "complete");
-    let cj = eventually(20, || {
+    let cj = eventually(60, || {
         let cj = k.get(&["cronjob", "daily"]);
         cj["status"]["lastSuccessfulTime"].is_string().then_some(cj)
     })
@@ -427,7 +427,7 @@ fn cron_jobs_fire_on_a_mocked_clock() {
         )
     };
     assert!(events("tick").contains(&format!("Created job {first_tick}")));
-    let seen = eventually(10, || {
+    let seen = eventually(60, || {
         events("daily")
             .contains(&format!(
                 "Saw completed job: {first_daily}, condition: Complete"
@@ -438,7 +438,7 @@ fn cron_jobs_fire_on_a_mocked_clock() {
 
     // Forbid: the next time comes while the first tick still runs, so nothing starts.
     set_clock(t0 + secs(5 * 60 + 10));
-    let held = eventually(20, || {
+    let held = eventually(60, || {
         events("tick").contains("JobAlreadyActive").then_some(())
     });
     assert!(held.is_some(), "{}", events("tick"));
@@ -458,7 +458,7 @@ fn cron_jobs_fire_on_a_mocked_clock() {
     );
     set_clock(t0 + secs(10 * 60 + 10));
     let replaced = format!("tick-{}", minutes(t0 + secs(600)));
-    let swapped = eventually(20, || {
+    let swapped = eventually(60, || {
         (job_names(&k, "tick") == [replaced.clone()]).then_some(())
     });
     assert!(swapped.is_some(), "{:?}", job_names(&k, "tick"));
@@ -479,7 +479,7 @@ fn cron_jobs_fire_on_a_mocked_clock() {
     std::thread::sleep(std::time::Duration::from_secs(1));
     set_clock(t0 + secs(86_400 + 10));
     let second_daily = format!("daily-{}", minutes(t0 + secs(86_400)));
-    let trimmed = eventually(30, || {
+    let trimmed = eventually(60, || {
         (job_names(&k, "daily") == [second_daily.clone()]).then_some(())
     });
     assert!(trimmed.is_some(), "{:?}", job_names(&k, "daily"));

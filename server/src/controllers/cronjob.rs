@@ -242,6 +242,7 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
             let policy = str_at(&spec, "/concurrencyPolicy");
             if exists {
                 // Already made for this time (the status write may have failed after the create).
+                status["lastScheduleTime"] = json!(stamp(at));
             } else if policy == "Forbid" && !active.is_empty() {
                 let message = "Not starting job because prior execution is running and concurrency policy is Forbid";
                 c.record(&cj, "Normal", "JobAlreadyActive", message).await;
@@ -303,7 +304,10 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
         status["active"] = json!(refs);
     }
     let path = format!("/apis/batch/v1/namespaces/{ns}/cronjobs/{name}");
-    if !super::write_status(&c.client, &path, &cj, status).await? {
+    if super::write_status(&c.client, &path, &cj, status)
+        .await?
+        .is_none()
+    {
         return Ok(None);
     }
     let limit = |f: &str| spec.get(f).and_then(Value::as_i64);

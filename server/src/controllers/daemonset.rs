@@ -3,7 +3,7 @@
 //! kube-controller-manager does; rolled to a new template with RollingUpdate (maxUnavailable, maxSurge) or
 //! OnDelete; with a ControllerRevision per template for `rollout history` and `undo`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -144,6 +144,37 @@ struct Controller {
     nodes: Store,
     revisions: Store,
     pc: PodControl,
+    /// Failed daemon pods per `DaemonSet uid/node`: how many, and when the last was killed. A node whose
+    /// daemon keeps failing gets its next one after a back-off (kube's failedPodsBackoff, 1 s to 15 min).
+    failures: std::sync::Mutex<HashMap<String, (u32, std::time::Instant)>>,
+}
+
+impl Controller {
+    /// How long the node must still wait before a new daemon pod, if it must.
+    fn backing_off(&self, key: &str) -> Option<Duration> {
+        let failures = self.failures.lock().ok()?;
+        let (n, at) = failures.get(key)?;
+        let wait =
+            Duration::from_secs(1 << n.saturating_sub(1).min(10)).min(Duration::from_secs(900));
+        wait.checked_sub(at.elapsed())
+    }
+
+    /// A daemon that became available ends its node's back-off.
+    fn recovered(&self, key: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            failures.remove(key);
+        }
+    }
+
+    fn failed(&self, key: String) {
+        if let Ok(mut failures) = self.failures.lock() {
+            let e = failures
+                .entry(key)
+                .or_insert((0, std::time::Instant::now()));
+            e.0 = e.0.saturating_add(1);
+            e.1 = std::time::Instant::now();
+        }
+    }
 }
 
 async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
@@ -197,6 +228,7 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     let (mut desired, mut current, mut misscheduled) = (0i64, 0i64, 0i64);
     let (mut ready, mut avail, mut updated) = (0i64, 0i64, 0i64);
     let mut eligible: Vec<String> = Vec::new();
+    let mut retry: Option<Duration> = None;
     for node in &nodes {
         let (_, name) = namespace_and_name(node);
         let (run, stay) = should_run(&ds, node);
@@ -228,8 +260,11 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
             eligible.push(name.to_string());
         }
         if alive.is_empty() {
-            if run {
-                creates.push(daemon_pod(&ds, &hash, name));
+            let key = format!("{}/{name}", str_at(&ds, "/metadata/uid"));
+            match c.backing_off(&key) {
+                Some(wait) => retry = Some(retry.map_or(wait, |r: Duration| r.min(wait))),
+                None if run => creates.push(daemon_pod(&ds, &hash, name)),
+                None => {}
             }
             continue;
         }
@@ -239,6 +274,7 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
                     ready += 1;
                 }
                 if available(p) {
+                    c.recovered(&format!("{}/{name}", str_at(&ds, "/metadata/uid")));
                     avail += 1;
                 }
                 if hash_of(p) == hash {
@@ -319,6 +355,7 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
 
     if c.pc.expectations.satisfied(k) {
         for (pod, node) in &failed_seen {
+            c.failed(format!("{}/{node}", str_at(&ds, "/metadata/uid")));
             let message = format!(
                 "Found failed daemon pod {}/{pod} on node {node}, will try to kill it",
                 namespace_and_name(&ds).0
@@ -351,8 +388,12 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     let path = format!("/apis/apps/v1/namespaces/{ns}/daemonsets/{name}");
     super::write_status(&c.pc.client, &path, &ds, status).await?;
     // A ready pod becomes available after minReadySeconds: look again then.
-    Ok((min_ready > 0 && ready > avail)
-        .then(|| Duration::from_secs(min_ready.clamp(1, 3600) as u64)))
+    let available_later = (min_ready > 0 && ready > avail)
+        .then(|| Duration::from_secs(min_ready.clamp(1, 3600) as u64));
+    Ok(match (available_later, retry) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })
 }
 
 fn selector(ds: &Value) -> Option<LabelSelector> {
@@ -373,12 +414,14 @@ pub async fn run(informers: Informers, workers: usize) {
         sets,
         nodes,
         revisions,
+        failures: std::sync::Mutex::default(),
         pc: PodControl {
             client,
             pods,
             kind: KIND,
             component: "daemonset-controller",
             expectations: Expectations::default(),
+            finalizer: None,
         },
     });
     let queue = Queue::serve(&c, workers, |c, k| async move { sync(&c, &k).await });

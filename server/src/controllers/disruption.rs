@@ -49,6 +49,8 @@ impl Controller {
     /// Deployment counts as the Deployment.
     async fn expected_scale(&self, ns: &str, pods: &[Arc<Value>]) -> Result<i64, String> {
         let mut seen = HashSet::new();
+        // Each controller is read once per sync, however many pods it has.
+        let mut read_owners = HashSet::new();
         let mut total = 0;
         for pod in pods {
             let Some(r) = controller_ref(pod) else {
@@ -57,6 +59,9 @@ impl Controller {
                     namespace_and_name(pod).1
                 ));
             };
+            if !read_owners.insert(str_at(r, "/uid").to_string()) {
+                continue;
+            }
             let (mut kind, mut name) = (
                 str_at(r, "/kind").to_string(),
                 str_at(r, "/name").to_string(),

@@ -100,12 +100,69 @@ pub async fn current(
         .await
     {
         Ok(_) => Ok(latest + 1),
-        // Made already, and not yet in the cache: the next sync finds it.
-        Err(e) if e.status().is_some_and(|s| s.code == 409) => Err(format!(
-            "controller revision {revision_name} exists but is not cached yet"
-        )),
+        Err(e) if e.status().is_some_and(|s| s.code == 409) => {
+            resolve_clash(client, owner, kind, &revision_name, &body).await
+        }
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// A revision of that name exists but is not the owner's (or not cached yet). An orphan with the same
+/// template (left by `--cascade=orphan`) is adopted; anything else is a hash collision, which kube settles
+/// by counting it in the owner's `status.collisionCount`, so that the next sync hashes anew.
+async fn resolve_clash(
+    client: &Client,
+    owner: &Value,
+    kind: (&str, &str),
+    revision_name: &str,
+    wanted: &Value,
+) -> Result<i64, String> {
+    let (ns, name) = namespace_and_name(owner);
+    let existing = client
+        .get_json(&path(ns, revision_name))
+        .await
+        .map_err(|e| e.to_string())?;
+    let owner_uid = str_at(owner, "/metadata/uid");
+    let controller = controller_uid(&existing);
+    if controller == owner_uid {
+        // Ours, and the cache had not caught up: the next sync finds it.
+        return Err(format!(
+            "controller revision {revision_name} is not cached yet"
+        ));
+    }
+    if controller.is_empty() && existing.get("data") == wanted.get("data") {
+        let patch = json!({"metadata": {"uid": str_at(&existing, "/metadata/uid"),
+            "ownerReferences": wanted.pointer("/metadata/ownerReferences").cloned().unwrap_or(json!([]))}});
+        client
+            .send_json(
+                Method::PATCH,
+                &path(ns, revision_name),
+                "application/merge-patch+json",
+                &patch,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        return Ok(number(&existing));
+    }
+    let collisions = owner
+        .pointer("/status/collisionCount")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let plural = format!("{}s", kind.1.to_ascii_lowercase());
+    let owner_path = format!("/apis/apps/v1/namespaces/{ns}/{plural}/{name}/status");
+    let patch = json!({"status": {"collisionCount": collisions + 1}});
+    client
+        .send_json(
+            Method::PATCH,
+            &owner_path,
+            "application/merge-patch+json",
+            &patch,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Err(format!(
+        "controller revision {revision_name} belongs to another owner; collision counted"
+    ))
 }
 
 /// Deletes the oldest revisions beyond `revisionHistoryLimit`, sparing the current one and any that live

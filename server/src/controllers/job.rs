@@ -201,31 +201,40 @@ fn job_pod(job: &Value, index: Option<i64>) -> Value {
     pod
 }
 
-/// Failures since the Job's last success, and when the latest was seen: what the next pod waits on.
+/// The pods that failed since the Job's last success, and when the latest was seen: what the next pod
+/// waits on. Kept by pod uid, so that a sync repeated after a lost status write counts nothing twice.
 #[derive(Default)]
-struct Backoff(Mutex<HashMap<String, (u32, DateTime<Utc>)>>);
+struct Backoff(Mutex<HashMap<String, Failures>>);
+
+/// A Job's failed pods since its last success, and when the latest failure was seen.
+type Failures = (HashSet<String>, DateTime<Utc>);
 
 impl Backoff {
-    fn record(&self, uid: &str, failures: usize, successes: usize, now: DateTime<Utc>) {
+    fn record(&self, uid: &str, failed: &[String], succeeded: bool, now: DateTime<Utc>) {
         let Ok(mut m) = self.0.lock() else { return };
-        if successes > 0 {
+        if succeeded {
             m.remove(uid);
         }
-        if failures > 0 {
-            let e = m.entry(uid.to_string()).or_insert((0, now));
-            e.0 = e.0.saturating_add(failures as u32);
-            e.1 = now;
+        if failed.is_empty() {
+            return;
+        }
+        let e = m.entry(uid.to_string()).or_insert((HashSet::new(), now));
+        for pod in failed {
+            if e.0.insert(pod.clone()) {
+                e.1 = now;
+            }
         }
     }
 
     /// How long new pods must still wait: 10 s after the first failure, doubling to 10 minutes.
     fn wait(&self, uid: &str, now: DateTime<Utc>) -> Option<Duration> {
         let m = self.0.lock().ok()?;
-        let (n, at) = *m.get(uid)?;
+        let (pods, at) = m.get(uid)?;
+        let n = u32::try_from(pods.len()).unwrap_or(u32::MAX);
         let delay = FIRST_BACKOFF
             .saturating_mul(1u32 << n.saturating_sub(1).min(16))
             .min(MAX_BACKOFF);
-        let until = at + chrono::Duration::from_std(delay).ok()?;
+        let until = *at + chrono::Duration::from_std(delay).ok()?;
         (until > now).then(|| (until - now).to_std().ok()).flatten()
     }
 
@@ -240,6 +249,15 @@ struct Controller {
     jobs: Store,
     pc: PodControl,
     backoff: Backoff,
+    /// The resourceVersion of each Job's last status write: until the cache shows it, a sync could count a
+    /// pod released since then nowhere and start another (kube's finalizer expectations).
+    written: Mutex<HashMap<String, u64>>,
+}
+
+fn resource_version(obj: &Value) -> u64 {
+    str_at(obj, "/metadata/resourceVersion")
+        .parse()
+        .unwrap_or(0)
 }
 
 /// Removes the tracking finalizer, guarded by the pod's resourceVersion so a concurrent change is not lost.
@@ -283,12 +301,24 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     };
     let uid = str_at(&job, "/metadata/uid");
     let now = Utc::now();
+    let behind = c
+        .written
+        .lock()
+        .ok()
+        .and_then(|w| w.get(uid).copied())
+        .is_some_and(|rv| resource_version(&job) < rv);
+    if behind {
+        return Ok(Some(Duration::from_millis(50)));
+    }
     // A Job being deleted, or finished, lets go of its pods' finalizers so that nothing holds them.
     if deleting(&job) || finished(&job).is_some() {
         for pod in c.pods_of(&job).filter(|p| tracked(p)) {
             untrack(client, &pod).await?;
         }
         c.backoff.forget(uid);
+        if let Ok(mut w) = c.written.lock() {
+            w.remove(uid);
+        }
         return if deleting(&job) {
             Ok(None)
         } else {
@@ -328,7 +358,7 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     succeeded += (before_counts.0 - won.len()) as i64;
     failed += (before_counts.1 - lost.len()) as i64;
     // Pods that ended and still hold the finalizer go into uncountedTerminatedPods first.
-    let (mut new_won, mut new_lost) = (0, 0);
+    let (mut new_won, mut new_lost) = (false, Vec::new());
     for pod in owned.iter().filter(|p| tracked(p)) {
         let pod_uid = str_at(pod, "/metadata/uid").to_string();
         if won.contains(&pod_uid) || lost.contains(&pod_uid) {
@@ -340,16 +370,16 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
                     done_indexes.insert(i);
                 }
                 won.push(pod_uid);
-                new_won += 1;
+                new_won = true;
             }
             Some(false) => {
-                lost.push(pod_uid);
-                new_lost += 1;
+                lost.push(pod_uid.clone());
+                new_lost.push(pod_uid);
             }
             None => {}
         }
     }
-    c.backoff.record(uid, new_lost, new_won, now);
+    c.backoff.record(uid, &new_lost, new_won, now);
     let total_won = succeeded + won.len() as i64;
     let total_lost = failed + lost.len() as i64;
     let active: Vec<&Arc<Value>> = owned.iter().filter(|p| is_active(p)).collect();
@@ -361,12 +391,14 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     let suspended = spec.get("suspend").and_then(Value::as_bool) == Some(true);
     let on_failure = str_at(&spec, "/template/spec/restartPolicy") == "OnFailure";
     let backoff_limit = int(&spec, "/backoffLimit").unwrap_or(6);
-    let retried = total_lost
-        + if on_failure {
-            active.iter().map(|p| restarts(p)).sum()
-        } else {
-            0
-        };
+    // kube's two limits: failed pods beyond backoffLimit, and (OnFailure) container restarts reaching it.
+    let restarted: i64 = if on_failure {
+        active.iter().map(|p| restarts(p)).sum()
+    } else {
+        0
+    };
+    let past_limit = total_lost > backoff_limit
+        || (on_failure && restarted > 0 && restarted >= backoff_limit.max(1));
     let deadline = int(&spec, "/activeDeadlineSeconds")
         .zip(time_at(&status, "/startTime"))
         .map(|(s, start)| start + chrono::Duration::seconds(s.clamp(0, i64::from(i32::MAX))));
@@ -388,7 +420,7 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
             Verdict::Failed(reason, failure_message(reason))
         } else if condition_true(&status, "SuccessCriteriaMet") || complete {
             Verdict::Succeeded
-        } else if retried > backoff_limit {
+        } else if past_limit {
             Verdict::Failed(
                 "BackoffLimitExceeded",
                 failure_message("BackoffLimitExceeded"),
@@ -464,7 +496,8 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
             let want = match (indexed, completions) {
                 (true, Some(n)) => parallelism.min(n - done_indexes.len() as i64),
                 (false, Some(n)) => parallelism.min(n - total_won),
-                (_, None) if total_won > 0 => 0,
+                // A work queue: once one pod succeeded no new ones start, and the running ones finish.
+                (_, None) if total_won > 0 => active.len() as i64,
                 (_, None) => parallelism,
             }
             .max(0) as usize;
@@ -521,8 +554,11 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     let (ns, name) = namespace_and_name(&job);
     let path = format!("/apis/batch/v1/namespaces/{ns}/jobs/{name}");
     // The finalizers stay until a status that counts their pods is written.
-    if !super::write_status(client, &path, &job, status).await? {
+    let Some(written) = super::write_status(client, &path, &job, status).await? else {
         return Ok(None);
+    };
+    if let Ok(mut w) = c.written.lock() {
+        w.insert(uid.to_string(), resource_version(&written));
     }
     for (kind, reason, message) in events {
         c.pc.record(&job, kind, reason, &message).await;
@@ -626,8 +662,10 @@ pub async fn run(informers: Informers, workers: usize) {
             kind: KIND,
             component: "job-controller",
             expectations: Expectations::default(),
+            finalizer: Some(TRACKING_FINALIZER),
         },
         backoff: Backoff::default(),
+        written: Mutex::default(),
     });
     let queue = Queue::serve(&c, workers, |c, k| async move { sync(&c, &k).await });
     loop {
@@ -710,17 +748,22 @@ mod tests {
     fn back_off_doubles_from_ten_seconds_and_resets_on_success() {
         let b = Backoff::default();
         let t0 = Utc::now();
+        let pods = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
         assert_eq!(b.wait("u", t0), None);
-        b.record("u", 1, 0, t0);
+        b.record("u", &pods(&["p1"]), false, t0);
         let w = b.wait("u", t0).unwrap_or_default();
         assert!(w > Duration::from_secs(9) && w <= FIRST_BACKOFF);
-        b.record("u", 1, 0, t0);
+        // The same failure seen again (a repeated sync) counts once.
+        b.record("u", &pods(&["p1"]), false, t0);
+        assert!(b.wait("u", t0).unwrap_or_default() <= FIRST_BACKOFF);
+        b.record("u", &pods(&["p2"]), false, t0);
         let w = b.wait("u", t0).unwrap_or_default();
         assert!(w > Duration::from_secs(19) && w <= Duration::from_secs(20));
-        b.record("u", 20, 0, t0);
+        let many: Vec<String> = (0..20).map(|i| format!("q{i}")).collect();
+        b.record("u", &many, false, t0);
         assert!(b.wait("u", t0).unwrap_or_default() <= MAX_BACKOFF);
         assert_eq!(b.wait("u", t0 + chrono::Duration::seconds(601)), None);
-        b.record("u", 0, 1, t0);
+        b.record("u", &[], true, t0);
         assert_eq!(b.wait("u", t0), None);
     }
 }

@@ -129,16 +129,17 @@ pub fn namespace_and_name(obj: &Value) -> (&str, &str) {
 }
 
 /// Writes `status` into `obj` through the `/status` subresource of `path` (the object's URL), guarded by its
-/// resourceVersion, unless the object has it already. Returns false when the object changed or went
-/// meanwhile: its watch event brings a fresh sync, and nothing that depends on the write may go ahead.
+/// resourceVersion, unless the object has it already; returns the object as it now stands. None when the
+/// object changed or went meanwhile: its watch event brings a fresh sync, and nothing that depends on the
+/// write may go ahead.
 pub async fn write_status(
     client: &Client,
     path: &str,
     obj: &Value,
     status: Value,
-) -> Result<bool, String> {
+) -> Result<Option<Value>, String> {
     if obj.get("status").cloned().unwrap_or(json!({})) == status {
-        return Ok(true);
+        return Ok(Some(obj.clone()));
     }
     let mut body = obj.clone();
     body["status"] = status;
@@ -147,8 +148,8 @@ pub async fn write_status(
         .send_json(Method::PUT, &path, "application/json", &body)
         .await
     {
-        Ok(_) => Ok(true),
-        Err(e) if e.is_not_found() || e.status().is_some_and(|s| s.code == 409) => Ok(false),
+        Ok(written) => Ok(Some(written)),
+        Err(e) if e.is_not_found() || e.status().is_some_and(|s| s.code == 409) => Ok(None),
         Err(e) => Err(e.to_string()),
     }
 }

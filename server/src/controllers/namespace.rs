@@ -209,7 +209,10 @@ async fn terminate(client: &Client, ns: &Value) -> Result<Option<Duration>, Stri
         );
     }
     let base = format!("/api/v1/namespaces/{name}");
-    if !super::write_status(client, &base, ns, status).await? {
+    if super::write_status(client, &base, ns, status)
+        .await?
+        .is_none()
+    {
         return Ok(Some(Duration::from_millis(200)));
     }
     if !remaining.is_empty() || !failures.is_empty() {

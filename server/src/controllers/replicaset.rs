@@ -242,6 +242,8 @@ pub struct PodControl {
     pub kind: (&'static str, &'static str),
     pub component: &'static str,
     pub expectations: Expectations,
+    /// A finalizer every pod of this controller carries, added to pods it adopts (a Job's tracking one).
+    pub finalizer: Option<&'static str>,
 }
 
 impl PodControl {
@@ -282,8 +284,19 @@ impl PodControl {
         let (ns, name) = namespace_and_name(pod);
         let (_, owner_name) = namespace_and_name(owner);
         // A strategic-merge patch of ownerReferences (merged by uid), with the pod's uid as precondition.
-        let patch = json!({"metadata": {"uid": uid(pod), "ownerReferences": [{"apiVersion": self.kind.0,
+        let mut patch = json!({"metadata": {"uid": uid(pod), "ownerReferences": [{"apiVersion": self.kind.0,
             "kind": self.kind.1, "name": owner_name, "uid": uid(owner), "controller": true, "blockOwnerDeletion": true}]}});
+        if let Some(f) = self.finalizer {
+            let mut finalizers: Vec<Value> = pod
+                .pointer("/metadata/finalizers")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if !finalizers.iter().any(|x| x == f) {
+                finalizers.push(json!(f));
+            }
+            patch["metadata"]["finalizers"] = json!(finalizers);
+        }
         let path = format!("/api/v1/namespaces/{ns}/pods/{name}");
         match self
             .client
@@ -583,6 +596,7 @@ pub async fn run(informers: Informers, flavor: Flavor, workers: usize) {
             kind: (flavor.api_version, flavor.kind),
             component: flavor.component,
             expectations: Expectations::default(),
+            finalizer: None,
         },
     });
     let queue = Queue::serve(&c, workers, |c, k| async move { sync(&c, &k).await });

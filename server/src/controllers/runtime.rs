@@ -278,6 +278,8 @@ struct QueueState {
     active: HashSet<String>,
     /// Keys added while being synced: queued again when that sync ends.
     again: HashSet<String>,
+    /// Keys waiting for a delayed add, and when it is due: one timer per key, the earliest.
+    delayed: HashMap<String, tokio::time::Instant>,
     failures: HashMap<String, u32>,
 }
 
@@ -299,12 +301,30 @@ impl Queue {
         }
     }
 
-    /// Adds the key after `delay`.
+    /// Adds the key after `delay`, unless it is due sooner already (client-go's AddAfter).
     pub fn add_after(self: &Arc<Self>, k: String, delay: Duration) {
+        let due = tokio::time::Instant::now() + delay;
+        {
+            let Ok(mut s) = self.state.lock() else { return };
+            if s.delayed.get(&k).is_some_and(|at| *at <= due) {
+                return;
+            }
+            s.delayed.insert(k.clone(), due);
+        }
         let q = self.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            q.add(k);
+            tokio::time::sleep_until(due).await;
+            let mine = q.state.lock().is_ok_and(|mut s| {
+                let current = s.delayed.get(&k) == Some(&due);
+                if current {
+                    s.delayed.remove(&k);
+                }
+                current
+            });
+            // A sooner timer replaced this one and has added the key already.
+            if mine {
+                q.add(k);
+            }
         });
     }
 

@@ -342,7 +342,10 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     }
     let (ns, _) = namespace_and_name(&set);
     let path = format!("/apis/apps/v1/namespaces/{ns}/statefulsets/{set_name}");
-    if !super::write_status(&c.pc.client, &path, &set, status).await? {
+    if super::write_status(&c.pc.client, &path, &set, status)
+        .await?
+        .is_none()
+    {
         return Ok(None);
     }
 
@@ -361,8 +364,10 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
                 }
             }
             None => {
-                let below_partition = !on_delete && ord < partition;
-                let pod = match (&current_set, below_partition || on_delete) {
+                // Below the partition (counted from the first ordinal) pods keep the current revision;
+                // under OnDelete a replaced pod takes the new template, as kube's newVersionedStatefulSetPod.
+                let below_partition = !on_delete && ord - start < partition;
+                let pod = match (&current_set, below_partition) {
                     (Some(old), true) => identity_pod(old, &current_revision, ord),
                     _ => identity_pod(&set, &update_revision, ord),
                 };
@@ -401,7 +406,7 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
     if let Some(stale) = wanted
         .iter()
         .rev()
-        .filter(|(ord, _)| **ord >= partition)
+        .filter(|(ord, _)| **ord - start >= partition)
         .filter_map(|(_, p)| p.as_ref())
         .find(|p| revision_of(p) != update_revision)
     {
@@ -434,6 +439,7 @@ pub async fn run(informers: Informers, workers: usize) {
             kind: KIND,
             component: "statefulset-controller",
             expectations: Expectations::default(),
+            finalizer: None,
         },
     });
     let queue = Queue::serve(&c, workers, |c, k| async move { sync(&c, &k).await });
