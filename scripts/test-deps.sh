@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the end-to-end tests drive, from Debian's packages: the official Python client,
-# and Debian's kubectl 1.20 unpacked into a private folder (its package would overwrite /usr/bin/kubectl).
+# Installs what the end-to-end tests drive, from Debian's packages: the official Python client, Debian's
+# static busybox (the Docker tests build their image from it), and Debian's kubectl 1.20 unpacked into a
+# private folder (its package would overwrite /usr/bin/kubectl).
 set -euo pipefail
 
 KUBECTL_120_DIR=${KYB_KUBECTL_120_DIR:-/opt/kybernet-test/kubectl-1.20}
@@ -18,6 +19,11 @@ apt_update() {
 if ! /usr/bin/python3 -c "import kubernetes" 2>/dev/null; then
     apt_update
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-kubernetes >/dev/null
+fi
+
+if [ ! -x /bin/busybox ]; then
+    apt_update
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
 fi
 
 if [ ! -x "$KUBECTL_120_DIR/usr/bin/kubectl" ]; then

@@ -82,9 +82,19 @@ pub struct ControllerArgs {
 pub struct AgentArgs {
     #[command(flatten)]
     pub client: ClientArgs,
-    /// The container runtime: `simulated` (no processes; pods report Running at once).
+    /// The container runtime: `simulated` (no processes; pods report Running at once) or `docker` (this
+    /// host as one node, its pods as Docker containers).
     #[arg(long, default_value = "simulated")]
     pub runtime: String,
+    /// The node's name (docker runtime) [default: the host name].
+    #[arg(long)]
+    pub node_name: Option<String>,
+    /// The Docker network pods join (docker runtime); made when absent.
+    #[arg(long, default_value = "kybernet")]
+    pub docker_network: String,
+    /// The pod network's subnet (docker runtime), e.g. 10.88.0.0/16 [default: Docker chooses].
+    #[arg(long)]
+    pub pod_cidr: Option<String>,
     /// How many nodes this agent registers (simulated runtime).
     #[arg(long, default_value_t = 1)]
     pub nodes: usize,

@@ -54,23 +54,43 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run_agent(args: config::AgentArgs) -> anyhow::Result<()> {
-    if args.runtime != "simulated" {
-        anyhow::bail!(
-            "the {:?} runtime is not available yet; use --runtime simulated",
-            args.runtime
-        );
-    }
     let client = args
         .client
         .client()
         .context("connecting to the API server")?;
+    let lease_interval = std::time::Duration::from_secs(args.lease_interval_seconds.max(1));
+    match args.runtime.as_str() {
+        "simulated" => {}
+        "docker" => {
+            let name = match args.node_name {
+                Some(n) => n,
+                None => std::fs::read_to_string("/proc/sys/kernel/hostname")
+                    .map(|h| h.trim().to_lowercase())
+                    .context("reading the host name; pass --node-name")?,
+            };
+            let node = kubelet::docker::DockerNode {
+                name,
+                network: args.docker_network,
+                pod_cidr: args.pod_cidr,
+                lease_interval,
+            };
+            tokio::select! {
+                r = kubelet::docker::run(client, node) => r.context("running the docker node")?,
+                _ = shutdown_signal() => {}
+            }
+            return Ok(());
+        }
+        other => {
+            anyhow::bail!("unknown runtime {other:?}: use --runtime simulated or --runtime docker")
+        }
+    }
     let nodes = kubelet::SimulatedNodes {
         count: args.nodes,
         prefix: args.node_name_prefix,
         cpu: args.cpu,
         memory: args.memory,
         max_pods: args.max_pods,
-        lease_interval: std::time::Duration::from_secs(args.lease_interval_seconds.max(1)),
+        lease_interval,
     };
     tokio::select! {
         r = kubelet::run_simulated(client, nodes) => r.context("running the simulated nodes")?,

@@ -380,3 +380,142 @@ pub fn eventually<T>(secs: u64, mut f: impl FnMut() -> Option<T>) -> Option<T> {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// The image the Docker tests run, built once per test process from Debian's static busybox (`FROM
+/// scratch` plus `/bin/busybox` and a `/bin/sh` link), since nothing can be pulled here.
+pub const BUSYBOX_IMAGE: &str = "kybernet-test/busybox:1.36";
+
+fn docker(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running docker {args:?}: {e}"))
+}
+
+/// Builds [`BUSYBOX_IMAGE`] unless it exists.
+pub fn busybox_image() -> &'static str {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        if docker(&["image", "inspect", BUSYBOX_IMAGE])
+            .status
+            .success()
+        {
+            return;
+        }
+        let busybox = Path::new("/bin/busybox");
+        assert!(
+            busybox.exists(),
+            "Debian's busybox-static is missing: run `bash scripts/test-deps.sh`"
+        );
+        let dir = TempDir::new("busybox-image");
+        let root = dir.0.join("root");
+        std::fs::create_dir_all(root.join("bin")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::copy(busybox, root.join("bin/busybox")).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink("busybox", root.join("bin/sh"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let tar = dir.0.join("rootfs.tar");
+        let packed = Command::new("tar")
+            .args([
+                "-C",
+                &root.to_string_lossy(),
+                "-cf",
+                &tar.to_string_lossy(),
+                ".",
+            ])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(packed, "packing the busybox image");
+        let out = docker(&[
+            "import",
+            "--change",
+            r#"CMD ["/bin/sh"]"#,
+            &tar.to_string_lossy(),
+            BUSYBOX_IMAGE,
+        ]);
+        assert!(
+            out.status.success(),
+            "docker import: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+    BUSYBOX_IMAGE
+}
+
+/// A `kybd agent --runtime docker` node of a test's own, with its own Docker network. Dropping it stops the
+/// agent and removes every container and the network it made, even when the test failed.
+pub struct DockerNode {
+    agent: Option<Guard>,
+    pub name: String,
+    pub network: String,
+}
+
+impl DockerNode {
+    /// Stops the agent (as a crash would: SIGKILL), leaving its containers running.
+    pub fn kill_agent(&mut self) {
+        self.agent.take();
+    }
+
+    /// The ids of this node's containers that pass every `docker ps` filter given (`status=running`, ...).
+    pub fn containers(&self, filters: &[&str]) -> Vec<String> {
+        let label = format!("label=io.kybernet.node={}", self.name);
+        let mut args = vec!["ps", "-aq", "--no-trunc", "--filter", &label];
+        for f in filters {
+            args.extend(["--filter", f]);
+        }
+        let out = docker(&args);
+        let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+impl Drop for DockerNode {
+    fn drop(&mut self) {
+        self.agent.take();
+        let ids = self.containers(&[]);
+        if !ids.is_empty() {
+            let mut args = vec!["rm", "-f"];
+            args.extend(ids.iter().map(String::as_str));
+            docker(&args);
+        }
+        docker(&["network", "rm", &self.network]);
+    }
+}
+
+impl Kybd {
+    /// Starts a Docker node (see [`DockerNode`]) against this server.
+    pub fn docker_node(&self) -> DockerNode {
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("kyb-e2e-{}-{n}", std::process::id());
+        let mut node = DockerNode {
+            agent: None,
+            network: name.clone(),
+            name: name.clone(),
+        };
+        node.agent = Some(self.start_docker_agent(&node));
+        node
+    }
+
+    /// Starts (again) the agent of a Docker node.
+    pub fn start_docker_agent(&self, node: &DockerNode) -> Guard {
+        self.agent(&[
+            "--runtime",
+            "docker",
+            "--node-name",
+            &node.name,
+            "--docker-network",
+            &node.network,
+            "--lease-interval-seconds",
+            "1",
+        ])
+    }
+
+    /// Restarts a Docker node's agent after [`DockerNode::kill_agent`].
+    pub fn restart_docker_agent(&self, node: &mut DockerNode) {
+        node.agent = Some(self.start_docker_agent(node));
+    }
+}

@@ -1,6 +1,7 @@
 //! The node agent. With the simulated runtime, one process registers many nodes, keeps their Leases and
 //! status fresh, and plays the pods bound to them through their lifecycle without running anything (as KWOK).
 
+pub mod docker;
 mod simulated;
 
 use std::collections::{HashMap, HashSet};

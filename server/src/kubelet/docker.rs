@@ -1,0 +1,932 @@
+//! The Docker runtime (a first part of issue 6): one node, this host, whose pods run as Docker containers
+//! through bollard. Each pod gets a pause container holding its network namespace on a Kybernet-managed
+//! bridge network, and its containers join it. A worker per pod syncs it level-triggered: it creates what is
+//! missing, restarts exited containers by the restart policy with kube's back-off, reports the status
+//! Kubernetes reports, and on deletion stops the containers within the grace period and removes the pod.
+//! Containers are labelled with their pod's uid, so a restarted agent finds (adopts) them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use bollard::models::{
+    ContainerCreateBody, ContainerInspectResponse, HostConfig, Ipam, IpamConfig,
+    NetworkCreateRequest,
+};
+use bollard::query_parameters::{
+    CreateContainerOptions, CreateImageOptions, ListContainersOptions, RemoveContainerOptions,
+    StopContainerOptions,
+};
+use bollard::Docker;
+use futures::StreamExt;
+use kyb_api::client::{Client, Method};
+use serde_json::{json, Map, Value};
+use tokio::sync::watch;
+
+use crate::controllers::{namespace_and_name, str_at};
+use crate::informer::{self, Update};
+
+/// The image holding each pod's network namespace, built here from [`PAUSE_ELF`] when absent.
+pub const PAUSE_IMAGE: &str = "kybernet/pause:1";
+/// A 129-byte static x86-64 Linux program that calls pause(2) forever: the whole pause image.
+const PAUSE_ELF: &[u8] = &[
+    0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, // ELF64, little-endian
+    2, 0, 0x3e, 0, 1, 0, 0, 0, // executable, x86-64
+    0x78, 0, 0x40, 0, 0, 0, 0, 0, // entry 0x400078
+    0x40, 0, 0, 0, 0, 0, 0, 0, // program headers at 64
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // no sections, no flags
+    0x40, 0, 0x38, 0, 1, 0, 0, 0, 0, 0, 0, 0, // header sizes, one program header
+    1, 0, 0, 0, 5, 0, 0, 0, // PT_LOAD, read and execute
+    0, 0, 0, 0, 0, 0, 0, 0, // from offset 0
+    0, 0, 0x40, 0, 0, 0, 0, 0, 0, 0, 0x40, 0, 0, 0, 0, 0, // at 0x400000
+    0x81, 0, 0, 0, 0, 0, 0, 0, 0x81, 0, 0, 0, 0, 0, 0, 0, // 129 bytes in file and memory
+    0, 0x10, 0, 0, 0, 0, 0, 0, // page aligned
+    0xb8, 0x22, 0, 0, 0, // mov eax, 34 (pause)
+    0x0f, 0x05, // syscall
+    0xeb, 0xf7, // jmp back to the mov
+];
+
+const LABEL_UID: &str = "io.kybernet.pod-uid";
+const LABEL_NODE: &str = "io.kybernet.node";
+const LABEL_CONTAINER: &str = "io.kybernet.container";
+const LABEL_ATTEMPT: &str = "io.kybernet.attempt";
+/// The container name the sandbox is labelled with.
+const SANDBOX: &str = "POD";
+
+/// How this host runs as a node.
+#[derive(Debug, Clone)]
+pub struct DockerNode {
+    pub name: String,
+    /// The Docker network pods join; made when absent.
+    pub network: String,
+    /// The network's subnet, when one is wanted (else Docker picks one).
+    pub pod_cidr: Option<String>,
+    pub lease_interval: Duration,
+}
+
+/// A tar archive holding one executable file, for `docker import`.
+fn tar_of(name: &str, body: &[u8]) -> Vec<u8> {
+    let mut header = [0u8; 512];
+    header[..name.len()].copy_from_slice(name.as_bytes());
+    let octal = |field: &mut [u8], v: u64| {
+        let s = format!("{:0width$o}\0", v, width = field.len() - 1);
+        field.copy_from_slice(s.as_bytes());
+    };
+    octal(&mut header[100..108], 0o755);
+    octal(&mut header[108..116], 0);
+    octal(&mut header[116..124], 0);
+    octal(&mut header[124..136], body.len() as u64);
+    octal(&mut header[136..148], 0);
+    header[156] = b'0';
+    header[257..263].copy_from_slice(b"ustar\0");
+    header[263..265].copy_from_slice(b"00");
+    header[148..156].copy_from_slice(b"        ");
+    let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
+    let s = format!("{sum:06o}\0 ");
+    header[148..156].copy_from_slice(s.as_bytes());
+    let mut out = header.to_vec();
+    out.extend_from_slice(body);
+    out.resize(out.len().div_ceil(512) * 512 + 1024, 0);
+    out
+}
+
+async fn ensure_pause_image(docker: &Docker) -> anyhow::Result<()> {
+    if docker.inspect_image(PAUSE_IMAGE).await.is_ok() {
+        return Ok(());
+    }
+    let (repo, tag) = PAUSE_IMAGE
+        .split_once(':')
+        .unwrap_or((PAUSE_IMAGE, "latest"));
+    let options = CreateImageOptions {
+        from_src: Some("-".into()),
+        repo: Some(repo.into()),
+        tag: Some(tag.into()),
+        changes: vec![r#"ENTRYPOINT ["/pause"]"#.into()],
+        ..Default::default()
+    };
+    let tar = bytes::Bytes::from(tar_of("pause", PAUSE_ELF));
+    let mut progress = docker.create_image(Some(options), Some(bollard::body_full(tar)), None);
+    while let Some(step) = progress.next().await {
+        step.context("importing the pause image")?;
+    }
+    tracing::info!(image = PAUSE_IMAGE, "built the pause image");
+    Ok(())
+}
+
+/// The pods' network, made when absent; returns its gateway address.
+async fn ensure_network(docker: &Docker, node: &DockerNode) -> anyhow::Result<String> {
+    let gateway = |n: &bollard::models::Network| {
+        n.ipam
+            .as_ref()
+            .and_then(|i| i.config.as_ref())
+            .and_then(|c| c.first())
+            .and_then(|c| c.gateway.clone())
+            .unwrap_or_default()
+    };
+    if let Ok(n) = docker
+        .inspect_network(
+            &node.network,
+            None::<bollard::query_parameters::InspectNetworkOptions>,
+        )
+        .await
+    {
+        return Ok(gateway(&n));
+    }
+    let request = NetworkCreateRequest {
+        name: node.network.clone(),
+        driver: Some("bridge".into()),
+        ipam: node.pod_cidr.as_ref().map(|cidr| Ipam {
+            config: Some(vec![IpamConfig {
+                subnet: Some(cidr.clone()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        labels: Some(HashMap::from([(LABEL_NODE.to_string(), node.name.clone())])),
+        ..Default::default()
+    };
+    docker
+        .create_network(request)
+        .await
+        .with_context(|| format!("creating the Docker network {}", node.network))?;
+    let n = docker
+        .inspect_network(
+            &node.network,
+            None::<bollard::query_parameters::InspectNetworkOptions>,
+        )
+        .await
+        .context("reading the new network")?;
+    Ok(gateway(&n))
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// The Node object for this host: its cores, memory, kernel, OS and runtime.
+fn node_object(node: &DockerNode, runtime: &str, address: &str) -> Value {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let memory_kib = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let os_image = read("/etc/os-release")
+        .lines()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+        .map(|v| v.trim_matches('"').to_string())
+        .unwrap_or_else(|| "Linux".into());
+    let resources =
+        json!({"cpu": cpus.to_string(), "memory": format!("{memory_kib}Ki"), "pods": "110"});
+    let now = super::now();
+    let condition = |t: &str, s: &str, reason: &str, message: &str| json!({"type": t, "status": s, "reason": reason, "message": message, "lastHeartbeatTime": now, "lastTransitionTime": now});
+    json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": node.name, "labels": {"kubernetes.io/hostname": node.name, "kubernetes.io/os": "linux",
+            "kubernetes.io/arch": std::env::consts::ARCH.replace("x86_64", "amd64").replace("aarch64", "arm64")}},
+        "spec": {},
+        "status": {
+            "capacity": resources, "allocatable": resources,
+            "conditions": [
+                condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+            ],
+            "addresses": [{"type": "InternalIP", "address": address}, {"type": "Hostname", "address": node.name}],
+            "nodeInfo": {
+                "machineID": read("/etc/machine-id").trim(), "systemUUID": read("/etc/machine-id").trim(), "bootID": read("/proc/sys/kernel/random/boot_id").trim(),
+                "kernelVersion": read("/proc/sys/kernel/osrelease").trim(), "osImage": os_image,
+                "containerRuntimeVersion": runtime, "kubeletVersion": "v1.32.0-kybernet", "kubeProxyVersion": "v1.32.0-kybernet",
+                "operatingSystem": "linux", "architecture": std::env::consts::ARCH.replace("x86_64", "amd64").replace("aarch64", "arm64"),
+            },
+        },
+    })
+}
+
+/// Runs this host as a Docker node until the process ends.
+pub async fn run(client: Client, node: DockerNode) -> anyhow::Result<()> {
+    let docker = Docker::connect_with_socket_defaults()
+        .context("connecting to Docker")?
+        .negotiate_version()
+        .await
+        .context("asking Docker for its API version")?;
+    let version = docker
+        .version()
+        .await
+        .context("asking Docker for its version")?;
+    let runtime = format!("docker://{}", version.version.unwrap_or_default());
+    ensure_pause_image(&docker).await?;
+    let address = ensure_network(&docker, &node).await?;
+    super::register(&client, &node_object(&node, &runtime, &address)).await?;
+    tracing::info!(
+        node = node.name,
+        runtime,
+        network = node.network,
+        "docker node registered"
+    );
+    let heartbeat = {
+        let (client, node, runtime, address) = (
+            client.clone(),
+            node.clone(),
+            runtime.clone(),
+            address.clone(),
+        );
+        tokio::spawn(async move {
+            let duration = (node.lease_interval.as_secs() * 4).max(10);
+            let mut ticks = 0u64;
+            loop {
+                if let Err(e) = super::renew_lease(&client, &node.name, duration).await {
+                    tracing::warn!(error = %e, "lease renewal failed");
+                }
+                if ticks % 6 == 5 {
+                    let _ = super::register(&client, &node_object(&node, &runtime, &address)).await;
+                }
+                ticks += 1;
+                tokio::time::sleep(node.lease_interval).await;
+            }
+        })
+    };
+    let ctx = Arc::new(Ctx {
+        client: client.clone(),
+        docker,
+        node,
+        host_ip: address,
+    });
+    let mut workers: HashMap<String, watch::Sender<Value>> = HashMap::new();
+    let path = format!(
+        "/api/v1/pods?fieldSelector=spec.nodeName%3D{}",
+        ctx.node.name
+    );
+    let mut feed = informer::start(client, path);
+    while let Some(update) = feed.recv().await {
+        let pods = match update {
+            Update::Reset(items) => items,
+            Update::Added(p) | Update::Modified(p) | Update::Deleted(p) => vec![p],
+        };
+        for pod in pods {
+            let uid = str_at(&pod, "/metadata/uid").to_string();
+            workers.retain(|_, tx| !tx.is_closed());
+            match workers.get(&uid) {
+                Some(tx) => {
+                    let _ = tx.send(pod);
+                }
+                None => {
+                    let (tx, rx) = watch::channel(pod);
+                    tokio::spawn(worker(ctx.clone(), rx));
+                    workers.insert(uid, tx);
+                }
+            }
+        }
+    }
+    heartbeat.abort();
+    Ok(())
+}
+
+struct Ctx {
+    client: Client,
+    docker: Docker,
+    node: DockerNode,
+    host_ip: String,
+}
+
+/// One pod's worker: syncs on every change and every second, until the pod is gone.
+async fn worker(ctx: Arc<Ctx>, mut pod: watch::Receiver<Value>) {
+    let mut state = PodState::default();
+    loop {
+        let current = pod.borrow_and_update().clone();
+        match sync(&ctx, &current, &mut state).await {
+            Ok(true) => return,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(pod = crate::informer::key(&current), error = %e, "pod sync failed")
+            }
+        }
+        tokio::select! {
+            changed = pod.changed() => if changed.is_err() { return },
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+/// What a worker remembers between syncs: image pulls that failed, for their back-off.
+#[derive(Default)]
+struct PodState {
+    pull_failures: HashMap<String, (u32, chrono::DateTime<chrono::Utc>)>,
+}
+
+/// kube's container back-off: 10 s doubling to 5 minutes.
+fn backoff(restarts: u32) -> chrono::Duration {
+    chrono::Duration::seconds((10i64 << restarts.saturating_sub(1).min(5)).min(300))
+}
+
+async fn containers_of(
+    docker: &Docker,
+    uid: &str,
+) -> anyhow::Result<Vec<ContainerInspectResponse>> {
+    let filters = HashMap::from([("label".to_string(), vec![format!("{LABEL_UID}={uid}")])]);
+    let list = docker
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..Default::default()
+        }))
+        .await?;
+    let mut out = Vec::new();
+    for c in list {
+        if let Some(id) = c.id {
+            if let Ok(i) = docker
+                .inspect_container(
+                    &id,
+                    None::<bollard::query_parameters::InspectContainerOptions>,
+                )
+                .await
+            {
+                out.push(i);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn label<'a>(c: &'a ContainerInspectResponse, key: &str) -> &'a str {
+    c.config
+        .as_ref()
+        .and_then(|cfg| cfg.labels.as_ref())
+        .and_then(|l| l.get(key))
+        .map(String::as_str)
+        .unwrap_or_default()
+}
+
+fn attempt(c: &ContainerInspectResponse) -> u32 {
+    label(c, LABEL_ATTEMPT).parse().unwrap_or(0)
+}
+
+fn running(c: &ContainerInspectResponse) -> bool {
+    c.state.as_ref().and_then(|s| s.running).unwrap_or(false)
+}
+
+/// Docker's RFC 3339 times with nanoseconds, as Kubernetes writes them (seconds).
+fn docker_time(t: Option<&String>) -> Option<String> {
+    let t = t?;
+    let parsed = chrono::DateTime::parse_from_rfc3339(t).ok()?;
+    (parsed.timestamp() > 0).then(|| crate::controllers::stamp(parsed.with_timezone(&chrono::Utc)))
+}
+
+fn terminated(c: &ContainerInspectResponse) -> Value {
+    let s = c.state.clone().unwrap_or_default();
+    let code = s.exit_code.unwrap_or(0);
+    let reason = if s.oom_killed == Some(true) {
+        "OOMKilled"
+    } else if code == 0 {
+        "Completed"
+    } else {
+        "Error"
+    };
+    json!({"exitCode": code, "reason": reason, "startedAt": docker_time(s.started_at.as_ref()),
+        "finishedAt": docker_time(s.finished_at.as_ref()), "containerID": format!("docker://{}", c.id.clone().unwrap_or_default())})
+}
+
+/// The environment a container gets: its plain values and the fieldRefs the pod answers.
+fn environment(pod: &Value, c: &Value, pod_ip: &str) -> Vec<String> {
+    let field = |path: &str| -> String {
+        match path {
+            "metadata.name" => str_at(pod, "/metadata/name").into(),
+            "metadata.namespace" => str_at(pod, "/metadata/namespace").into(),
+            "metadata.uid" => str_at(pod, "/metadata/uid").into(),
+            "spec.nodeName" => str_at(pod, "/spec/nodeName").into(),
+            "spec.serviceAccountName" => str_at(pod, "/spec/serviceAccountName").into(),
+            "status.podIP" => pod_ip.into(),
+            _ => String::new(),
+        }
+    };
+    c.get("env")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.get("name").and_then(Value::as_str)?;
+            let value = match e.get("value").and_then(Value::as_str) {
+                Some(v) => v.to_string(),
+                None => field(str_at(e, "/valueFrom/fieldRef/fieldPath")),
+            };
+            Some(format!("{name}={value}"))
+        })
+        .collect()
+}
+
+fn strings(v: Option<&Value>) -> Option<Vec<String>> {
+    v.and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(|s| s.as_str().map(String::from))
+            .collect()
+    })
+}
+
+/// Makes sure the image is there as the pull policy asks; the waiting reason and message when it is not.
+async fn image_ready(
+    ctx: &Ctx,
+    state: &mut PodState,
+    image: &str,
+    policy: &str,
+) -> Option<(&'static str, String)> {
+    let present = ctx.docker.inspect_image(image).await.is_ok();
+    if present && policy != "Always" {
+        return None;
+    }
+    if policy == "Never" {
+        return Some((
+            "ErrImageNeverPull",
+            format!("Container image {image:?} is not present with pull policy of Never"),
+        ));
+    }
+    let now = chrono::Utc::now();
+    if let Some((n, at)) = state.pull_failures.get(image) {
+        if now < *at + backoff(*n) {
+            return Some((
+                "ImagePullBackOff",
+                format!("Back-off pulling image {image:?}"),
+            ));
+        }
+    }
+    let options = CreateImageOptions {
+        from_image: Some(image.into()),
+        ..Default::default()
+    };
+    let mut pull = ctx.docker.create_image(Some(options), None, None);
+    let mut failure = None;
+    while let Some(step) = pull.next().await {
+        if let Err(e) = step {
+            failure = Some(e.to_string());
+            break;
+        }
+    }
+    match failure {
+        None => {
+            state.pull_failures.remove(image);
+            None
+        }
+        Some(why) => {
+            let n = state.pull_failures.get(image).map_or(0, |f| f.0) + 1;
+            state.pull_failures.insert(image.to_string(), (n, now));
+            Some((
+                "ErrImagePull",
+                format!("failed to pull and unpack image {image:?}: {why}"),
+            ))
+        }
+    }
+}
+
+fn docker_name(pod: &Value, container: &str, attempt: u32) -> String {
+    let (ns, name) = namespace_and_name(pod);
+    format!(
+        "k8s_{container}_{name}_{ns}_{}_{attempt}",
+        str_at(pod, "/metadata/uid")
+    )
+}
+
+fn labels(ctx: &Ctx, pod: &Value, container: &str, attempt: u32) -> HashMap<String, String> {
+    let (ns, name) = namespace_and_name(pod);
+    HashMap::from([
+        (
+            LABEL_UID.to_string(),
+            str_at(pod, "/metadata/uid").to_string(),
+        ),
+        (LABEL_NODE.to_string(), ctx.node.name.clone()),
+        (LABEL_CONTAINER.to_string(), container.to_string()),
+        (LABEL_ATTEMPT.to_string(), attempt.to_string()),
+        ("io.kubernetes.pod.name".to_string(), name.to_string()),
+        ("io.kubernetes.pod.namespace".to_string(), ns.to_string()),
+    ])
+}
+
+async fn create_and_start(ctx: &Ctx, name: &str, body: ContainerCreateBody) -> anyhow::Result<()> {
+    let options = CreateContainerOptions {
+        name: Some(name.to_string()),
+        ..Default::default()
+    };
+    let created = ctx.docker.create_container(Some(options), body).await?;
+    ctx.docker
+        .start_container(
+            &created.id,
+            None::<bollard::query_parameters::StartContainerOptions>,
+        )
+        .await?;
+    Ok(())
+}
+
+async fn remove(ctx: &Ctx, c: &ContainerInspectResponse) {
+    if let Some(id) = &c.id {
+        let options = RemoveContainerOptions {
+            force: true,
+            ..Default::default()
+        };
+        if let Err(e) = ctx.docker.remove_container(id, Some(options)).await {
+            tracing::debug!(container = id, error = %e, "removing a container failed");
+        }
+    }
+}
+
+/// Stops and removes the pod's containers within its grace period, then removes the pod object.
+async fn tear_down(
+    ctx: &Ctx,
+    pod: &Value,
+    containers: &[ContainerInspectResponse],
+) -> anyhow::Result<()> {
+    let grace = pod
+        .pointer("/metadata/deletionGracePeriodSeconds")
+        .and_then(Value::as_i64)
+        .unwrap_or(30)
+        .clamp(0, 3600) as i32;
+    let stops = containers
+        .iter()
+        .filter(|c| running(c) && label(c, LABEL_CONTAINER) != SANDBOX)
+        .map(|c| {
+            let id = c.id.clone().unwrap_or_default();
+            async move {
+                let options = StopContainerOptions {
+                    t: Some(grace),
+                    ..Default::default()
+                };
+                let _ = ctx.docker.stop_container(&id, Some(options)).await;
+            }
+        });
+    futures::future::join_all(stops).await;
+    if !matches!(str_at(pod, "/status/phase"), "Succeeded" | "Failed") {
+        let after = containers_of(&ctx.docker, str_at(pod, "/metadata/uid"))
+            .await
+            .unwrap_or_default();
+        let status = status_of(ctx, pod, &after, &HashMap::new(), "");
+        let mut status = status;
+        status["phase"] = json!(if status["phase"] == "Succeeded" {
+            "Succeeded"
+        } else {
+            "Failed"
+        });
+        patch_status(ctx, pod, status).await;
+    }
+    for c in containers {
+        remove(ctx, c).await;
+    }
+    let (ns, name) = namespace_and_name(pod);
+    let options = json!({"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0,
+        "preconditions": {"uid": str_at(pod, "/metadata/uid")}});
+    let path = format!("/api/v1/namespaces/{ns}/pods/{name}");
+    crate::controllers::send_unless_gone(
+        &ctx.client,
+        Method::DELETE,
+        &path,
+        "application/json",
+        &options,
+    )
+    .await
+    .map_err(anyhow::Error::msg)
+}
+
+async fn patch_status(ctx: &Ctx, pod: &Value, status: Value) {
+    let (ns, name) = namespace_and_name(pod);
+    let path = format!("/api/v1/namespaces/{ns}/pods/{name}/status");
+    let body = json!({"status": status});
+    if let Err(e) = ctx
+        .client
+        .send_json(Method::PATCH, &path, "application/merge-patch+json", &body)
+        .await
+    {
+        tracing::debug!(pod = name, error = %e, "status update failed");
+    }
+}
+
+/// One level-triggered pass over a pod. Returns true once the pod is gone.
+async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<bool> {
+    let uid = str_at(pod, "/metadata/uid");
+    let mut containers = containers_of(&ctx.docker, uid).await?;
+    if pod.pointer("/metadata/deletionTimestamp").is_some() {
+        tear_down(ctx, pod, &containers).await?;
+        return Ok(true);
+    }
+    // A finished pod keeps its exited containers (for their status and, later, logs) but not its sandbox.
+    if matches!(str_at(pod, "/status/phase"), "Succeeded" | "Failed") {
+        for c in containers.iter().filter(|c| running(c)) {
+            let options = StopContainerOptions {
+                t: Some(0),
+                ..Default::default()
+            };
+            let _ = ctx
+                .docker
+                .stop_container(c.id.as_deref().unwrap_or_default(), Some(options))
+                .await;
+        }
+        return Ok(false);
+    }
+    // The sandbox.
+    let sandbox = containers
+        .iter()
+        .filter(|c| label(c, LABEL_CONTAINER) == SANDBOX)
+        .max_by_key(|c| attempt(c));
+    let sandbox_id = match sandbox {
+        Some(s) if running(s) => s.id.clone().unwrap_or_default(),
+        other => {
+            let next = other.map_or(0, |s| attempt(s) + 1);
+            if let Some(old) = other {
+                remove(ctx, old).await;
+            }
+            let hostname = pod
+                .pointer("/spec/hostname")
+                .and_then(Value::as_str)
+                .unwrap_or(namespace_and_name(pod).1);
+            let body = ContainerCreateBody {
+                image: Some(PAUSE_IMAGE.into()),
+                hostname: Some(hostname.chars().take(63).collect()),
+                labels: Some(labels(ctx, pod, SANDBOX, next)),
+                host_config: Some(HostConfig {
+                    network_mode: Some(ctx.node.network.clone()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            create_and_start(ctx, &docker_name(pod, SANDBOX, next), body).await?;
+            containers = containers_of(&ctx.docker, uid).await?;
+            containers
+                .iter()
+                .find(|c| label(c, LABEL_CONTAINER) == SANDBOX && running(c))
+                .and_then(|c| c.id.clone())
+                .unwrap_or_default()
+        }
+    };
+    let pod_ip = containers
+        .iter()
+        .find(|c| c.id.as_deref() == Some(sandbox_id.as_str()))
+        .and_then(|c| c.network_settings.as_ref())
+        .and_then(|n| n.networks.as_ref())
+        .and_then(|n| n.get(&ctx.node.network))
+        .and_then(|n| n.ip_address.clone())
+        .unwrap_or_default();
+    let policy = pod
+        .pointer("/spec/restartPolicy")
+        .and_then(Value::as_str)
+        .unwrap_or("Always");
+    let mut waiting: HashMap<String, (String, String)> = HashMap::new();
+    let specs = pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for spec in &specs {
+        let cname = str_at(spec, "/name");
+        let mine: Vec<&ContainerInspectResponse> = containers
+            .iter()
+            .filter(|c| label(c, LABEL_CONTAINER) == cname)
+            .collect();
+        let latest = mine.iter().max_by_key(|c| attempt(c)).copied();
+        let next = match latest {
+            Some(c) if running(c) => continue,
+            Some(c) => {
+                let code = c.state.as_ref().and_then(|s| s.exit_code).unwrap_or(0);
+                let restart = policy == "Always" || (policy == "OnFailure" && code != 0);
+                if !restart {
+                    continue;
+                }
+                let finished = c
+                    .state
+                    .as_ref()
+                    .and_then(|s| s.finished_at.as_ref())
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .unwrap_or_else(chrono::Utc::now);
+                let restarts = attempt(c) + 1;
+                if chrono::Utc::now() < finished + backoff(restarts) {
+                    let message = format!(
+                        "back-off {}s restarting failed container={cname} pod={}_{}({uid})",
+                        backoff(restarts).num_seconds(),
+                        namespace_and_name(pod).1,
+                        namespace_and_name(pod).0
+                    );
+                    waiting.insert(cname.to_string(), ("CrashLoopBackOff".into(), message));
+                    continue;
+                }
+                // Keep the one before as the previous instance; older ones go.
+                for old in mine.iter().filter(|o| attempt(o) < attempt(c)) {
+                    remove(ctx, old).await;
+                }
+                restarts
+            }
+            None => 0,
+        };
+        let image = str_at(spec, "/image");
+        let pull = spec
+            .get("imagePullPolicy")
+            .and_then(Value::as_str)
+            .unwrap_or("IfNotPresent");
+        if let Some((reason, message)) = image_ready(ctx, state, image, pull).await {
+            waiting.insert(cname.to_string(), (reason.into(), message));
+            continue;
+        }
+        let working_dir = spec
+            .get("workingDir")
+            .and_then(Value::as_str)
+            .map(String::from);
+        let body = ContainerCreateBody {
+            image: Some(image.into()),
+            entrypoint: strings(spec.get("command")),
+            cmd: strings(spec.get("args")),
+            env: Some(environment(pod, spec, &pod_ip)),
+            working_dir,
+            labels: Some(labels(ctx, pod, cname, next)),
+            host_config: Some(HostConfig {
+                network_mode: Some(format!("container:{sandbox_id}")),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        if let Err(e) = create_and_start(ctx, &docker_name(pod, cname, next), body).await {
+            waiting.insert(
+                cname.to_string(),
+                ("CreateContainerError".into(), e.to_string()),
+            );
+        }
+    }
+    let containers = containers_of(&ctx.docker, uid).await?;
+    let status = status_of(ctx, pod, &containers, &waiting, &pod_ip);
+    let current = pod.get("status").cloned().unwrap_or(json!({}));
+    let changed = status
+        .as_object()
+        .is_some_and(|m| m.iter().any(|(k, v)| current.get(k) != Some(v)));
+    if changed {
+        patch_status(ctx, pod, status).await;
+    }
+    Ok(false)
+}
+
+/// The pod status Kubernetes reports for these containers (kube's getPhase and condition rules).
+fn status_of(
+    ctx: &Ctx,
+    pod: &Value,
+    containers: &[ContainerInspectResponse],
+    waiting: &HashMap<String, (String, String)>,
+    pod_ip: &str,
+) -> Value {
+    let specs = pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let (mut n_running, mut n_waiting, mut stopped, mut succeeded) = (0, 0, 0, 0);
+    let mut statuses = Vec::new();
+    for spec in &specs {
+        let cname = str_at(spec, "/name");
+        let mut mine: Vec<&ContainerInspectResponse> = containers
+            .iter()
+            .filter(|c| label(c, LABEL_CONTAINER) == cname)
+            .collect();
+        mine.sort_by_key(|c| std::cmp::Reverse(attempt(c)));
+        let latest = mine.first();
+        let previous = mine.get(1);
+        let mut s = Map::new();
+        s.insert("name".into(), json!(cname));
+        s.insert("image".into(), json!(str_at(spec, "/image")));
+        s.insert(
+            "imageID".into(),
+            json!(latest
+                .and_then(|c| c.image.clone())
+                .map(|i| format!("docker://{i}"))
+                .unwrap_or_default()),
+        );
+        s.insert(
+            "restartCount".into(),
+            json!(latest.map_or(0, |c| attempt(c))),
+        );
+        let state = match (latest, waiting.get(cname)) {
+            (_, Some((reason, message))) => {
+                json!({"waiting": {"reason": reason, "message": message}})
+            }
+            (Some(c), None) if running(c) => {
+                json!({"running": {"startedAt": docker_time(c.state.as_ref().and_then(|s| s.started_at.as_ref()))}})
+            }
+            (Some(c), None) => json!({"terminated": terminated(c)}),
+            (None, None) => json!({"waiting": {"reason": "ContainerCreating"}}),
+        };
+        let last = match (waiting.contains_key(cname), latest, previous) {
+            (true, Some(c), _) if !running(c) => json!({"terminated": terminated(c)}),
+            (_, _, Some(p)) => json!({"terminated": terminated(p)}),
+            _ => json!({}),
+        };
+        if let Some(c) = latest {
+            s.insert(
+                "containerID".into(),
+                json!(format!("docker://{}", c.id.clone().unwrap_or_default())),
+            );
+        }
+        let is_running = state.get("running").is_some();
+        s.insert("ready".into(), json!(is_running));
+        s.insert("started".into(), json!(is_running));
+        match () {
+            _ if is_running => n_running += 1,
+            _ if state.get("terminated").is_some() => {
+                stopped += 1;
+                if state["terminated"]["exitCode"] == 0 {
+                    succeeded += 1;
+                }
+            }
+            _ if last.get("terminated").is_some() => stopped += 1,
+            _ => n_waiting += 1,
+        }
+        s.insert("state".into(), state);
+        s.insert("lastState".into(), last);
+        statuses.push(Value::Object(s));
+    }
+    let policy = pod
+        .pointer("/spec/restartPolicy")
+        .and_then(Value::as_str)
+        .unwrap_or("Always");
+    let phase = if n_waiting > 0 {
+        "Pending"
+    } else if n_running > 0 {
+        "Running"
+    } else if stopped > 0 {
+        match policy {
+            "Always" => "Running",
+            _ if stopped == succeeded => "Succeeded",
+            "Never" => "Failed",
+            _ => "Running",
+        }
+    } else {
+        "Pending"
+    };
+    let all_ready = !specs.is_empty() && n_running == specs.len();
+    let now = super::now();
+    let keep = |t: &str, s: &str| -> Value {
+        let old = pod
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .and_then(|cs| cs.iter().find(|c| c["type"] == t && c["status"] == s))
+            .and_then(|c| c.get("lastTransitionTime").cloned());
+        let mut c = json!({"type": t, "status": s, "lastProbeTime": null, "lastTransitionTime": old.unwrap_or(json!(now))});
+        if s == "False" && (t == "Ready" || t == "ContainersReady") {
+            let names: Vec<&str> = statuses
+                .iter()
+                .filter(|c| c["ready"] != true)
+                .filter_map(|c| c["name"].as_str())
+                .collect();
+            c["reason"] = json!("ContainersNotReady");
+            c["message"] = json!(format!(
+                "containers with unready status: [{}]",
+                names.join(" ")
+            ));
+        }
+        c
+    };
+    let ready = if all_ready { "True" } else { "False" };
+    let start = pod
+        .pointer("/status/startTime")
+        .cloned()
+        .unwrap_or(json!(now));
+    let mut status = json!({
+        "phase": phase, "hostIP": ctx.host_ip, "hostIPs": [{"ip": ctx.host_ip}], "startTime": start,
+        "conditions": [keep("PodReadyToStartContainers", "True"), keep("Initialized", "True"), keep("Ready", ready),
+            keep("ContainersReady", ready), keep("PodScheduled", "True")],
+        "containerStatuses": statuses, "qosClass": pod.pointer("/status/qosClass").cloned().unwrap_or(json!("BestEffort")),
+    });
+    if !pod_ip.is_empty() {
+        status["podIP"] = json!(pod_ip);
+        status["podIPs"] = json!([{"ip": pod_ip}]);
+    }
+    status
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pause_program_is_a_complete_elf() {
+        assert_eq!(PAUSE_ELF.len(), 129);
+        assert_eq!(&PAUSE_ELF[..4], b"\x7fELF");
+        // Entry point 0x400078 is the first instruction, right after the 120 bytes of headers.
+        assert_eq!(
+            u64::from_le_bytes(PAUSE_ELF[24..32].try_into().unwrap_or_default()),
+            0x400078
+        );
+        assert_eq!(PAUSE_ELF[120], 0xb8);
+    }
+
+    #[test]
+    fn tar_headers_carry_a_valid_checksum() {
+        let t = tar_of("pause", PAUSE_ELF);
+        assert_eq!(t.len() % 512, 0);
+        let mut header = t[..512].to_vec();
+        let stored = u32::from_str_radix(std::str::from_utf8(&header[148..154]).unwrap_or("0"), 8)
+            .unwrap_or(0);
+        header[148..156].copy_from_slice(b"        ");
+        assert_eq!(stored, header.iter().map(|b| u32::from(*b)).sum::<u32>());
+        assert_eq!(&t[512..641], PAUSE_ELF);
+    }
+
+    #[test]
+    fn back_off_doubles_from_ten_seconds_to_five_minutes() {
+        assert_eq!(backoff(1).num_seconds(), 10);
+        assert_eq!(backoff(2).num_seconds(), 20);
+        assert_eq!(backoff(6).num_seconds(), 300);
+        assert_eq!(backoff(60).num_seconds(), 300);
+    }
+}

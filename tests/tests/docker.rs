@@ -1,0 +1,258 @@
+//! The Docker runtime: `kybd agent --runtime docker` runs pods as real containers (a pause container per
+//! pod holding its network), driven by kyb and the real kubectl, with a locally built busybox image.
+
+use kyb_e2e::{bin, busybox_image, eventually, kubectl, Kybd};
+use serde_json::Value;
+
+/// A Deployment whose pods serve a page with their name, environment and working directory on :8080.
+fn web(replicas: usize, image: &str) -> String {
+    format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      terminationGracePeriodSeconds: 2
+      containers:
+      - name: web
+        image: {image}
+        imagePullPolicy: IfNotPresent
+        workingDir: /www
+        env:
+        - name: GREETING
+          value: hello
+        - name: POD_NAME
+          valueFrom:
+            fieldRef:
+              fieldPath: metadata.name
+        command: ["/bin/busybox", "sh", "-c"]
+        args: ["echo \"$POD_NAME $GREETING $(/bin/busybox pwd)\" > index.html && exec /bin/busybox httpd -f -p 8080 -h ."]
+"#
+    )
+}
+
+fn http_get(url: &str) -> Option<String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(3)))
+        .build()
+        .into();
+    agent
+        .get(url)
+        .call()
+        .ok()?
+        .into_body()
+        .read_to_string()
+        .ok()
+}
+
+/// The running, not-deleting pods of the app: (name, IP).
+fn running(k: &Kybd, app: &str) -> Vec<(String, String)> {
+    let mut pods: Vec<(String, String)> = k.get(&["pods", "-l", &format!("app={app}")])["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| {
+            p["metadata"]["deletionTimestamp"].is_null() && p["status"]["phase"] == "Running"
+        })
+        .map(|p| {
+            (
+                p["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                p["status"]["podIP"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    pods.sort();
+    pods
+}
+
+fn container_status(k: &Kybd, pod: &str) -> Value {
+    k.get(&["pod", pod])["status"]["containerStatuses"][0].clone()
+}
+
+#[test]
+fn docker_pods_serve_restart_fail_and_survive_an_agent_restart() {
+    let image = busybox_image();
+    let k = Kybd::start();
+    let mut node = k.docker_node();
+    let (kc, kyb) = (kubectl(), bin("kyb"));
+    let registered = eventually(30, || {
+        let n = k.get(&["node", &node.name]);
+        n["status"]["nodeInfo"]["containerRuntimeVersion"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("docker://"))
+            .then_some(n)
+    });
+    assert!(
+        registered.is_some(),
+        "the docker node never registered:\n{}",
+        k.log()
+    );
+
+    // Three replicas reach Running and Ready, and each pod answers on its own IP with what it was given.
+    k.ok(&kc, &["apply", "-f", "-"], Some(&web(3, image)));
+    let out = k.ok(
+        &kc,
+        &["rollout", "status", "deploy/web", "--timeout=120s"],
+        None,
+    );
+    assert!(out.ends_with("successfully rolled out\n"), "{out}");
+    let pods = running(&k, "web");
+    assert_eq!(pods.len(), 3, "{pods:?}");
+    for (name, ip) in &pods {
+        let page = eventually(20, || http_get(&format!("http://{ip}:8080/")));
+        assert_eq!(
+            page.as_deref(),
+            Some(format!("{name} hello /www\n").as_str())
+        );
+        let s = container_status(&k, name);
+        assert_eq!(
+            (&s["ready"], &s["restartCount"]),
+            (&Value::from(true), &Value::from(0))
+        );
+        assert!(s["containerID"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("docker://")));
+    }
+    // A pause container and an app container per pod, no more.
+    assert_eq!(node.containers(&["status=running"]).len(), 6);
+
+    // A crashing container is restarted with kube's back-off and shows CrashLoopBackOff.
+    k.ok(
+        &kyb,
+        &[
+            "run",
+            "crash",
+            &format!("--image={image}"),
+            "--image-pull-policy=IfNotPresent",
+            "--command",
+            "--",
+            "/bin/busybox",
+            "false",
+        ],
+        None,
+    );
+    let crashed = eventually(40, || {
+        let s = container_status(&k, "crash");
+        (s["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+            && s["restartCount"].as_i64() >= Some(1))
+        .then_some(s)
+    })
+    .unwrap_or_else(|| panic!("no CrashLoopBackOff: {}", container_status(&k, "crash")));
+    assert_eq!(crashed["lastState"]["terminated"]["exitCode"], 1);
+    assert_eq!(crashed["lastState"]["terminated"]["reason"], "Error");
+    let table = k.ok(&kc, &["get", "pod", "crash"], None);
+    assert!(table.contains("CrashLoopBackOff"), "{table}");
+
+    // restartPolicy Never: the exit code and phase as Kubernetes reports them.
+    k.ok(
+        &kyb,
+        &[
+            "run",
+            "fail",
+            &format!("--image={image}"),
+            "--image-pull-policy=IfNotPresent",
+            "--restart=Never",
+            "--command",
+            "--",
+            "/bin/busybox",
+            "sh",
+            "-c",
+            "exit 3",
+        ],
+        None,
+    );
+    let failed = eventually(30, || {
+        let p = k.get(&["pod", "fail"]);
+        (p["status"]["phase"] == "Failed").then_some(p)
+    })
+    .unwrap_or_else(|| panic!("fail never failed: {}", k.get(&["pod", "fail"])["status"]));
+    let term = &failed["status"]["containerStatuses"][0]["state"]["terminated"];
+    assert_eq!(
+        (&term["exitCode"], &term["reason"]),
+        (&Value::from(3), &Value::from("Error"))
+    );
+
+    // An image that is not there under pull policy Never is reported, not pulled.
+    k.ok(
+        &kyb,
+        &[
+            "run",
+            "nope",
+            "--image=kybernet-test/missing:1",
+            "--image-pull-policy=Never",
+        ],
+        None,
+    );
+    let never = eventually(30, || {
+        let s = container_status(&k, "nope");
+        (s["state"]["waiting"]["reason"] == "ErrImageNeverPull").then_some(s)
+    })
+    .unwrap_or_else(|| panic!("{}", container_status(&k, "nope")));
+    assert_eq!(
+        never["state"]["waiting"]["message"],
+        "Container image \"kybernet-test/missing:1\" is not present with pull policy of Never"
+    );
+
+    // A deleted pod's containers go, and its ReplicaSet replaces it.
+    let (victim, _) = pods[0].clone();
+    let uid = k.get(&["pod", &victim])["metadata"]["uid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    k.ok(&kc, &["delete", "pod", &victim], None);
+    let label = format!("label=io.kybernet.pod-uid={uid}");
+    assert!(
+        node.containers(&[&label]).is_empty(),
+        "{victim}'s containers outlived it"
+    );
+    let replaced = eventually(60, || {
+        let now = running(&k, "web");
+        (now.len() == 3 && !now.iter().any(|(n, _)| *n == victim)).then_some(now)
+    });
+    assert!(replaced.is_some(), "{:?}", running(&k, "web"));
+
+    // Finished pods keep their exited containers but not their sandboxes; deleting them removes the rest.
+    let fail_uid = failed["metadata"]["uid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let fail_label = format!("label=io.kybernet.pod-uid={fail_uid}");
+    let stopped = eventually(20, || {
+        let all = node.containers(&[&fail_label]).len();
+        let up = node.containers(&[&fail_label, "status=running"]).len();
+        (all == 2 && up == 0).then_some(())
+    });
+    assert!(stopped.is_some(), "fail's sandbox still runs");
+    k.ok(
+        &kc,
+        &["delete", "pod", "crash", "fail", "nope", "--grace-period=1"],
+        None,
+    );
+    assert!(node.containers(&[&fail_label]).is_empty());
+
+    // A killed agent, started again, adopts the running containers: no duplicates, no losses.
+    let before = node.containers(&["status=running"]);
+    node.kill_agent();
+    k.restart_docker_agent(&mut node);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(node.containers(&["status=running"]), before);
+    for (name, ip) in running(&k, "web") {
+        assert_eq!(
+            http_get(&format!("http://{ip}:8080/")),
+            Some(format!("{name} hello /www\n"))
+        );
+    }
+}
