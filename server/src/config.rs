@@ -95,6 +95,9 @@ pub struct AgentArgs {
     /// The pod network's subnet (docker runtime), e.g. 10.88.0.0/16 [default: Docker chooses].
     #[arg(long)]
     pub pod_cidr: Option<String>,
+    /// Where the agent keeps pod volumes (docker runtime) [default: ~/.local/share/kybernet/agent].
+    #[arg(long)]
+    pub root_dir: Option<PathBuf>,
     /// How many nodes this agent registers (simulated runtime).
     #[arg(long, default_value_t = 1)]
     pub nodes: usize,

@@ -68,11 +68,18 @@ async fn run_agent(args: config::AgentArgs) -> anyhow::Result<()> {
                     .map(|h| h.trim().to_lowercase())
                     .context("reading the host name; pass --node-name")?,
             };
+            let root_dir = match args.root_dir {
+                Some(d) => d,
+                None => std::env::var_os("HOME")
+                    .map(|h| std::path::PathBuf::from(h).join(".local/share/kybernet/agent"))
+                    .context("no home directory for the default --root-dir; pass --root-dir")?,
+            };
             let node = kubelet::docker::DockerNode {
                 name,
                 network: args.docker_network,
                 pod_cidr: args.pod_cidr,
                 lease_interval,
+                root_dir,
             };
             tokio::select! {
                 r = kubelet::docker::run(client, node) => r.context("running the docker node")?,

@@ -509,6 +509,12 @@ impl Kybd {
             &node.name,
             "--docker-network",
             &node.network,
+            "--root-dir",
+            &self
+                .dir
+                .0
+                .join(format!("agent-{}", node.name))
+                .to_string_lossy(),
             "--lease-interval-seconds",
             "1",
         ])

@@ -38,6 +38,46 @@ spec:
     )
 }
 
+/// A ConfigMap, a Secret, and a pod whose init container renders a page from them into an emptyDir.
+fn site(image: &str) -> String {
+    format!(
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata: {{name: site}}
+data: {{title: from a configmap}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: creds}}
+data: {{token: czNjcmV0}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: site}}
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - {{name: work, emptyDir: {{}}}}
+  - {{name: creds, secret: {{secretName: creds}}}}
+  initContainers:
+  - name: render
+    image: {image}
+    imagePullPolicy: IfNotPresent
+    envFrom: [{{configMapRef: {{name: site}}}}]
+    env: [{{name: TOKEN_FILE, value: /creds/token}}]
+    command: ["/bin/busybox", "sh", "-c", "echo \"$title $(/bin/busybox cat $TOKEN_FILE)\" > /work/index.html"]
+    volumeMounts: [{{name: work, mountPath: /work}}, {{name: creds, mountPath: /creds, readOnly: true}}]
+  containers:
+  - name: serve
+    image: {image}
+    imagePullPolicy: IfNotPresent
+    env: [{{name: TITLE, valueFrom: {{configMapKeyRef: {{name: site, key: title}}}}}}]
+    command: ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/work"]
+    volumeMounts: [{{name: work, mountPath: /work}}]
+"#
+    )
+}
+
 fn http_get(url: &str) -> Option<String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(3)))
@@ -204,6 +244,93 @@ fn docker_pods_serve_restart_fail_and_survive_an_agent_restart() {
     assert_eq!(
         never["state"]["waiting"]["message"],
         "Container image \"kybernet-test/missing:1\" is not present with pull policy of Never"
+    );
+
+    // An init container renders a page into an emptyDir from a ConfigMap (envFrom) and a Secret volume; the
+    // app container serves it, with a ConfigMap key in its own environment.
+    k.ok(&kc, &["apply", "-f", "-"], Some(&site(image)));
+    let served = eventually(60, || {
+        let p = k.get(&["pod", "site"]);
+        let ip = p["status"]["podIP"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        (p["status"]["phase"] == "Running" && !ip.is_empty())
+            .then(|| http_get(&format!("http://{ip}:8080/")))
+            .flatten()
+    });
+    assert_eq!(
+        served.as_deref(),
+        Some("from a configmap s3cret\n"),
+        "{}",
+        k.get(&["pod", "site"])["status"]
+    );
+    let site_status = k.get(&["pod", "site"])["status"].clone();
+    assert_eq!(
+        site_status["initContainerStatuses"][0]["state"]["terminated"]["reason"],
+        "Completed"
+    );
+    assert_eq!(site_status["initContainerStatuses"][0]["ready"], true);
+    let initialized = site_status["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == "Initialized"))
+        .cloned();
+    assert_eq!(
+        initialized.map(|c| c["status"].clone()),
+        Some(Value::from("True"))
+    );
+
+    // A reference to a ConfigMap that is not there keeps the container from starting, with kube's reason.
+    k.ok(
+        &kc,
+        &["apply", "-f", "-"],
+        Some(&format!(
+            r#"apiVersion: v1
+kind: Pod
+metadata: {{name: broken}}
+spec:
+  containers:
+  - name: app
+    image: {image}
+    imagePullPolicy: IfNotPresent
+    env: [{{name: X, valueFrom: {{configMapKeyRef: {{name: missing, key: x}}}}}}]
+"#
+        )),
+    );
+    let broken = eventually(30, || {
+        let s = container_status(&k, "broken");
+        (s["state"]["waiting"]["reason"] == "CreateContainerConfigError").then_some(s)
+    })
+    .unwrap_or_else(|| panic!("{}", container_status(&k, "broken")));
+    assert_eq!(
+        broken["state"]["waiting"]["message"],
+        "configmap \"missing\" not found"
+    );
+
+    // A memory limit that is exceeded ends the container as OOMKilled.
+    k.ok(&kc, &["apply", "-f", "-"], Some(&format!(r#"apiVersion: v1
+kind: Pod
+metadata: {{name: hog}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: hog
+    image: {image}
+    imagePullPolicy: IfNotPresent
+    resources:
+      limits: {{memory: 16Mi}}
+    command: ["/bin/busybox", "sh", "-c", "a=$(/bin/busybox head -c 67108864 /dev/zero | /bin/busybox tr '\\0' x)"]
+"#)));
+    let oom = eventually(60, || {
+        let s = container_status(&k, "hog");
+        s["state"]["terminated"].is_object().then_some(s)
+    })
+    .unwrap_or_else(|| panic!("{}", container_status(&k, "hog")));
+    assert_eq!(oom["state"]["terminated"]["reason"], "OOMKilled", "{oom}");
+    k.ok(
+        &kc,
+        &["delete", "pod", "site", "broken", "hog", "--grace-period=1"],
+        None,
     );
 
     // A deleted pod's containers go, and its ReplicaSet replaces it.

@@ -63,6 +63,8 @@ pub struct DockerNode {
     /// The network's subnet, when one is wanted (else Docker picks one).
     pub pod_cidr: Option<String>,
     pub lease_interval: Duration,
+    /// Where pod volumes live: `<root>/pods/<uid>/volumes/...`.
+    pub root_dir: std::path::PathBuf,
 }
 
 /// A tar archive holding one executable file, for `docker import`.
@@ -388,34 +390,6 @@ fn terminated(c: &ContainerInspectResponse) -> Value {
         "finishedAt": docker_time(s.finished_at.as_ref()), "containerID": format!("docker://{}", c.id.clone().unwrap_or_default())})
 }
 
-/// The environment a container gets: its plain values and the fieldRefs the pod answers.
-fn environment(pod: &Value, c: &Value, pod_ip: &str) -> Vec<String> {
-    let field = |path: &str| -> String {
-        match path {
-            "metadata.name" => str_at(pod, "/metadata/name").into(),
-            "metadata.namespace" => str_at(pod, "/metadata/namespace").into(),
-            "metadata.uid" => str_at(pod, "/metadata/uid").into(),
-            "spec.nodeName" => str_at(pod, "/spec/nodeName").into(),
-            "spec.serviceAccountName" => str_at(pod, "/spec/serviceAccountName").into(),
-            "status.podIP" => pod_ip.into(),
-            _ => String::new(),
-        }
-    };
-    c.get("env")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.get("name").and_then(Value::as_str)?;
-            let value = match e.get("value").and_then(Value::as_str) {
-                Some(v) => v.to_string(),
-                None => field(str_at(e, "/valueFrom/fieldRef/fieldPath")),
-            };
-            Some(format!("{name}={value}"))
-        })
-        .collect()
-}
-
 fn strings(v: Option<&Value>) -> Option<Vec<String>> {
     v.and_then(Value::as_array).map(|a| {
         a.iter()
@@ -569,6 +543,12 @@ async fn tear_down(
     for c in containers {
         remove(ctx, c).await;
     }
+    let dir = pod_dir(ctx, pod);
+    if let Err(e) = std::fs::remove_dir_all(&dir) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(dir = %dir.display(), error = %e, "removing the pod's folder failed");
+        }
+    }
     let (ns, name) = namespace_and_name(pod);
     let options = json!({"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0,
         "preconditions": {"uid": str_at(pod, "/metadata/uid")}});
@@ -667,25 +647,127 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<bo
         .and_then(Value::as_str)
         .unwrap_or("Always");
     let mut waiting: HashMap<String, (String, String)> = HashMap::new();
-    let specs = pod
-        .pointer("/spec/containers")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for spec in &specs {
+    let list = |key: &str| -> Vec<Value> {
+        pod.pointer(&format!("/spec/{key}"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (inits, apps) = (list("initContainers"), list("containers"));
+    let mut run = Run {
+        ctx,
+        pod,
+        containers: &containers,
+        sandbox_id: &sandbox_id,
+        pod_ip: &pod_ip,
+        sources: HashMap::new(),
+        volumes: HashMap::new(),
+        waiting: &mut waiting,
+    };
+    match prepare_volumes(ctx, pod).await {
+        Ok(v) => run.volumes = v,
+        Err(message) => {
+            for c in inits.iter().chain(&apps) {
+                let name = str_at(c, "/name").to_string();
+                run.waiting
+                    .insert(name, ("ContainerCreating".into(), message.clone()));
+            }
+        }
+    }
+    if run.waiting.is_empty() {
+        // Init containers run one at a time, in order, each to success, before any app container starts.
+        let mut initialized = true;
+        for spec in &inits {
+            match run.keep(state, spec, policy != "Never").await? {
+                Outcome::Done(0) => continue,
+                _ => {
+                    initialized = false;
+                    break;
+                }
+            }
+        }
+        if initialized {
+            for spec in &apps {
+                let restart =
+                    |code: i64| policy == "Always" || (policy == "OnFailure" && code != 0);
+                run.keep_with(state, spec, &restart).await?;
+            }
+        }
+    }
+    let containers = containers_of(&ctx.docker, uid).await?;
+    let status = status_of(ctx, pod, &containers, &waiting, &pod_ip);
+    let current = pod.get("status").cloned().unwrap_or(json!({}));
+    let changed = status
+        .as_object()
+        .is_some_and(|m| m.iter().any(|(k, v)| current.get(k) != Some(v)));
+    if changed {
+        patch_status(ctx, pod, status).await;
+    }
+    if containers
+        .iter()
+        .any(|c| label(c, LABEL_CONTAINER) != SANDBOX && running(c))
+    {
+        sync_volume_sources(ctx, pod).await;
+    }
+    Ok(false)
+}
+
+/// What became of one container in a pass.
+enum Outcome {
+    Running,
+    /// Exited with this code, and is not to be started again.
+    Done(i64),
+    /// Not running: created just now, backing off, or waiting for something.
+    Pending,
+}
+
+/// One pass's view of a pod, shared by its containers.
+struct Run<'a> {
+    ctx: &'a Ctx,
+    pod: &'a Value,
+    containers: &'a [ContainerInspectResponse],
+    sandbox_id: &'a str,
+    pod_ip: &'a str,
+    /// ConfigMaps and Secrets read this pass, by `kind/name` (None: not found).
+    sources: HashMap<String, Option<Value>>,
+    volumes: HashMap<String, Volume>,
+    waiting: &'a mut HashMap<String, (String, String)>,
+}
+
+impl Run<'_> {
+    /// An init container: restarted after a failure unless the policy is Never.
+    async fn keep(
+        &mut self,
+        state: &mut PodState,
+        spec: &Value,
+        retry: bool,
+    ) -> anyhow::Result<Outcome> {
+        let restart = |code: i64| retry && code != 0;
+        self.keep_with(state, spec, &restart).await
+    }
+
+    /// Makes sure the container runs, or has run, as its restart rule says.
+    async fn keep_with(
+        &mut self,
+        state: &mut PodState,
+        spec: &Value,
+        restart: &(dyn Fn(i64) -> bool + Sync),
+    ) -> anyhow::Result<Outcome> {
+        let (ctx, pod) = (self.ctx, self.pod);
         let cname = str_at(spec, "/name");
-        let mine: Vec<&ContainerInspectResponse> = containers
+        let uid = str_at(pod, "/metadata/uid");
+        let mine: Vec<&ContainerInspectResponse> = self
+            .containers
             .iter()
             .filter(|c| label(c, LABEL_CONTAINER) == cname)
             .collect();
         let latest = mine.iter().max_by_key(|c| attempt(c)).copied();
         let next = match latest {
-            Some(c) if running(c) => continue,
+            Some(c) if running(c) => return Ok(Outcome::Running),
             Some(c) => {
                 let code = c.state.as_ref().and_then(|s| s.exit_code).unwrap_or(0);
-                let restart = policy == "Always" || (policy == "OnFailure" && code != 0);
-                if !restart {
-                    continue;
+                if !restart(code) {
+                    return Ok(Outcome::Done(code));
                 }
                 let finished = c
                     .state
@@ -702,8 +784,9 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<bo
                         namespace_and_name(pod).1,
                         namespace_and_name(pod).0
                     );
-                    waiting.insert(cname.to_string(), ("CrashLoopBackOff".into(), message));
-                    continue;
+                    self.waiting
+                        .insert(cname.to_string(), ("CrashLoopBackOff".into(), message));
+                    return Ok(Outcome::Pending);
                 }
                 // Keep the one before as the previous instance; older ones go.
                 for old in mine.iter().filter(|o| attempt(o) < attempt(c)) {
@@ -719,43 +802,501 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<bo
             .and_then(Value::as_str)
             .unwrap_or("IfNotPresent");
         if let Some((reason, message)) = image_ready(ctx, state, image, pull).await {
-            waiting.insert(cname.to_string(), (reason.into(), message));
-            continue;
+            self.waiting
+                .insert(cname.to_string(), (reason.into(), message));
+            return Ok(Outcome::Pending);
         }
-        let working_dir = spec
-            .get("workingDir")
-            .and_then(Value::as_str)
-            .map(String::from);
+        let env = match self.environment(spec).await {
+            Ok(env) => env,
+            Err(message) => {
+                self.waiting.insert(
+                    cname.to_string(),
+                    ("CreateContainerConfigError".into(), message),
+                );
+                return Ok(Outcome::Pending);
+            }
+        };
+        let (binds, tmpfs) = mounts(spec, &self.volumes);
+        let limits = |r: &str| {
+            spec.pointer(&format!("/resources/limits/{r}"))
+                .and_then(Value::as_str)
+        };
+        let milli = |q: Option<&str>| q.and_then(kyb_api::quantity::parse_milli);
+        let requests_cpu = milli(
+            spec.pointer("/resources/requests/cpu")
+                .and_then(Value::as_str),
+        );
         let body = ContainerCreateBody {
             image: Some(image.into()),
             entrypoint: strings(spec.get("command")),
             cmd: strings(spec.get("args")),
-            env: Some(environment(pod, spec, &pod_ip)),
-            working_dir,
+            env: Some(env),
+            working_dir: spec
+                .get("workingDir")
+                .and_then(Value::as_str)
+                .map(String::from),
             labels: Some(labels(ctx, pod, cname, next)),
             host_config: Some(HostConfig {
-                network_mode: Some(format!("container:{sandbox_id}")),
+                network_mode: Some(format!("container:{}", self.sandbox_id)),
+                binds: (!binds.is_empty()).then_some(binds),
+                tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
+                // Limits as the kubelet maps them: memory in bytes, CPU in billionths, shares from requests.
+                memory: milli(limits("memory")).map(|m| (m / 1000) as i64),
+                nano_cpus: milli(limits("cpu")).map(|m| (m * 1_000_000) as i64),
+                cpu_shares: requests_cpu.map(|m| ((m * 1024 / 1000) as i64).max(2)),
                 ..Default::default()
             }),
             ..Default::default()
         };
         if let Err(e) = create_and_start(ctx, &docker_name(pod, cname, next), body).await {
-            waiting.insert(
+            self.waiting.insert(
                 cname.to_string(),
                 ("CreateContainerError".into(), e.to_string()),
             );
         }
+        Ok(Outcome::Pending)
     }
-    let containers = containers_of(&ctx.docker, uid).await?;
-    let status = status_of(ctx, pod, &containers, &waiting, &pod_ip);
-    let current = pod.get("status").cloned().unwrap_or(json!({}));
-    let changed = status
-        .as_object()
-        .is_some_and(|m| m.iter().any(|(k, v)| current.get(k) != Some(v)));
-    if changed {
-        patch_status(ctx, pod, status).await;
+
+    /// A ConfigMap or Secret of the pod's namespace, read once per pass.
+    async fn source(&mut self, plural: &str, name: &str) -> Option<Value> {
+        let key = format!("{plural}/{name}");
+        if let Some(v) = self.sources.get(&key) {
+            return v.clone();
+        }
+        let (ns, _) = namespace_and_name(self.pod);
+        let path = format!("/api/v1/namespaces/{ns}/{plural}/{name}");
+        let v = self.ctx.client.get_json(&path).await.ok();
+        self.sources.insert(key, v.clone());
+        v
     }
-    Ok(false)
+
+    /// The container's environment: envFrom first, then env, values and references resolved (kube's
+    /// makeEnvironmentVariables); a missing source that is not optional stops the container.
+    async fn environment(&mut self, c: &Value) -> Result<Vec<String>, String> {
+        let mut vars: Vec<(String, String)> = Vec::new();
+        let set = |vars: &mut Vec<(String, String)>, k: String, v: String| match vars
+            .iter_mut()
+            .find(|(n, _)| *n == k)
+        {
+            Some(e) => e.1 = v,
+            None => vars.push((k, v)),
+        };
+        for from in c
+            .get("envFrom")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let prefix = str_at(from, "/prefix");
+            let (plural, r) = match (from.get("configMapRef"), from.get("secretRef")) {
+                (Some(r), _) => ("configmaps", r),
+                (_, Some(r)) => ("secrets", r),
+                _ => continue,
+            };
+            let name = str_at(r, "/name");
+            let optional = r.get("optional").and_then(Value::as_bool) == Some(true);
+            match self.source(plural, name).await {
+                Some(obj) => {
+                    for (k, v) in data_of(&obj) {
+                        set(
+                            &mut vars,
+                            format!("{prefix}{k}"),
+                            String::from_utf8_lossy(&v).into_owned(),
+                        );
+                    }
+                }
+                None if optional => {}
+                None => {
+                    return Err(format!(
+                        "{} {name:?} not found",
+                        &plural[..plural.len() - 1]
+                    ))
+                }
+            }
+        }
+        let field = |path: &str| -> String {
+            match path {
+                "metadata.name"
+                | "metadata.namespace"
+                | "metadata.uid"
+                | "spec.nodeName"
+                | "spec.serviceAccountName" => {
+                    str_at(self.pod, &format!("/{}", path.replace('.', "/"))).into()
+                }
+                "status.podIP" => self.pod_ip.into(),
+                "status.hostIP" => self.ctx.host_ip.clone(),
+                _ => String::new(),
+            }
+        };
+        let fields: Vec<(String, String)> = c
+            .get("env")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| {
+                let path = str_at(e, "/valueFrom/fieldRef/fieldPath");
+                (!path.is_empty()).then(|| (str_at(e, "/name").to_string(), field(path)))
+            })
+            .collect();
+        for e in c.get("env").and_then(Value::as_array).into_iter().flatten() {
+            let name = str_at(e, "/name").to_string();
+            if let Some(v) = e.get("value").and_then(Value::as_str) {
+                set(&mut vars, name, v.to_string());
+                continue;
+            }
+            if let Some((_, v)) = fields.iter().find(|(n, _)| *n == name) {
+                set(&mut vars, name, v.clone());
+                continue;
+            }
+            let (plural, r) = match (
+                e.pointer("/valueFrom/configMapKeyRef"),
+                e.pointer("/valueFrom/secretKeyRef"),
+            ) {
+                (Some(r), _) => ("configmaps", r),
+                (_, Some(r)) => ("secrets", r),
+                _ => {
+                    set(&mut vars, name, String::new());
+                    continue;
+                }
+            };
+            let (source, key) = (str_at(r, "/name"), str_at(r, "/key"));
+            let optional = r.get("optional").and_then(Value::as_bool) == Some(true);
+            let value = self.source(plural, source).await.and_then(|obj| {
+                data_of(&obj)
+                    .into_iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v)
+            });
+            match value {
+                Some(v) => set(&mut vars, name, String::from_utf8_lossy(&v).into_owned()),
+                None if optional => {}
+                None if self
+                    .sources
+                    .get(&format!("{plural}/{source}"))
+                    .is_some_and(Option::is_some) =>
+                {
+                    return Err(format!(
+                        "couldn't find key {key} in {} {}/{source}",
+                        if plural == "secrets" {
+                            "Secret"
+                        } else {
+                            "ConfigMap"
+                        },
+                        namespace_and_name(self.pod).0
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "{} {source:?} not found",
+                        &plural[..plural.len() - 1]
+                    ))
+                }
+            }
+        }
+        Ok(vars.into_iter().map(|(k, v)| format!("{k}={v}")).collect())
+    }
+}
+
+/// The keys and values of a ConfigMap (data and binaryData) or a Secret (data, base64).
+fn data_of(obj: &Value) -> Vec<(String, Vec<u8>)> {
+    use base64::Engine;
+    let secret = obj.get("kind").and_then(Value::as_str) == Some("Secret");
+    let mut out = Vec::new();
+    for field in ["data", "binaryData", "stringData"] {
+        for (k, v) in obj
+            .get(field)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let text = v.as_str().unwrap_or_default();
+            let bytes = if (secret && field == "data") || field == "binaryData" {
+                base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .unwrap_or_default()
+            } else {
+                text.as_bytes().to_vec()
+            };
+            out.push((k.clone(), bytes));
+        }
+    }
+    out
+}
+
+/// Where a volume lives for the containers that mount it.
+#[derive(Clone)]
+enum Volume {
+    Dir(std::path::PathBuf),
+    /// emptyDir with medium Memory: a tmpfs per mount.
+    Memory,
+}
+
+fn pod_dir(ctx: &Ctx, pod: &Value) -> std::path::PathBuf {
+    ctx.node
+        .root_dir
+        .join("pods")
+        .join(str_at(pod, "/metadata/uid"))
+}
+
+/// Makes the pod's volumes ready: emptyDir and hostPath folders, ConfigMap and Secret files.
+async fn prepare_volumes(ctx: &Ctx, pod: &Value) -> Result<HashMap<String, Volume>, String> {
+    let mut out = HashMap::new();
+    let base = pod_dir(ctx, pod).join("volumes");
+    for v in pod
+        .pointer("/spec/volumes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = str_at(v, "/name").to_string();
+        let volume = if let Some(e) = v.get("emptyDir") {
+            if str_at(e, "/medium") == "Memory" {
+                Volume::Memory
+            } else {
+                let dir = base.join("empty-dir").join(&name);
+                std::fs::create_dir_all(&dir).map_err(|e| format!("emptyDir {name}: {e}"))?;
+                Volume::Dir(dir)
+            }
+        } else if let Some(h) = v.get("hostPath") {
+            let path = std::path::PathBuf::from(str_at(h, "/path"));
+            if matches!(str_at(h, "/type"), "DirectoryOrCreate") {
+                std::fs::create_dir_all(&path).map_err(|e| format!("hostPath {name}: {e}"))?;
+            }
+            Volume::Dir(path)
+        } else if v.get("configMap").is_some() || v.get("secret").is_some() {
+            let dir = base.join("projected").join(&name);
+            write_source_volume(ctx, pod, v, &dir).await?;
+            Volume::Dir(dir)
+        } else {
+            continue;
+        };
+        out.insert(name, volume);
+    }
+    Ok(out)
+}
+
+/// Writes a ConfigMap or Secret volume's files (its items, or every key), with their modes.
+async fn write_source_volume(
+    ctx: &Ctx,
+    pod: &Value,
+    v: &Value,
+    dir: &std::path::Path,
+) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let (plural, spec, name_field) = match (v.get("configMap"), v.get("secret")) {
+        (Some(c), _) => ("configmaps", c, "/name"),
+        (_, Some(s)) => ("secrets", s, "/secretName"),
+        _ => return Ok(()),
+    };
+    let source = str_at(spec, name_field);
+    let (ns, _) = namespace_and_name(pod);
+    let optional = spec.get("optional").and_then(Value::as_bool) == Some(true);
+    let data = match ctx
+        .client
+        .get_json(&format!("/api/v1/namespaces/{ns}/{plural}/{source}"))
+        .await
+    {
+        Ok(obj) => data_of(&obj),
+        Err(e) if e.is_not_found() && optional => Vec::new(),
+        Err(e) if e.is_not_found() => {
+            return Err(format!(
+                "MountVolume.SetUp failed for volume {:?} : {} {source:?} not found",
+                str_at(v, "/name"),
+                &plural[..plural.len() - 1]
+            ))
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let default_mode = spec
+        .get("defaultMode")
+        .and_then(Value::as_u64)
+        .unwrap_or(0o644) as u32;
+    let items: Vec<(String, String, u32)> = match spec.get("items").and_then(Value::as_array) {
+        Some(items) => items
+            .iter()
+            .map(|i| {
+                let mode = i
+                    .get("mode")
+                    .and_then(Value::as_u64)
+                    .map_or(default_mode, |m| m as u32);
+                (
+                    str_at(i, "/key").to_string(),
+                    str_at(i, "/path").to_string(),
+                    mode,
+                )
+            })
+            .collect(),
+        None => data
+            .iter()
+            .map(|(k, _)| (k.clone(), k.clone(), default_mode))
+            .collect(),
+    };
+    for (key, path, mode) in items {
+        let Some((_, bytes)) = data.iter().find(|(k, _)| *k == key) else {
+            if optional {
+                continue;
+            }
+            return Err(format!(
+                "configmap references non-existent config key: {key}"
+            ));
+        };
+        // Paths stay inside the volume: no absolute paths, no `..`.
+        if path.starts_with('/') || path.split('/').any(|p| p == "..") {
+            return Err(format!(
+                "invalid path {path:?} in volume {:?}",
+                str_at(v, "/name")
+            ));
+        }
+        let file = dir.join(&path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        if std::fs::read(&file).ok().as_deref() != Some(bytes.as_slice()) {
+            let tmp = file.with_extension("kybernet-tmp");
+            std::fs::write(&tmp, bytes).map_err(|e| e.to_string())?;
+            std::fs::rename(&tmp, &file).map_err(|e| e.to_string())?;
+        }
+        let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o777));
+    }
+    Ok(())
+}
+
+/// Keeps ConfigMap and Secret volumes of a running pod in step with their sources.
+async fn sync_volume_sources(ctx: &Ctx, pod: &Value) {
+    let base = pod_dir(ctx, pod).join("volumes").join("projected");
+    for v in pod
+        .pointer("/spec/volumes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if v.get("configMap").is_some() || v.get("secret").is_some() {
+            if let Err(e) = write_source_volume(ctx, pod, v, &base.join(str_at(v, "/name"))).await {
+                tracing::debug!(error = e, "refreshing a volume failed");
+            }
+        }
+    }
+}
+
+/// The container's mounts: Docker binds (`src:dst[:ro]`) and tmpfs mounts.
+fn mounts(c: &Value, volumes: &HashMap<String, Volume>) -> (Vec<String>, HashMap<String, String>) {
+    let (mut binds, mut tmpfs) = (Vec::new(), HashMap::new());
+    for m in c
+        .get("volumeMounts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let target = str_at(m, "/mountPath");
+        let ro = m.get("readOnly").and_then(Value::as_bool) == Some(true);
+        match volumes.get(str_at(m, "/name")) {
+            Some(Volume::Dir(dir)) => {
+                let sub = str_at(m, "/subPath");
+                let src = if sub.is_empty() || sub.split('/').any(|p| p == "..") {
+                    dir.clone()
+                } else {
+                    dir.join(sub)
+                };
+                if !sub.is_empty() {
+                    let _ = std::fs::create_dir_all(&src);
+                }
+                binds.push(format!(
+                    "{}:{target}{}",
+                    src.display(),
+                    if ro { ":ro" } else { "" }
+                ));
+            }
+            Some(Volume::Memory) => {
+                tmpfs.insert(target.to_string(), String::new());
+            }
+            None => {}
+        }
+    }
+    (binds, tmpfs)
+}
+
+/// Counts of containers by state, as kube's getPhase tallies them.
+#[derive(Default)]
+struct Tally {
+    running: usize,
+    waiting: usize,
+    stopped: usize,
+    succeeded: usize,
+}
+
+/// The statuses of one list of containers (`containers` or `initContainers`).
+fn container_statuses(
+    specs: &[Value],
+    containers: &[ContainerInspectResponse],
+    waiting: &HashMap<String, (String, String)>,
+    init: bool,
+) -> (Vec<Value>, Tally) {
+    let mut tally = Tally::default();
+    let mut statuses = Vec::new();
+    for spec in specs {
+        let cname = str_at(spec, "/name");
+        let mut mine: Vec<&ContainerInspectResponse> = containers
+            .iter()
+            .filter(|c| label(c, LABEL_CONTAINER) == cname)
+            .collect();
+        mine.sort_by_key(|c| std::cmp::Reverse(attempt(c)));
+        let (latest, previous) = (mine.first(), mine.get(1));
+        let mut s = Map::new();
+        s.insert("name".into(), json!(cname));
+        s.insert("image".into(), json!(str_at(spec, "/image")));
+        let image_id = latest
+            .and_then(|c| c.image.clone())
+            .map(|i| format!("docker://{i}"));
+        s.insert("imageID".into(), json!(image_id.unwrap_or_default()));
+        s.insert(
+            "restartCount".into(),
+            json!(latest.map_or(0, |c| attempt(c))),
+        );
+        let state = match (latest, waiting.get(cname)) {
+            (_, Some((reason, message))) => {
+                json!({"waiting": {"reason": reason, "message": message}})
+            }
+            (Some(c), None) if running(c) => {
+                let started = docker_time(c.state.as_ref().and_then(|s| s.started_at.as_ref()));
+                json!({"running": {"startedAt": started}})
+            }
+            (Some(c), None) => json!({"terminated": terminated(c)}),
+            (None, None) if init => json!({"waiting": {"reason": "PodInitializing"}}),
+            (None, None) => json!({"waiting": {"reason": "ContainerCreating"}}),
+        };
+        let last = match (waiting.contains_key(cname), latest, previous) {
+            (true, Some(c), _) if !running(c) => json!({"terminated": terminated(c)}),
+            (_, _, Some(p)) => json!({"terminated": terminated(p)}),
+            _ => json!({}),
+        };
+        if let Some(c) = latest {
+            let id = format!("docker://{}", c.id.clone().unwrap_or_default());
+            s.insert("containerID".into(), json!(id));
+        }
+        let is_running = state.get("running").is_some();
+        let succeeded = state["terminated"]["exitCode"] == 0;
+        if is_running {
+            tally.running += 1;
+        } else if state.get("terminated").is_some() {
+            tally.stopped += 1;
+            if succeeded {
+                tally.succeeded += 1;
+            }
+        } else if last.get("terminated").is_some() {
+            tally.stopped += 1;
+        } else {
+            tally.waiting += 1;
+        }
+        // An init container is ready once it has succeeded; an app container while it runs.
+        let ready = if init { succeeded } else { is_running };
+        s.insert("ready".into(), json!(ready));
+        s.insert("started".into(), json!(is_running));
+        s.insert("state".into(), state);
+        s.insert("lastState".into(), last);
+        statuses.push(Value::Object(s));
+    }
+    (statuses, tally)
 }
 
 /// The pod status Kubernetes reports for these containers (kube's getPhase and condition rules).
@@ -766,127 +1307,88 @@ fn status_of(
     waiting: &HashMap<String, (String, String)>,
     pod_ip: &str,
 ) -> Value {
-    let specs = pod
-        .pointer("/spec/containers")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let (mut n_running, mut n_waiting, mut stopped, mut succeeded) = (0, 0, 0, 0);
-    let mut statuses = Vec::new();
-    for spec in &specs {
-        let cname = str_at(spec, "/name");
-        let mut mine: Vec<&ContainerInspectResponse> = containers
-            .iter()
-            .filter(|c| label(c, LABEL_CONTAINER) == cname)
-            .collect();
-        mine.sort_by_key(|c| std::cmp::Reverse(attempt(c)));
-        let latest = mine.first();
-        let previous = mine.get(1);
-        let mut s = Map::new();
-        s.insert("name".into(), json!(cname));
-        s.insert("image".into(), json!(str_at(spec, "/image")));
-        s.insert(
-            "imageID".into(),
-            json!(latest
-                .and_then(|c| c.image.clone())
-                .map(|i| format!("docker://{i}"))
-                .unwrap_or_default()),
-        );
-        s.insert(
-            "restartCount".into(),
-            json!(latest.map_or(0, |c| attempt(c))),
-        );
-        let state = match (latest, waiting.get(cname)) {
-            (_, Some((reason, message))) => {
-                json!({"waiting": {"reason": reason, "message": message}})
-            }
-            (Some(c), None) if running(c) => {
-                json!({"running": {"startedAt": docker_time(c.state.as_ref().and_then(|s| s.started_at.as_ref()))}})
-            }
-            (Some(c), None) => json!({"terminated": terminated(c)}),
-            (None, None) => json!({"waiting": {"reason": "ContainerCreating"}}),
-        };
-        let last = match (waiting.contains_key(cname), latest, previous) {
-            (true, Some(c), _) if !running(c) => json!({"terminated": terminated(c)}),
-            (_, _, Some(p)) => json!({"terminated": terminated(p)}),
-            _ => json!({}),
-        };
-        if let Some(c) = latest {
-            s.insert(
-                "containerID".into(),
-                json!(format!("docker://{}", c.id.clone().unwrap_or_default())),
-            );
-        }
-        let is_running = state.get("running").is_some();
-        s.insert("ready".into(), json!(is_running));
-        s.insert("started".into(), json!(is_running));
-        match () {
-            _ if is_running => n_running += 1,
-            _ if state.get("terminated").is_some() => {
-                stopped += 1;
-                if state["terminated"]["exitCode"] == 0 {
-                    succeeded += 1;
-                }
-            }
-            _ if last.get("terminated").is_some() => stopped += 1,
-            _ => n_waiting += 1,
-        }
-        s.insert("state".into(), state);
-        s.insert("lastState".into(), last);
-        statuses.push(Value::Object(s));
-    }
+    let list = |key: &str| -> Vec<Value> {
+        pod.pointer(&format!("/spec/{key}"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (init_specs, specs) = (list("initContainers"), list("containers"));
+    let (init_statuses, init) = container_statuses(&init_specs, containers, waiting, true);
+    let (statuses, apps) = container_statuses(&specs, containers, waiting, false);
     let policy = pod
         .pointer("/spec/restartPolicy")
         .and_then(Value::as_str)
         .unwrap_or("Always");
-    let phase = if n_waiting > 0 {
+    let initialized = init.succeeded == init_specs.len();
+    let init_failed = policy == "Never"
+        && init_statuses.iter().any(|s| {
+            s["state"]["terminated"]["exitCode"]
+                .as_i64()
+                .is_some_and(|c| c != 0)
+        });
+    let phase = if init_failed {
+        "Failed"
+    } else if !initialized || apps.waiting > 0 {
         "Pending"
-    } else if n_running > 0 {
+    } else if apps.running > 0 {
         "Running"
-    } else if stopped > 0 {
+    } else if apps.stopped > 0 {
         match policy {
             "Always" => "Running",
-            _ if stopped == succeeded => "Succeeded",
+            _ if apps.stopped == apps.succeeded => "Succeeded",
             "Never" => "Failed",
             _ => "Running",
         }
     } else {
         "Pending"
     };
-    let all_ready = !specs.is_empty() && n_running == specs.len();
+    let all_ready = initialized && !specs.is_empty() && apps.running == specs.len();
     let now = super::now();
-    let keep = |t: &str, s: &str| -> Value {
+    let unready = |list: &[Value]| -> String {
+        let names: Vec<&str> = list
+            .iter()
+            .filter(|c| c["ready"] != true)
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        names.join(" ")
+    };
+    let condition = |t: &str, ok: bool, reason: &str, message: String| -> Value {
+        let s = if ok { "True" } else { "False" };
         let old = pod
             .pointer("/status/conditions")
             .and_then(Value::as_array)
             .and_then(|cs| cs.iter().find(|c| c["type"] == t && c["status"] == s))
             .and_then(|c| c.get("lastTransitionTime").cloned());
-        let mut c = json!({"type": t, "status": s, "lastProbeTime": null, "lastTransitionTime": old.unwrap_or(json!(now))});
-        if s == "False" && (t == "Ready" || t == "ContainersReady") {
-            let names: Vec<&str> = statuses
-                .iter()
-                .filter(|c| c["ready"] != true)
-                .filter_map(|c| c["name"].as_str())
-                .collect();
-            c["reason"] = json!("ContainersNotReady");
-            c["message"] = json!(format!(
-                "containers with unready status: [{}]",
-                names.join(" ")
-            ));
+        let mut c = json!({"type": t, "status": s, "lastProbeTime": null,
+            "lastTransitionTime": old.unwrap_or(json!(now))});
+        if !ok {
+            c["reason"] = json!(reason);
+            c["message"] = json!(message);
         }
         c
     };
-    let ready = if all_ready { "True" } else { "False" };
+    let not_ready = format!("containers with unready status: [{}]", unready(&statuses));
     let start = pod
         .pointer("/status/startTime")
         .cloned()
         .unwrap_or(json!(now));
     let mut status = json!({
         "phase": phase, "hostIP": ctx.host_ip, "hostIPs": [{"ip": ctx.host_ip}], "startTime": start,
-        "conditions": [keep("PodReadyToStartContainers", "True"), keep("Initialized", "True"), keep("Ready", ready),
-            keep("ContainersReady", ready), keep("PodScheduled", "True")],
-        "containerStatuses": statuses, "qosClass": pod.pointer("/status/qosClass").cloned().unwrap_or(json!("BestEffort")),
+        "conditions": [
+            condition("PodReadyToStartContainers", true, "", String::new()),
+            condition("Initialized", initialized, "ContainersNotInitialized",
+                format!("containers with incomplete status: [{}]", unready(&init_statuses))),
+            condition("Ready", all_ready, "ContainersNotReady", not_ready.clone()),
+            condition("ContainersReady", all_ready, "ContainersNotReady", not_ready),
+            condition("PodScheduled", true, "", String::new()),
+        ],
+        "containerStatuses": statuses,
+        "qosClass": pod.pointer("/status/qosClass").cloned().unwrap_or(json!("BestEffort")),
     });
+    if !init_statuses.is_empty() {
+        status["initContainerStatuses"] = json!(init_statuses);
+    }
     if !pod_ip.is_empty() {
         status["podIP"] = json!(pod_ip);
         status["podIPs"] = json!([{"ip": pod_ip}]);
