@@ -382,7 +382,7 @@ pub fn eventually<T>(secs: u64, mut f: impl FnMut() -> Option<T>) -> Option<T> {
 }
 
 /// The image the Docker tests run, built once per test process from Debian's static busybox (`FROM
-/// scratch` plus `/bin/busybox` and a `/bin/sh` link), since nothing can be pulled here.
+/// scratch` plus `/bin/busybox`, a `/bin/sh` link and `/tmp`), since nothing can be pulled here.
 pub const BUSYBOX_IMAGE: &str = "kybernet-test/busybox:1.36";
 
 fn docker(args: &[&str]) -> Output {
@@ -410,6 +410,10 @@ pub fn busybox_image() -> &'static str {
         let dir = TempDir::new("busybox-image");
         let root = dir.0.join("root");
         std::fs::create_dir_all(root.join("bin")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(root.join("tmp")).unwrap_or_else(|e| panic!("{e}"));
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root.join("tmp"), std::fs::Permissions::from_mode(0o1777))
+            .unwrap_or_else(|e| panic!("{e}"));
         std::fs::copy(busybox, root.join("bin/busybox")).unwrap_or_else(|e| panic!("{e}"));
         std::os::unix::fs::symlink("busybox", root.join("bin/sh"))
             .unwrap_or_else(|e| panic!("{e}"));

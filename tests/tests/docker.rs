@@ -333,6 +333,64 @@ spec:
         None,
     );
 
+    // Probes: readiness holds Ready back until the page exists; a failing liveness probe restarts.
+    k.ok(&kc, &["apply", "-f", "-"], Some(&format!(r#"apiVersion: v1
+kind: Pod
+metadata: {{name: probed}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: {image}
+    imagePullPolicy: IfNotPresent
+    command: ["/bin/busybox", "sh", "-c", "/bin/busybox mkdir -p /www && /bin/busybox httpd -p 8080 -h /www && /bin/busybox sleep 4 && echo up > /www/ready && /bin/busybox touch /tmp/alive && /bin/busybox sleep 3 && /bin/busybox rm /tmp/alive && exec /bin/busybox sleep 3600"]
+    readinessProbe:
+      httpGet: {{path: /ready, port: 8080}}
+      periodSeconds: 1
+    livenessProbe:
+      exec: {{command: ["/bin/busybox", "cat", "/tmp/alive"]}}
+      initialDelaySeconds: 5
+      periodSeconds: 1
+      failureThreshold: 2
+"#)));
+    let unready = eventually(30, || {
+        let s = container_status(&k, "probed");
+        (s["state"]["running"].is_object() && s["ready"] == false).then_some(())
+    });
+    assert!(
+        unready.is_some(),
+        "readiness did not hold the container back: {}",
+        container_status(&k, "probed")
+    );
+    let ready = eventually(30, || {
+        (container_status(&k, "probed")["ready"] == true).then_some(())
+    });
+    assert!(ready.is_some(), "{}", container_status(&k, "probed"));
+    let restarted = eventually(60, || {
+        (container_status(&k, "probed")["restartCount"].as_i64() >= Some(1)).then_some(())
+    });
+    assert!(
+        restarted.is_some(),
+        "liveness never restarted it: {}",
+        container_status(&k, "probed")
+    );
+    let events = k.ok(
+        &kyb,
+        &[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=probed",
+        ],
+        None,
+    );
+    assert!(events.contains("Liveness probe failed:"), "{events}");
+    assert!(
+        events.contains("Container web failed liveness probe, will be restarted"),
+        "{events}"
+    );
+    k.ok(&kc, &["delete", "pod", "probed", "--grace-period=1"], None);
+
     // A deleted pod's containers go, and its ReplicaSet replaces it.
     let (victim, _) = pods[0].clone();
     let uid = k.get(&["pod", &victim])["metadata"]["uid"]

@@ -316,6 +316,10 @@ async fn worker(ctx: Arc<Ctx>, mut pod: watch::Receiver<Value>) {
 #[derive(Default)]
 struct PodState {
     pull_failures: HashMap<String, (u32, chrono::DateTime<chrono::Utc>)>,
+    /// Probes by container id (a restarted container starts afresh).
+    probers: HashMap<String, super::probe::Prober>,
+    /// The probes' verdicts by container name: (ready, started).
+    probed: HashMap<String, (bool, bool)>,
 }
 
 /// kube's container back-off: 10 s doubling to 5 minutes.
@@ -531,7 +535,7 @@ async fn tear_down(
         let after = containers_of(&ctx.docker, str_at(pod, "/metadata/uid"))
             .await
             .unwrap_or_default();
-        let status = status_of(ctx, pod, &after, &HashMap::new(), "");
+        let status = status_of(ctx, pod, &after, &HashMap::new(), "", &HashMap::new());
         let mut status = status;
         status["phase"] = json!(if status["phase"] == "Succeeded" {
             "Succeeded"
@@ -695,7 +699,8 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<bo
         }
     }
     let containers = containers_of(&ctx.docker, uid).await?;
-    let status = status_of(ctx, pod, &containers, &waiting, &pod_ip);
+    probe(ctx, state, pod, &apps, &containers, &pod_ip).await;
+    let status = status_of(ctx, pod, &containers, &waiting, &pod_ip, &state.probed);
     let current = pod.get("status").cloned().unwrap_or(json!({}));
     let changed = status
         .as_object()
@@ -710,6 +715,157 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<bo
         sync_volume_sources(ctx, pod).await;
     }
     Ok(false)
+}
+
+/// Runs the due probes of the pod's running app containers; kills those a liveness or startup probe gave
+/// up on (the restart policy then takes over), and reports failures as the kubelet's events.
+async fn probe(
+    ctx: &Ctx,
+    state: &mut PodState,
+    pod: &Value,
+    specs: &[Value],
+    containers: &[ContainerInspectResponse],
+    pod_ip: &str,
+) {
+    let live: Vec<&str> = containers.iter().filter_map(|c| c.id.as_deref()).collect();
+    state.probers.retain(|id, _| live.contains(&id.as_str()));
+    state.probed.clear();
+    for spec in specs {
+        let cname = str_at(spec, "/name");
+        let Some(c) = containers
+            .iter()
+            .filter(|c| label(c, LABEL_CONTAINER) == cname && running(c))
+            .max_by_key(|c| attempt(c))
+        else {
+            continue;
+        };
+        let id = c.id.clone().unwrap_or_default();
+        let started_at = c
+            .state
+            .as_ref()
+            .and_then(|s| s.started_at.as_ref())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc));
+        let age = started_at
+            .and_then(|t| (chrono::Utc::now() - t).to_std().ok())
+            .unwrap_or_default();
+        let since = std::time::Instant::now()
+            .checked_sub(age)
+            .unwrap_or_else(std::time::Instant::now);
+        let docker = &ctx.docker;
+        let run = |action: super::probe::Action, timeout: Duration| {
+            let id = id.clone();
+            async move {
+                match action {
+                    super::probe::Action::Exec(cmd) => exec_probe(docker, &id, cmd, timeout).await,
+                    super::probe::Action::Http { port, path } => {
+                        super::probe::http_get(pod_ip, port, &path, timeout).await
+                    }
+                    super::probe::Action::Tcp { port } => {
+                        super::probe::tcp(pod_ip, port, timeout).await
+                    }
+                }
+            }
+        };
+        let verdict = state
+            .probers
+            .entry(id.clone())
+            .or_default()
+            .pass(spec, since, run)
+            .await;
+        state
+            .probed
+            .insert(cname.to_string(), (verdict.ready, verdict.started));
+        for message in &verdict.unhealthy {
+            crate::controllers::pod_event(
+                &ctx.client,
+                "kubelet",
+                pod,
+                "Warning",
+                "Unhealthy",
+                message,
+            )
+            .await;
+        }
+        if let Some((kind, _)) = verdict.kill {
+            let message = format!(
+                "Container {cname} failed {} probe, will be restarted",
+                kind.word().to_lowercase()
+            );
+            crate::controllers::pod_event(
+                &ctx.client,
+                "kubelet",
+                pod,
+                "Normal",
+                "Killing",
+                &message,
+            )
+            .await;
+            state.probers.remove(&id);
+            let grace = pod
+                .pointer("/spec/terminationGracePeriodSeconds")
+                .and_then(Value::as_i64)
+                .unwrap_or(30)
+                .clamp(0, 3600) as i32;
+            let docker = ctx.docker.clone();
+            tokio::spawn(async move {
+                let options = StopContainerOptions {
+                    t: Some(grace),
+                    ..Default::default()
+                };
+                let _ = docker.stop_container(&id, Some(options)).await;
+            });
+        }
+    }
+}
+
+/// An exec probe: the command's exit code decides, and its output is the failure's words.
+async fn exec_probe(
+    docker: &Docker,
+    id: &str,
+    cmd: Vec<String>,
+    timeout: Duration,
+) -> Result<(), String> {
+    let attempt = async {
+        let config = bollard::models::ExecConfig {
+            cmd: Some(cmd.clone()),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            ..Default::default()
+        };
+        let exec = docker
+            .create_exec(id, config)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut output = String::new();
+        if let bollard::exec::StartExecResults::Attached {
+            output: mut out, ..
+        } = docker
+            .start_exec(&exec.id, None)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            while let Some(Ok(chunk)) = out.next().await {
+                output.push_str(&chunk.to_string());
+            }
+        }
+        let code = docker
+            .inspect_exec(&exec.id)
+            .await
+            .map_err(|e| e.to_string())?
+            .exit_code
+            .unwrap_or(-1);
+        if code == 0 {
+            Ok(())
+        } else if output.trim().is_empty() {
+            Err(format!("command {cmd:?} exited with {code}"))
+        } else {
+            Err(output.trim().to_string())
+        }
+    };
+    tokio::time::timeout(timeout, attempt)
+        .await
+        .unwrap_or_else(|_| Err(format!("command timed out after {}s", timeout.as_secs())))
 }
 
 /// What became of one container in a pass.
@@ -1231,6 +1387,7 @@ fn container_statuses(
     containers: &[ContainerInspectResponse],
     waiting: &HashMap<String, (String, String)>,
     init: bool,
+    probed: &HashMap<String, (bool, bool)>,
 ) -> (Vec<Value>, Tally) {
     let mut tally = Tally::default();
     let mut statuses = Vec::new();
@@ -1289,9 +1446,16 @@ fn container_statuses(
             tally.waiting += 1;
         }
         // An init container is ready once it has succeeded; an app container while it runs.
-        let ready = if init { succeeded } else { is_running };
+        // An init container is ready once it has succeeded; an app container while it runs and its
+        // readiness (and startup) probes pass.
+        let (probe_ready, probe_started) = probed.get(cname).copied().unwrap_or((true, true));
+        let ready = if init {
+            succeeded
+        } else {
+            is_running && probe_ready
+        };
         s.insert("ready".into(), json!(ready));
-        s.insert("started".into(), json!(is_running));
+        s.insert("started".into(), json!(is_running && probe_started));
         s.insert("state".into(), state);
         s.insert("lastState".into(), last);
         statuses.push(Value::Object(s));
@@ -1306,6 +1470,7 @@ fn status_of(
     containers: &[ContainerInspectResponse],
     waiting: &HashMap<String, (String, String)>,
     pod_ip: &str,
+    probed: &HashMap<String, (bool, bool)>,
 ) -> Value {
     let list = |key: &str| -> Vec<Value> {
         pod.pointer(&format!("/spec/{key}"))
@@ -1314,8 +1479,9 @@ fn status_of(
             .unwrap_or_default()
     };
     let (init_specs, specs) = (list("initContainers"), list("containers"));
-    let (init_statuses, init) = container_statuses(&init_specs, containers, waiting, true);
-    let (statuses, apps) = container_statuses(&specs, containers, waiting, false);
+    let none = HashMap::new();
+    let (init_statuses, init) = container_statuses(&init_specs, containers, waiting, true, &none);
+    let (statuses, apps) = container_statuses(&specs, containers, waiting, false, probed);
     let policy = pod
         .pointer("/spec/restartPolicy")
         .and_then(Value::as_str)
@@ -1343,7 +1509,7 @@ fn status_of(
     } else {
         "Pending"
     };
-    let all_ready = initialized && !specs.is_empty() && apps.running == specs.len();
+    let all_ready = initialized && !specs.is_empty() && statuses.iter().all(|c| c["ready"] == true);
     let now = super::now();
     let unready = |list: &[Value]| -> String {
         let names: Vec<&str> = list

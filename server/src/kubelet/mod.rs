@@ -2,6 +2,7 @@
 //! status fresh, and plays the pods bound to them through their lifecycle without running anything (as KWOK).
 
 pub mod docker;
+mod probe;
 mod simulated;
 
 use std::collections::{HashMap, HashSet};
