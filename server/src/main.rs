@@ -126,9 +126,33 @@ async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", settings.kubeconfig.display()))?;
     tracing::info!(%addr, kubeconfig = %settings.kubeconfig.display(), "kybd API server ready");
     if settings.agent {
-        tracing::info!(
-            "no embedded node agent in this build yet; run `kybd agent` for simulated nodes"
-        );
+        // This host becomes a node when a Docker daemon answers; the process runtime is not built yet.
+        if kubelet::docker::available().await {
+            let args = config::ClientArgs {
+                kubeconfig: None,
+                server: Some(format!("http://{addr}")),
+            };
+            let client = args.client().context("building the agent's client")?;
+            let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_lowercase())
+                .unwrap_or_else(|_| "kybernet-node".into());
+            let node = kubelet::docker::DockerNode {
+                name,
+                network: "kybernet".into(),
+                pod_cidr: None,
+                lease_interval: std::time::Duration::from_secs(10),
+                root_dir: settings.data_dir.join("agent"),
+            };
+            tokio::spawn(async move {
+                if let Err(e) = kubelet::docker::run(client, node).await {
+                    tracing::error!(error = %format!("{e:#}"), "the embedded docker node stopped");
+                }
+            });
+        } else {
+            tracing::info!(
+                "no Docker daemon answers, so this process runs no node agent (the process runtime is not built yet); `kybd agent --runtime simulated` gives simulated nodes"
+            );
+        }
     }
     if settings.scheduler {
         // The embedded scheduler is a client of this server like any other: no side channel.

@@ -207,6 +207,16 @@ fn node_object(node: &DockerNode, runtime: &str, address: &str) -> Value {
     })
 }
 
+/// Whether a Docker daemon answers on the local socket.
+pub async fn available() -> bool {
+    match Docker::connect_with_socket_defaults() {
+        Ok(d) => tokio::time::timeout(Duration::from_secs(2), d.ping())
+            .await
+            .is_ok_and(|r| r.is_ok()),
+        Err(_) => false,
+    }
+}
+
 /// Runs this host as a Docker node until the process ends.
 pub async fn run(client: Client, node: DockerNode) -> anyhow::Result<()> {
     let docker = Docker::connect_with_socket_defaults()
