@@ -391,6 +391,40 @@ spec:
     );
     k.ok(&kc, &["delete", "pod", "probed", "--grace-period=1"], None);
 
+    // Lifecycle hooks: postStart runs after the start, preStop before the stop, both seen on the host.
+    let host = kyb_e2e::TempDir::new("hooks");
+    k.ok(
+        &kc,
+        &["apply", "-f", "-"],
+        Some(&format!(
+            r#"apiVersion: v1
+kind: Pod
+metadata: {{name: hooks}}
+spec:
+  terminationGracePeriodSeconds: 2
+  volumes: [{{name: host, hostPath: {{path: "{dir}"}}}}]
+  containers:
+  - name: app
+    image: {image}
+    imagePullPolicy: IfNotPresent
+    command: ["/bin/busybox", "sleep", "3600"]
+    volumeMounts: [{{name: host, mountPath: /host}}]
+    lifecycle:
+      postStart: {{exec: {{command: ["/bin/busybox", "sh", "-c", "echo started > /host/post"]}}}}
+      preStop: {{exec: {{command: ["/bin/busybox", "sh", "-c", "echo stopping > /host/pre"]}}}}
+"#,
+            dir = host.0.display()
+        )),
+    );
+    let post = eventually(30, || std::fs::read_to_string(host.0.join("post")).ok());
+    assert_eq!(post.as_deref(), Some("started\n"));
+    assert!(!host.0.join("pre").exists());
+    k.ok(&kc, &["delete", "pod", "hooks"], None);
+    assert_eq!(
+        std::fs::read_to_string(host.0.join("pre")).ok().as_deref(),
+        Some("stopping\n")
+    );
+
     // A deleted pod's containers go, and its ReplicaSet replaces it.
     let (victim, _) = pods[0].clone();
     let uid = k.get(&["pod", &victim])["metadata"]["uid"]
@@ -429,10 +463,28 @@ spec:
     assert!(node.containers(&[&fail_label]).is_empty());
 
     // A killed agent, started again, adopts the running containers: no duplicates, no losses.
+    // Meanwhile a container of this node that belongs to no pod appears; the restarted agent removes it.
     let before = node.containers(&["status=running"]);
     node.kill_agent();
+    let stray = std::process::Command::new("docker")
+        .args([
+            "run",
+            "-d",
+            "--label",
+            &format!("io.kybernet.node={}", node.name),
+            "--label",
+            "io.kybernet.pod-uid=gone",
+            "kybernet/pause:1",
+        ])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(stray, "could not start the stray container");
     k.restart_docker_agent(&mut node);
-    std::thread::sleep(std::time::Duration::from_secs(3));
+    let settled = eventually(30, || {
+        (node.containers(&[]).len() == before.len()).then_some(())
+    });
+    assert!(settled.is_some(), "the stray container stayed");
+    std::thread::sleep(std::time::Duration::from_secs(2));
     assert_eq!(node.containers(&["status=running"]), before);
     for (name, ip) in running(&k, "web") {
         assert_eq!(

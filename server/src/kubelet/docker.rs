@@ -274,7 +274,10 @@ pub async fn run(client: Client, node: DockerNode) -> anyhow::Result<()> {
     let mut feed = informer::start(client, path);
     while let Some(update) = feed.recv().await {
         let pods = match update {
-            Update::Reset(items) => items,
+            Update::Reset(items) => {
+                remove_strays(&ctx, &items).await;
+                items
+            }
             Update::Added(p) | Update::Modified(p) | Update::Deleted(p) => vec![p],
         };
         for pod in pods {
@@ -294,6 +297,48 @@ pub async fn run(client: Client, node: DockerNode) -> anyhow::Result<()> {
     }
     heartbeat.abort();
     Ok(())
+}
+
+/// Removes this node's containers that belong to no pod bound here (left by a pod deleted while the agent
+/// was down), after a full list of the node's pods.
+async fn remove_strays(ctx: &Ctx, pods: &[Value]) {
+    let uids: std::collections::HashSet<&str> =
+        pods.iter().map(|p| str_at(p, "/metadata/uid")).collect();
+    let filters = HashMap::from([(
+        "label".to_string(),
+        vec![format!("{LABEL_NODE}={}", ctx.node.name)],
+    )]);
+    let options = ListContainersOptions {
+        all: true,
+        filters: Some(filters),
+        ..Default::default()
+    };
+    let Ok(list) = ctx.docker.list_containers(Some(options)).await else {
+        return;
+    };
+    for c in list {
+        let uid = c
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(LABEL_UID))
+            .map(String::as_str)
+            .unwrap_or_default();
+        if uids.contains(uid) {
+            continue;
+        }
+        if let Some(id) = c.id {
+            tracing::info!(
+                container = id,
+                pod_uid = uid,
+                "removing a container that belongs to no pod"
+            );
+            let options = RemoveContainerOptions {
+                force: true,
+                ..Default::default()
+            };
+            let _ = ctx.docker.remove_container(&id, Some(options)).await;
+        }
+    }
 }
 
 struct Ctx {
@@ -489,19 +534,56 @@ fn labels(ctx: &Ctx, pod: &Value, container: &str, attempt: u32) -> HashMap<Stri
     ])
 }
 
-async fn create_and_start(ctx: &Ctx, name: &str, body: ContainerCreateBody) -> anyhow::Result<()> {
+async fn create_and_start(
+    ctx: &Ctx,
+    name: &str,
+    body: ContainerCreateBody,
+) -> anyhow::Result<String> {
     let options = CreateContainerOptions {
         name: Some(name.to_string()),
         ..Default::default()
     };
     let created = ctx.docker.create_container(Some(options), body).await?;
-    ctx.docker
+    if let Err(e) = ctx
+        .docker
         .start_container(
             &created.id,
             None::<bollard::query_parameters::StartContainerOptions>,
         )
-        .await?;
-    Ok(())
+        .await
+    {
+        // A container that could not start is not left behind to pile up with each retry.
+        let options = RemoveContainerOptions {
+            force: true,
+            ..Default::default()
+        };
+        let _ = ctx
+            .docker
+            .remove_container(&created.id, Some(options))
+            .await;
+        return Err(e.into());
+    }
+    Ok(created.id)
+}
+
+/// Runs a lifecycle hook (exec or httpGet) against the container, within `budget`.
+async fn run_hook(
+    docker: &Docker,
+    id: &str,
+    hook: &Value,
+    container: &Value,
+    pod_ip: &str,
+    budget: Duration,
+) -> Result<(), String> {
+    match super::probe::action(hook, container) {
+        Some(super::probe::Action::Exec(cmd)) => exec_probe(docker, id, cmd, budget).await,
+        Some(super::probe::Action::Http { port, path }) => {
+            super::probe::http_get(pod_ip, port, &path, budget).await
+        }
+        Some(super::probe::Action::Tcp { .. }) | None => {
+            Err("the hook has no handler it can run".into())
+        }
+    }
 }
 
 async fn remove(ctx: &Ctx, c: &ContainerInspectResponse) {
@@ -527,14 +609,40 @@ async fn tear_down(
         .and_then(Value::as_i64)
         .unwrap_or(30)
         .clamp(0, 3600) as i32;
+    let pod_ip = str_at(pod, "/status/podIP");
+    let started = std::time::Instant::now();
     let stops = containers
         .iter()
         .filter(|c| running(c) && label(c, LABEL_CONTAINER) != SANDBOX)
         .map(|c| {
             let id = c.id.clone().unwrap_or_default();
+            let spec = pod
+                .pointer("/spec/containers")
+                .and_then(Value::as_array)
+                .and_then(|cs| cs.iter().find(|s| s["name"] == label(c, LABEL_CONTAINER)))
+                .cloned()
+                .unwrap_or(Value::Null);
             async move {
+                // preStop runs first, within the grace period; SIGTERM gets what is left of it.
+                let budget = Duration::from_secs(grace.max(0) as u64);
+                if let Some(hook) = spec.pointer("/lifecycle/preStop") {
+                    if let Err(why) = run_hook(&ctx.docker, &id, hook, &spec, pod_ip, budget).await
+                    {
+                        let message = format!("PreStopHook failed: {why}");
+                        crate::controllers::pod_event(
+                            &ctx.client,
+                            "kubelet",
+                            pod,
+                            "Warning",
+                            "FailedPreStopHook",
+                            &message,
+                        )
+                        .await;
+                    }
+                }
+                let left = budget.saturating_sub(started.elapsed()).as_secs() as i32;
                 let options = StopContainerOptions {
-                    t: Some(grace),
+                    t: Some(left),
                     ..Default::default()
                 };
                 let _ = ctx.docker.stop_container(&id, Some(options)).await;
@@ -639,7 +747,11 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<bo
                 }),
                 ..Default::default()
             };
-            create_and_start(ctx, &docker_name(pod, SANDBOX, next), body).await?;
+            if let Err(e) = create_and_start(ctx, &docker_name(pod, SANDBOX, next), body).await {
+                // The network may have gone from under us: make it again for the next attempt.
+                let _ = ensure_network(&ctx.docker, &ctx.node).await;
+                return Err(e);
+            }
             containers = containers_of(&ctx.docker, uid).await?;
             containers
                 .iter()
@@ -1014,11 +1126,38 @@ impl Run<'_> {
             }),
             ..Default::default()
         };
-        if let Err(e) = create_and_start(ctx, &docker_name(pod, cname, next), body).await {
-            self.waiting.insert(
-                cname.to_string(),
-                ("CreateContainerError".into(), e.to_string()),
-            );
+        match create_and_start(ctx, &docker_name(pod, cname, next), body).await {
+            Err(e) => {
+                self.waiting.insert(
+                    cname.to_string(),
+                    ("CreateContainerError".into(), e.to_string()),
+                );
+            }
+            // postStart runs right after the start; if it fails the container is killed, as the kubelet does.
+            Ok(id) => {
+                if let Some(hook) = spec.pointer("/lifecycle/postStart") {
+                    let budget = Duration::from_secs(30);
+                    if let Err(why) =
+                        run_hook(&ctx.docker, &id, hook, spec, self.pod_ip, budget).await
+                    {
+                        let message = format!("PostStartHook failed: {why}");
+                        crate::controllers::pod_event(
+                            &ctx.client,
+                            "kubelet",
+                            pod,
+                            "Warning",
+                            "FailedPostStartHook",
+                            &message,
+                        )
+                        .await;
+                        let options = StopContainerOptions {
+                            t: Some(0),
+                            ..Default::default()
+                        };
+                        let _ = ctx.docker.stop_container(&id, Some(options)).await;
+                    }
+                }
+            }
         }
         Ok(Outcome::Pending)
     }

@@ -72,8 +72,8 @@ pub enum Action {
     Tcp { port: u16 },
 }
 
-/// The probe's action, its named ports resolved against the container's ports.
-fn action(probe: &Value, container: &Value) -> Option<Action> {
+/// The probe's (or lifecycle hook's) action, its named ports resolved against the container's ports.
+pub fn action(probe: &Value, container: &Value) -> Option<Action> {
     let port = |p: &Value| -> Option<u16> {
         match p {
             Value::Number(n) => u16::try_from(n.as_u64()?).ok(),
