@@ -454,6 +454,191 @@ fn controllers_bench(
     Ok(())
 }
 
+/// Pod start-up on the Docker runtime: `pods` pods (a local busybox image, bound straight to the node) created
+/// `clients` at a time, from each create to Running as a watch shows it; beside `docker run -d` of the same
+/// image, the same number at the same concurrency; and the agent's RSS with every pod running.
+fn docker_bench(bin: &Path, pods: usize, clients: usize) -> Result<(), BoxError> {
+    let image = kyb_e2e::busybox_image();
+    let (_server, url) = start_kybd(bin, "docker")?;
+    let node = format!("kyb-bench-{}", std::process::id());
+    let root = temp_dir("docker-agent");
+    let agent_proc = Proc::component(
+        bin,
+        "agent",
+        &url,
+        &[
+            "--runtime",
+            "docker",
+            "--node-name",
+            &node,
+            "--docker-network",
+            &node,
+            "--root-dir",
+            &root.to_string_lossy(),
+        ],
+    )?;
+    // Whatever happens, the containers and the network go.
+    struct Cleanup(String);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let ids = Command::new("docker")
+                .args([
+                    "ps",
+                    "-aq",
+                    "--filter",
+                    &format!("label=io.kybernet.node={}", self.0),
+                ])
+                .output()
+                .map(|o| {
+                    String::from_utf8_lossy(&o.stdout)
+                        .split_whitespace()
+                        .map(String::from)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            if !ids.is_empty() {
+                let _ = Command::new("docker")
+                    .arg("rm")
+                    .arg("-f")
+                    .args(&ids)
+                    .output();
+            }
+            let _ = Command::new("docker")
+                .args(["network", "rm", &self.0])
+                .output();
+        }
+    }
+    let _cleanup = Cleanup(node.clone());
+    let a = agent();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !a
+        .get(&format!("{url}/api/v1/nodes/{node}"))
+        .call()
+        .is_ok_and(|r| r.status().is_success())
+    {
+        if Instant::now() > deadline {
+            return Err("the docker node did not register".into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The watch notes when each pod is first seen Running.
+    let resp = a
+        .get(&format!(
+            "{url}/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=300"
+        ))
+        .call()?;
+    let running = Arc::new(std::sync::Mutex::new(std::collections::HashMap::<
+        String,
+        Instant,
+    >::new()));
+    let seen = running.clone();
+    let watcher = std::thread::spawn(move || {
+        let reader = BufReader::new(resp.into_body().into_reader());
+        for line in reader.lines().map_while(Result::ok) {
+            let Ok(e) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            let obj = &e["object"];
+            if obj["status"]["phase"] == "Running" {
+                let name = obj["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                if let Ok(mut m) = seen.lock() {
+                    m.entry(name).or_insert_with(Instant::now);
+                    if m.len() >= pods {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    let created = Arc::new(std::sync::Mutex::new(std::collections::HashMap::<
+        String,
+        Instant,
+    >::new()));
+    let marks = created.clone();
+    let (pods_url, node_name, image_name) = (
+        format!("{url}/api/v1/namespaces/default/pods"),
+        node.clone(),
+        image.to_string(),
+    );
+    let (_, _, failed) = load(clients, pods, move |a, i| {
+        let name = format!("p-{i}");
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"nodeName": node_name, "terminationGracePeriodSeconds": 0, "containers": [{"name": "c", "image": image_name,
+                "imagePullPolicy": "IfNotPresent", "command": ["/bin/busybox", "sleep", "3600"]}]}});
+        if let Ok(mut m) = marks.lock() {
+            m.insert(name, Instant::now());
+        }
+        post_json(a, &pods_url, &pod)
+    });
+    if failed > 0 {
+        return Err(format!("{failed} pod creates failed").into());
+    }
+    let _ = watcher.join();
+    let mut latencies: Vec<Duration> = {
+        let (created, running) = (
+            created.lock().map_err(|_| "lock")?,
+            running.lock().map_err(|_| "lock")?,
+        );
+        created
+            .iter()
+            .filter_map(|(n, t)| running.get(n).map(|r| r.saturating_duration_since(*t)))
+            .collect()
+    };
+    latencies.sort();
+    if latencies.len() < pods {
+        return Err(format!("only {} of {pods} pods were seen Running", latencies.len()).into());
+    }
+    let rss = agent_proc.rss_mb();
+    // The floor: `docker run -d` of the same image, as many, as concurrently, on the same network.
+    let (node_label, net, img) = (
+        format!("io.kybernet.node={node}"),
+        node.clone(),
+        image.to_string(),
+    );
+    let (_, mut floor, failed) = load(clients, pods, move |_, _| {
+        Command::new("docker")
+            .args([
+                "run",
+                "-d",
+                "--network",
+                &net,
+                "--label",
+                &node_label,
+                &img,
+                "/bin/busybox",
+                "sleep",
+                "3600",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    floor.sort();
+    if failed > 0 {
+        return Err(format!("{failed} docker runs failed").into());
+    }
+    println!("Pod start-up on Docker: {pods} pods of a local busybox image, {clients} at a time (goal: p99 under 1 s)");
+    println!("{:>40} | {:>9} | {:>9}", "", "p50 ms", "p99 ms");
+    println!(
+        "{:>40} | {:>9.0} | {:>9.0}",
+        "kybd: create to Running on a watch",
+        pct(&latencies, 0.5),
+        pct(&latencies, 0.99)
+    );
+    println!(
+        "{:>40} | {:>9.0} | {:>9.0}",
+        "floor: docker run -d",
+        pct(&floor, 0.5),
+        pct(&floor, 0.99)
+    );
+    println!("agent (kubelet) RSS with {pods} pods running: {rss:.1} MB");
+    Ok(())
+}
+
 fn controllers_table(bin: &Path) -> Result<(), BoxError> {
     let size = |var: &str, default: usize| -> usize {
         std::env::var(var)
@@ -584,6 +769,9 @@ fn main() -> Result<(), BoxError> {
     }
     if std::env::var("KYB_BENCH_ONLY").as_deref() == Ok("controllers") {
         return controllers_table(&bin);
+    }
+    if std::env::var("KYB_BENCH_ONLY").as_deref() == Ok("docker") {
+        return docker_bench(&bin, 100, 10);
     }
 
     let (kybd, kurl) = start_kybd(&bin, "kybd")?;
