@@ -462,22 +462,7 @@ fn docker_bench(bin: &Path, pods: usize, clients: usize) -> Result<(), BoxError>
     let (_server, url) = start_kybd(bin, "docker")?;
     let node = format!("kyb-bench-{}", std::process::id());
     let root = temp_dir("docker-agent");
-    let agent_proc = Proc::component(
-        bin,
-        "agent",
-        &url,
-        &[
-            "--runtime",
-            "docker",
-            "--node-name",
-            &node,
-            "--docker-network",
-            &node,
-            "--root-dir",
-            &root.to_string_lossy(),
-        ],
-    )?;
-    // Whatever happens, the containers and the network go.
+    // Whatever happens, the containers and the network go (after the agent, declared below, stops).
     struct Cleanup(String);
     impl Drop for Cleanup {
         fn drop(&mut self) {
@@ -509,6 +494,21 @@ fn docker_bench(bin: &Path, pods: usize, clients: usize) -> Result<(), BoxError>
         }
     }
     let _cleanup = Cleanup(node.clone());
+    let agent_proc = Proc::component(
+        bin,
+        "agent",
+        &url,
+        &[
+            "--runtime",
+            "docker",
+            "--node-name",
+            &node,
+            "--docker-network",
+            &node,
+            "--root-dir",
+            &root.to_string_lossy(),
+        ],
+    )?;
     let a = agent();
     let deadline = Instant::now() + Duration::from_secs(60);
     while !a

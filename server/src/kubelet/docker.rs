@@ -266,7 +266,9 @@ pub async fn run(client: Client, node: DockerNode) -> anyhow::Result<()> {
         node,
         host_ip: address,
     });
-    let mut workers: HashMap<String, watch::Sender<Value>> = HashMap::new();
+    let workers: Workers = Arc::default();
+    // A container of ours that stops wakes its pod's worker at once (kube's PLEG, from Docker's events).
+    let events = tokio::spawn(wake_on_exit(ctx.clone(), workers.clone()));
     let path = format!(
         "/api/v1/pods?fieldSelector=spec.nodeName%3D{}",
         ctx.node.name
@@ -279,6 +281,9 @@ pub async fn run(client: Client, node: DockerNode) -> anyhow::Result<()> {
                 items
             }
             Update::Added(p) | Update::Modified(p) | Update::Deleted(p) => vec![p],
+        };
+        let Ok(mut workers) = workers.lock() else {
+            break;
         };
         for pod in pods {
             let uid = str_at(&pod, "/metadata/uid").to_string();
@@ -295,6 +300,7 @@ pub async fn run(client: Client, node: DockerNode) -> anyhow::Result<()> {
             }
         }
     }
+    events.abort();
     heartbeat.abort();
     Ok(())
 }
@@ -341,6 +347,42 @@ async fn remove_strays(ctx: &Ctx, pods: &[Value]) {
     }
 }
 
+/// Each pod's worker, by pod uid: the channel its pod's latest version goes through.
+type Workers = Arc<std::sync::Mutex<HashMap<String, watch::Sender<Value>>>>;
+
+/// Follows Docker's `die` events for this node's containers and wakes the worker of the pod concerned.
+async fn wake_on_exit(ctx: Arc<Ctx>, workers: Workers) {
+    loop {
+        let filters = HashMap::from([
+            ("type".to_string(), vec!["container".to_string()]),
+            ("event".to_string(), vec!["die".to_string()]),
+            (
+                "label".to_string(),
+                vec![format!("{LABEL_NODE}={}", ctx.node.name)],
+            ),
+        ]);
+        let options = bollard::query_parameters::EventsOptions {
+            filters: Some(filters),
+            ..Default::default()
+        };
+        let mut stream = ctx.docker.events(Some(options));
+        while let Some(Ok(event)) = stream.next().await {
+            let uid = event
+                .actor
+                .and_then(|a| a.attributes)
+                .and_then(|mut a| a.remove(LABEL_UID))
+                .unwrap_or_default();
+            if let Ok(workers) = workers.lock() {
+                if let Some(tx) = workers.get(&uid) {
+                    tx.send_modify(|_| {});
+                }
+            }
+        }
+        // The stream ended (the daemon restarted?): follow again shortly.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
 struct Ctx {
     client: Client,
     docker: Docker,
@@ -353,18 +395,34 @@ async fn worker(ctx: Arc<Ctx>, mut pod: watch::Receiver<Value>) {
     let mut state = PodState::default();
     loop {
         let current = pod.borrow_and_update().clone();
-        match sync(&ctx, &current, &mut state).await {
-            Ok(true) => return,
-            Ok(false) => {}
+        let next = match sync(&ctx, &current, &mut state).await {
+            Ok(Next::Gone) => return,
+            Ok(Next::Soon) => Duration::from_secs(1),
+            Ok(Next::Steady) => STEADY,
             Err(e) => {
-                tracing::warn!(pod = crate::informer::key(&current), error = %e, "pod sync failed")
+                tracing::warn!(pod = crate::informer::key(&current), error = %e, "pod sync failed");
+                Duration::from_secs(1)
             }
-        }
+        };
         tokio::select! {
             changed = pod.changed() => if changed.is_err() { return },
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep(next) => {}
         }
     }
+}
+
+/// How often a pod whose containers all run as they should, with no probes, is looked at again: each look
+/// costs the Docker daemon a list and an inspection per container, which slows every start under way.
+const STEADY: Duration = Duration::from_secs(5);
+
+/// When a worker should look at its pod again.
+enum Next {
+    /// The pod is gone.
+    Gone,
+    /// Something is under way (starting, backing off, probing): in a second.
+    Soon,
+    /// All is as it should be: after [`STEADY`], or at the pod's next change.
+    Steady,
 }
 
 /// What a worker remembers between syncs: image pulls that failed, for their back-off.
@@ -700,12 +758,12 @@ async fn patch_status(ctx: &Ctx, pod: &Value, status: Value) {
 }
 
 /// One level-triggered pass over a pod. Returns true once the pod is gone.
-async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<bool> {
+async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<Next> {
     let uid = str_at(pod, "/metadata/uid");
     let mut containers = containers_of(&ctx.docker, uid).await?;
     if pod.pointer("/metadata/deletionTimestamp").is_some() {
         tear_down(ctx, pod, &containers).await?;
-        return Ok(true);
+        return Ok(Next::Gone);
     }
     // A finished pod keeps its exited containers (for their status and, later, logs) but not its sandbox.
     if matches!(str_at(pod, "/status/phase"), "Succeeded" | "Failed") {
@@ -719,7 +777,7 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<bo
                 .stop_container(c.id.as_deref().unwrap_or_default(), Some(options))
                 .await;
         }
-        return Ok(false);
+        return Ok(Next::Steady);
     }
     // The sandbox.
     let sandbox = containers
@@ -827,6 +885,18 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<bo
     let changed = status
         .as_object()
         .is_some_and(|m| m.iter().any(|(k, v)| current.get(k) != Some(v)));
+    let probed = apps.iter().chain(&inits).any(|c| {
+        ["startupProbe", "livenessProbe", "readinessProbe"]
+            .iter()
+            .any(|p| c.get(*p).is_some())
+    });
+    let settled = !changed
+        && waiting.is_empty()
+        && !probed
+        && status["phase"] == "Running"
+        && status["containerStatuses"]
+            .as_array()
+            .is_some_and(|cs| cs.iter().all(|c| c["state"]["running"].is_object()));
     if changed {
         patch_status(ctx, pod, status).await;
     }
@@ -836,7 +906,7 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<bo
     {
         sync_volume_sources(ctx, pod).await;
     }
-    Ok(false)
+    Ok(if settled { Next::Steady } else { Next::Soon })
 }
 
 /// Runs the due probes of the pod's running app containers; kills those a liveness or startup probe gave
