@@ -181,8 +181,6 @@ fn node_object(node: &DockerNode, runtime: &str, address: &str) -> Value {
         .unwrap_or_else(|| "Linux".into());
     let resources =
         json!({"cpu": cpus.to_string(), "memory": format!("{memory_kib}Ki"), "pods": "110"});
-    let now = super::now();
-    let condition = |t: &str, s: &str, reason: &str, message: &str| json!({"type": t, "status": s, "reason": reason, "message": message, "lastHeartbeatTime": now, "lastTransitionTime": now});
     json!({
         "apiVersion": "v1", "kind": "Node",
         "metadata": {"name": node.name, "labels": {"kubernetes.io/hostname": node.name, "kubernetes.io/os": "linux",
@@ -190,12 +188,7 @@ fn node_object(node: &DockerNode, runtime: &str, address: &str) -> Value {
         "spec": {},
         "status": {
             "capacity": resources, "allocatable": resources,
-            "conditions": [
-                condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
-            ],
+            "conditions": super::healthy_conditions(),
             "addresses": [{"type": "InternalIP", "address": address}, {"type": "Hostname", "address": node.name}],
             "nodeInfo": {
                 "machineID": read("/etc/machine-id").trim(), "systemUUID": read("/etc/machine-id").trim(), "bootID": read("/proc/sys/kernel/random/boot_id").trim(),

@@ -44,7 +44,7 @@ fn node_object(cfg: &SimulatedNodes, i: usize) -> Value {
     let name = format!("{}{i}", cfg.prefix);
     let (cidr, _) = pod_cidr(i);
     let resources = json!({"cpu": cfg.cpu, "memory": cfg.memory, "pods": cfg.max_pods.to_string(), "ephemeral-storage": "100Gi"});
-    let condition = |t: &str, s: &str, reason: &str, message: &str| json!({"type": t, "status": s, "reason": reason, "message": message, "lastHeartbeatTime": now(), "lastTransitionTime": now()});
+
     json!({
         "apiVersion": "v1",
         "kind": "Node",
@@ -55,12 +55,7 @@ fn node_object(cfg: &SimulatedNodes, i: usize) -> Value {
         "spec": {"podCIDR": cidr, "podCIDRs": [cidr]},
         "status": {
             "capacity": resources, "allocatable": resources,
-            "conditions": [
-                condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
-            ],
+            "conditions": healthy_conditions(),
             "addresses": [{"type": "InternalIP", "address": format!("{}.1", pod_cidr(i).1)}, {"type": "Hostname", "address": name}],
             "nodeInfo": {
                 "machineID": format!("simulated-{i}"), "systemUUID": format!("simulated-{i}"), "bootID": format!("simulated-{i}"),
@@ -69,6 +64,38 @@ fn node_object(cfg: &SimulatedNodes, i: usize) -> Value {
             },
         },
     })
+}
+
+/// The conditions of a node with no pressure and a kubelet posting ready status, in the kubelet's words.
+fn healthy_conditions() -> Value {
+    let now = now();
+    let condition = |t: &str, s: &str, reason: &str, message: &str| json!({"type": t, "status": s, "reason": reason, "message": message, "lastHeartbeatTime": now, "lastTransitionTime": now});
+    json!([
+        condition(
+            "MemoryPressure",
+            "False",
+            "KubeletHasSufficientMemory",
+            "kubelet has sufficient memory available"
+        ),
+        condition(
+            "DiskPressure",
+            "False",
+            "KubeletHasNoDiskPressure",
+            "kubelet has no disk pressure"
+        ),
+        condition(
+            "PIDPressure",
+            "False",
+            "KubeletHasSufficientPID",
+            "kubelet has sufficient PID available"
+        ),
+        condition(
+            "Ready",
+            "True",
+            "KubeletReady",
+            "kubelet is posting ready status"
+        ),
+    ])
 }
 
 /// Creates the node, or brings an existing one's status up to date.
