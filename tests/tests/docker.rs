@@ -391,6 +391,52 @@ spec:
     );
     k.ok(&kc, &["delete", "pod", "probed", "--grace-period=1"], None);
 
+    // A host port reaches the pod from the host's loopback; the user comes from the securityContext; a
+    // read-only root filesystem refuses writes.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("a free port: {e}"));
+    k.ok(&kc, &["apply", "-f", "-"], Some(&format!(r#"apiVersion: v1
+kind: Pod
+metadata: {{name: secured}}
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext: {{runAsUser: 1000}}
+  containers:
+  - name: web
+    image: {image}
+    imagePullPolicy: IfNotPresent
+    securityContext: {{runAsGroup: 2000}}
+    ports: [{{containerPort: 8080, hostPort: {port}, hostIP: 127.0.0.1}}]
+    command: ["/bin/busybox", "sh", "-c", "cd /tmp && echo $(/bin/busybox id -u):$(/bin/busybox id -g) > index.html && exec /bin/busybox httpd -f -p 8080 -h /tmp"]
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: readonly}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: app
+    image: {image}
+    imagePullPolicy: IfNotPresent
+    securityContext: {{readOnlyRootFilesystem: true}}
+    command: ["/bin/busybox", "touch", "/x"]
+"#)));
+    let page = eventually(60, || http_get(&format!("http://127.0.0.1:{port}/")));
+    assert_eq!(page.as_deref(), Some("1000:2000\n"));
+    let refused = eventually(30, || {
+        let s = container_status(&k, "readonly");
+        s["state"]["terminated"].is_object().then_some(s)
+    })
+    .unwrap_or_else(|| panic!("{}", container_status(&k, "readonly")));
+    assert_eq!(refused["state"]["terminated"]["exitCode"], 1, "{refused}");
+    k.ok(
+        &kc,
+        &["delete", "pod", "secured", "readonly", "--grace-period=1"],
+        None,
+    );
+
     // Lifecycle hooks: postStart runs after the start, preStop before the stop, both seen on the host.
     let host = kyb_e2e::TempDir::new("hooks");
     k.ok(

@@ -788,12 +788,15 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<Ne
                 .pointer("/spec/hostname")
                 .and_then(Value::as_str)
                 .unwrap_or(namespace_and_name(pod).1);
+            let (exposed, bindings) = host_ports(pod);
             let body = ContainerCreateBody {
                 image: Some(PAUSE_IMAGE.into()),
                 hostname: Some(hostname.chars().take(63).collect()),
                 labels: Some(labels(ctx, pod, SANDBOX, next)),
+                exposed_ports: (!exposed.is_empty()).then_some(exposed),
                 host_config: Some(HostConfig {
                     network_mode: Some(ctx.node.network.clone()),
+                    port_bindings: (!bindings.is_empty()).then_some(bindings),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -1167,7 +1170,9 @@ impl Run<'_> {
             spec.pointer("/resources/requests/cpu")
                 .and_then(Value::as_str),
         );
+        let (user, secured) = security(pod, spec);
         let body = ContainerCreateBody {
+            user,
             image: Some(image.into()),
             entrypoint: strings(spec.get("command")),
             cmd: strings(spec.get("args")),
@@ -1185,7 +1190,7 @@ impl Run<'_> {
                 memory: milli(limits("memory")).map(|m| (m / 1000) as i64),
                 nano_cpus: milli(limits("cpu")).map(|m| (m * 1_000_000) as i64),
                 cpu_shares: requests_cpu.map(|m| ((m * 1024 / 1000) as i64).max(2)),
-                ..Default::default()
+                ..secured
             }),
             ..Default::default()
         };
@@ -1545,6 +1550,88 @@ async fn sync_volume_sources(ctx: &Ctx, pod: &Value) {
             }
         }
     }
+}
+
+/// The pod's host ports, published by its sandbox (which owns the network): Docker's exposed ports and
+/// port bindings (`containerPort/protocol` to `hostIP:hostPort`).
+fn host_ports(pod: &Value) -> (HashMap<String, HashMap<(), ()>>, bollard::models::PortMap) {
+    let (mut exposed, mut bindings) = (HashMap::new(), bollard::models::PortMap::new());
+    for c in pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for p in c
+            .get("ports")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (Some(port), Some(host)) = (
+                p.get("containerPort").and_then(Value::as_u64),
+                p.get("hostPort").and_then(Value::as_u64).filter(|h| *h > 0),
+            ) else {
+                continue;
+            };
+            let protocol = match str_at(p, "/protocol") {
+                "" => "tcp".to_string(),
+                other => other.to_ascii_lowercase(),
+            };
+            let key = format!("{port}/{protocol}");
+            exposed.insert(key.clone(), HashMap::new());
+            let host_ip = str_at(p, "/hostIP");
+            let binding = bollard::models::PortBinding {
+                host_ip: (!host_ip.is_empty()).then(|| host_ip.to_string()),
+                host_port: Some(host.to_string()),
+            };
+            bindings
+                .entry(key)
+                .or_insert_with(|| Some(Vec::new()))
+                .get_or_insert_with(Vec::new)
+                .push(binding);
+        }
+    }
+    (exposed, bindings)
+}
+
+/// The container's securityContext over the pod's, as Docker takes it: the user (`uid[:gid]`), a read-only
+/// root filesystem, privileged mode and capabilities.
+fn security(pod: &Value, c: &Value) -> (Option<String>, HostConfig) {
+    let pick = |field: &str| {
+        c.pointer(&format!("/securityContext/{field}"))
+            .or_else(|| pod.pointer(&format!("/spec/securityContext/{field}")))
+            .filter(|v| !v.is_null())
+    };
+    let uid = pick("runAsUser").and_then(Value::as_i64);
+    let gid = pick("runAsGroup").and_then(Value::as_i64);
+    let user = match (uid, gid) {
+        (Some(u), Some(g)) => Some(format!("{u}:{g}")),
+        (Some(u), None) => Some(u.to_string()),
+        (None, Some(g)) => Some(format!("0:{g}")),
+        (None, None) => None,
+    };
+    let caps = |list: &str| -> Option<Vec<String>> {
+        let names: Vec<String> = c
+            .pointer(&format!("/securityContext/capabilities/{list}"))
+            .and_then(Value::as_array)?
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
+        (!names.is_empty()).then_some(names)
+    };
+    let flag = |field: &str| {
+        c.pointer(&format!("/securityContext/{field}"))
+            .and_then(Value::as_bool)
+    };
+    let host = HostConfig {
+        readonly_rootfs: flag("readOnlyRootFilesystem"),
+        privileged: flag("privileged"),
+        cap_add: caps("add"),
+        cap_drop: caps("drop"),
+        ..Default::default()
+    };
+    (user, host)
 }
 
 /// The container's mounts: Docker binds (`src:dst[:ro]`) and tmpfs mounts.
