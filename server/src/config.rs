@@ -76,6 +76,10 @@ pub struct ControllerArgs {
     /// uses the system clock while the file is absent or unreadable.
     #[arg(long, hide = true)]
     pub clock_file: Option<PathBuf>,
+    /// Where the local-path provisioner makes volumes for claims [default: DATA_DIR/storage for the
+    /// server, ~/.local/share/kybernet/storage for the controller manager].
+    #[arg(long)]
+    pub local_path_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -163,7 +163,10 @@ async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
         let client = args.client().context("building the scheduler's client")?;
         tokio::spawn(scheduler::run(client));
     }
-    if let Some(options) = settings.controllers {
+    if let Some(mut options) = settings.controllers {
+        options
+            .local_path_dir
+            .get_or_insert_with(|| settings.data_dir.join("storage"));
         let args = config::ClientArgs {
             kubeconfig: None,
             server: Some(format!("http://{addr}")),

@@ -437,6 +437,68 @@ spec:
         None,
     );
 
+    // A claim gets a volume from the local-path provisioner, and its data outlives the pod that wrote it.
+    let once = |name: &str, script: &str| {
+        format!(
+            r#"apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  restartPolicy: Never
+  volumes: [{{name: data, persistentVolumeClaim: {{claimName: data}}}}]
+  containers:
+  - name: app
+    image: {image}
+    imagePullPolicy: IfNotPresent
+    command: ["/bin/busybox", "sh", "-c", "{script}"]
+    volumeMounts: [{{name: data, mountPath: /data}}]
+"#
+        )
+    };
+    let claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n";
+    k.ok(&kc, &["apply", "-f", "-"], Some(claim));
+    k.ok(
+        &kc,
+        &["apply", "-f", "-"],
+        Some(&once("writer", "echo kept > /data/f")),
+    );
+    let phase = |pod: &str| {
+        k.get(&["pod", pod])["status"]["phase"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        eventually(60, || (phase("writer") == "Succeeded").then_some(())).is_some(),
+        "{}",
+        k.get(&["pod", "writer"])["status"]
+    );
+    let bound = k.get(&["pvc", "data"]);
+    assert_eq!(bound["status"]["phase"], "Bound", "{bound}");
+    assert_eq!(bound["spec"]["storageClassName"], "local-path");
+    k.ok(&kc, &["delete", "pod", "writer"], None);
+    k.ok(
+        &kc,
+        &["apply", "-f", "-"],
+        Some(&once("reader", "test $(/bin/busybox cat /data/f) = kept")),
+    );
+    assert!(
+        eventually(60, || (phase("reader") == "Succeeded").then_some(())).is_some(),
+        "{}",
+        k.get(&["pod", "reader"])["status"]
+    );
+    // The claim gone, its volume goes too.
+    let volume = bound["spec"]["volumeName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    k.ok(&kc, &["delete", "pod", "reader"], None);
+    k.ok(&kc, &["delete", "pvc", "data"], None);
+    let released = eventually(30, || {
+        (!k.run(&kyb, &["get", "pv", &volume], None).status.success()).then_some(())
+    });
+    assert!(released.is_some(), "{volume} outlived its claim");
+
     // Lifecycle hooks: postStart runs after the start, preStop before the stop, both seen on the host.
     let host = kyb_e2e::TempDir::new("hooks");
     k.ok(

@@ -9,6 +9,7 @@ pub mod history;
 pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
+pub mod provisioner;
 pub mod replicaset;
 pub mod runtime;
 pub mod statefulset;
@@ -19,6 +20,12 @@ use serde_json::{json, Value};
 /// Runs the workload controllers (kube-controller-manager's, so far as they are built) until the process ends.
 pub async fn run_workload_controllers(client: Client, options: crate::config::ControllerArgs) {
     let informers = runtime::Informers::new(client.clone());
+    let storage = options.local_path_dir.clone().unwrap_or_else(|| {
+        std::env::var_os("HOME")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_default()
+            .join(".local/share/kybernet/storage")
+    });
     let i = || informers.clone();
     tokio::join!(
         replicaset::run(i(), replicaset::REPLICA_SET, 4),
@@ -31,6 +38,7 @@ pub async fn run_workload_controllers(client: Client, options: crate::config::Co
         statefulset::run(i(), 2),
         namespace::run(i(), 2),
         disruption::run(i(), 2),
+        provisioner::run(i(), &storage, 1),
     );
 }
 

@@ -1440,12 +1440,43 @@ async fn prepare_volumes(ctx: &Ctx, pod: &Value) -> Result<HashMap<String, Volum
             let dir = base.join("projected").join(&name);
             write_source_volume(ctx, pod, v, &dir).await?;
             Volume::Dir(dir)
+        } else if let Some(claim) = v.get("persistentVolumeClaim") {
+            Volume::Dir(claimed_dir(ctx, pod, str_at(claim, "/claimName")).await?)
         } else {
             continue;
         };
         out.insert(name, volume);
     }
     Ok(out)
+}
+
+/// The folder of the hostPath volume bound to a claim (the local-path provisioner makes them).
+async fn claimed_dir(ctx: &Ctx, pod: &Value, claim: &str) -> Result<std::path::PathBuf, String> {
+    let (ns, _) = namespace_and_name(pod);
+    let pvc = ctx
+        .client
+        .get_json(&format!(
+            "/api/v1/namespaces/{ns}/persistentvolumeclaims/{claim}"
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
+    let volume = str_at(&pvc, "/spec/volumeName");
+    if volume.is_empty() || str_at(&pvc, "/status/phase") != "Bound" {
+        return Err(format!("persistentvolumeclaim {claim:?} is not bound"));
+    }
+    let pv = ctx
+        .client
+        .get_json(&format!("/api/v1/persistentvolumes/{volume}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let path = str_at(&pv, "/spec/hostPath/path");
+    if path.is_empty() {
+        return Err(format!(
+            "persistentvolume {volume:?} is not a hostPath volume this node can mount"
+        ));
+    }
+    std::fs::create_dir_all(path).map_err(|e| format!("persistentvolume {volume}: {e}"))?;
+    Ok(std::path::PathBuf::from(path))
 }
 
 /// Writes a ConfigMap or Secret volume's files (its items, or every key), with their modes.
