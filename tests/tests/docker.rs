@@ -280,6 +280,44 @@ fn docker_pods_serve_restart_fail_and_survive_an_agent_restart() {
         Some(Value::from("True"))
     );
 
+    // The downward API, as a volume and as environment.
+    k.ok(&kc, &["apply", "-f", "-"], Some(&format!(r#"apiVersion: v1
+kind: Pod
+metadata: {{name: downward, labels: {{tier: web}}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - name: info
+    downwardAPI:
+      items:
+      - {{path: labels, fieldRef: {{fieldPath: metadata.labels}}}}
+      - {{path: mem, resourceFieldRef: {{containerName: web, resource: limits.memory, divisor: 1Mi}}}}
+  containers:
+  - name: web
+    image: {image}
+    imagePullPolicy: IfNotPresent
+    resources: {{limits: {{cpu: 250m, memory: 64Mi}}}}
+    env: [{{name: CPU, valueFrom: {{resourceFieldRef: {{resource: limits.cpu, divisor: 1m}}}}}}]
+    volumeMounts: [{{name: info, mountPath: /etc/podinfo}}]
+    command: ["/bin/busybox", "sh", "-c", "cd /tmp && echo $CPU $(/bin/busybox cat /etc/podinfo/mem) $(/bin/busybox cat /etc/podinfo/labels) > index.html && exec /bin/busybox httpd -f -p 8080 -h /tmp"]
+"#)));
+    let info = eventually(60, || {
+        let p = k.get(&["pod", "downward"]);
+        let ip = p["status"]["podIP"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        (p["status"]["phase"] == "Running" && !ip.is_empty())
+            .then(|| http_get(&format!("http://{ip}:8080/")))
+            .flatten()
+    });
+    assert_eq!(info.as_deref(), Some("250 64 tier=\"web\"\n"));
+    k.ok(
+        &kc,
+        &["delete", "pod", "downward", "--grace-period=1"],
+        None,
+    );
+
     // A reference to a ConfigMap that is not there keeps the container from starting, with kube's reason.
     k.ok(
         &kc,

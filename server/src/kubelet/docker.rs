@@ -1287,28 +1287,22 @@ impl Run<'_> {
                 }
             }
         }
-        let field = |path: &str| -> String {
-            match path {
-                "metadata.name"
-                | "metadata.namespace"
-                | "metadata.uid"
-                | "spec.nodeName"
-                | "spec.serviceAccountName" => {
-                    str_at(self.pod, &format!("/{}", path.replace('.', "/"))).into()
-                }
-                "status.podIP" => self.pod_ip.into(),
-                "status.hostIP" => self.ctx.host_ip.clone(),
-                _ => String::new(),
-            }
-        };
         let fields: Vec<(String, String)> = c
             .get("env")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .filter_map(|e| {
+                let name = str_at(e, "/name").to_string();
                 let path = str_at(e, "/valueFrom/fieldRef/fieldPath");
-                (!path.is_empty()).then(|| (str_at(e, "/name").to_string(), field(path)))
+                if !path.is_empty() {
+                    return Some((
+                        name,
+                        field_value(self.pod, path, self.pod_ip, &self.ctx.host_ip),
+                    ));
+                }
+                let r = e.pointer("/valueFrom/resourceFieldRef")?;
+                Some((name, resource_value(self.pod, c, r)))
             })
             .collect();
         for e in c.get("env").and_then(Value::as_array).into_iter().flatten() {
@@ -1368,6 +1362,105 @@ impl Run<'_> {
         }
         Ok(vars.into_iter().map(|(k, v)| format!("{k}={v}")).collect())
     }
+}
+
+/// A pod field as the downward API gives it (env fieldRef and downwardAPI volumes).
+fn field_value(pod: &Value, path: &str, pod_ip: &str, host_ip: &str) -> String {
+    let pairs = |field: &str| -> String {
+        let mut lines: Vec<String> = pod
+            .pointer(&format!("/metadata/{field}"))
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    Value::String(v.as_str().unwrap_or_default().to_string())
+                )
+            })
+            .collect();
+        lines.sort();
+        lines.join("\n")
+    };
+    match path {
+        "metadata.name"
+        | "metadata.namespace"
+        | "metadata.uid"
+        | "spec.nodeName"
+        | "spec.serviceAccountName" => str_at(pod, &format!("/{}", path.replace('.', "/"))).into(),
+        "metadata.labels" => pairs("labels"),
+        "metadata.annotations" => pairs("annotations"),
+        "status.podIP" => pod_ip.into(),
+        "status.hostIP" => host_ip.into(),
+        _ => {
+            // metadata.labels['key'] and metadata.annotations['key'].
+            let keyed = |prefix: &str| {
+                path.strip_prefix(prefix)?
+                    .strip_suffix("']")
+                    .map(String::from)
+            };
+            if let Some(k) = keyed("metadata.labels['") {
+                return pod
+                    .pointer("/metadata/labels")
+                    .and_then(|l| l.get(&k))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .into();
+            }
+            if let Some(k) = keyed("metadata.annotations['") {
+                return pod
+                    .pointer("/metadata/annotations")
+                    .and_then(|l| l.get(&k))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .into();
+            }
+            String::new()
+        }
+    }
+}
+
+/// A container resource as the downward API gives it: the limit or request in units of the divisor,
+/// rounded up; an unset limit reads as this host's capacity, as the kubelet reads node allocatable.
+fn resource_value(pod: &Value, container: &Value, r: &Value) -> String {
+    let named = str_at(r, "/containerName");
+    let c = if named.is_empty() {
+        container
+    } else {
+        pod.pointer("/spec/containers")
+            .and_then(Value::as_array)
+            .and_then(|cs| cs.iter().find(|c| c["name"] == named))
+            .unwrap_or(container)
+    };
+    let resource = str_at(r, "/resource");
+    let (kind, name) = resource.split_once('.').unwrap_or(("limits", resource));
+    let milli = |q: &str| kyb_api::quantity::parse_milli(q);
+    let set = c
+        .pointer(&format!("/resources/{kind}/{name}"))
+        .and_then(Value::as_str)
+        .and_then(milli);
+    let value = set.unwrap_or_else(|| match name {
+        "cpu" => std::thread::available_parallelism().map_or(1, |n| n.get()) as i128 * 1000,
+        "memory" => {
+            let kib: i128 = read("/proc/meminfo")
+                .lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0);
+            kib * 1024 * 1000
+        }
+        _ => 0,
+    });
+    let divisor = r
+        .get("divisor")
+        .and_then(|d| match d {
+            Value::String(s) => milli(s),
+            Value::Number(n) => n.as_i64().map(|n| i128::from(n) * 1000),
+            _ => None,
+        })
+        .filter(|d| *d > 0)
+        .unwrap_or(1000);
+    ((value + divisor - 1) / divisor).to_string()
 }
 
 /// The keys and values of a ConfigMap (data and binaryData) or a Secret (data, base64).
@@ -1440,6 +1533,10 @@ async fn prepare_volumes(ctx: &Ctx, pod: &Value) -> Result<HashMap<String, Volum
             let dir = base.join("projected").join(&name);
             write_source_volume(ctx, pod, v, &dir).await?;
             Volume::Dir(dir)
+        } else if let Some(d) = v.get("downwardAPI") {
+            let dir = base.join("downward-api").join(&name);
+            write_downward_api(pod, d, &dir)?;
+            Volume::Dir(dir)
         } else if let Some(claim) = v.get("persistentVolumeClaim") {
             Volume::Dir(claimed_dir(ctx, pod, str_at(claim, "/claimName")).await?)
         } else {
@@ -1448,6 +1545,57 @@ async fn prepare_volumes(ctx: &Ctx, pod: &Value) -> Result<HashMap<String, Volum
         out.insert(name, volume);
     }
     Ok(out)
+}
+
+/// Writes a downwardAPI volume's files: pod fields and container resources, with their modes.
+fn write_downward_api(pod: &Value, spec: &Value, dir: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let default_mode = spec
+        .get("defaultMode")
+        .and_then(Value::as_u64)
+        .unwrap_or(0o644) as u32;
+    let first = pod
+        .pointer("/spec/containers/0")
+        .cloned()
+        .unwrap_or(Value::Null);
+    for item in spec
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let path = str_at(item, "/path");
+        if path.is_empty() || path.starts_with('/') || path.split('/').any(|p| p == "..") {
+            return Err(format!("invalid downwardAPI path {path:?}"));
+        }
+        let value = match (
+            item.pointer("/fieldRef/fieldPath"),
+            item.get("resourceFieldRef"),
+        ) {
+            (Some(f), _) => field_value(
+                pod,
+                f.as_str().unwrap_or_default(),
+                str_at(pod, "/status/podIP"),
+                str_at(pod, "/status/hostIP"),
+            ),
+            (_, Some(r)) => resource_value(pod, &first, r),
+            _ => continue,
+        };
+        let file = dir.join(path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        if std::fs::read_to_string(&file).ok().as_deref() != Some(value.as_str()) {
+            std::fs::write(&file, value).map_err(|e| e.to_string())?;
+        }
+        let mode = item
+            .get("mode")
+            .and_then(Value::as_u64)
+            .map_or(default_mode, |m| m as u32);
+        let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o777));
+    }
+    Ok(())
 }
 
 /// The folder of the hostPath volume bound to a claim (the local-path provisioner makes them).
@@ -1918,6 +2066,38 @@ mod tests {
         header[148..156].copy_from_slice(b"        ");
         assert_eq!(stored, header.iter().map(|b| u32::from(*b)).sum::<u32>());
         assert_eq!(&t[512..641], PAUSE_ELF);
+    }
+
+    #[test]
+    fn the_downward_api_reads_fields_and_resources() {
+        let pod = json!({"metadata": {"name": "p", "labels": {"b": "2", "a": "x\"y"}, "annotations": {"k": "v"}},
+            "spec": {"containers": [{"name": "c", "resources": {"limits": {"cpu": "250m", "memory": "64Mi"}}}]}});
+        assert_eq!(
+            field_value(&pod, "metadata.labels", "", ""),
+            "a=\"x\\\"y\"\nb=\"2\""
+        );
+        assert_eq!(field_value(&pod, "metadata.annotations['k']", "", ""), "v");
+        assert_eq!(
+            field_value(&pod, "status.podIP", "10.0.0.2", ""),
+            "10.0.0.2"
+        );
+        let c = &pod["spec"]["containers"][0];
+        assert_eq!(
+            resource_value(&pod, c, &json!({"resource": "limits.cpu", "divisor": "1m"})),
+            "250"
+        );
+        assert_eq!(
+            resource_value(&pod, c, &json!({"resource": "limits.cpu"})),
+            "1"
+        );
+        assert_eq!(
+            resource_value(
+                &pod,
+                c,
+                &json!({"resource": "limits.memory", "divisor": "1Mi"})
+            ),
+            "64"
+        );
     }
 
     #[test]
