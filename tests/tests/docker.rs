@@ -78,6 +78,20 @@ spec:
     )
 }
 
+/// The page the pod serves on :8080, once it runs.
+fn page_of(k: &Kybd, pod: &str) -> Option<String> {
+    eventually(60, || {
+        let p = k.get(&["pod", pod]);
+        let ip = p["status"]["podIP"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        (p["status"]["phase"] == "Running" && !ip.is_empty())
+            .then(|| http_get(&format!("http://{ip}:8080/")))
+            .flatten()
+    })
+}
+
 fn http_get(url: &str) -> Option<String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(3)))
@@ -249,16 +263,7 @@ fn docker_pods_serve_restart_fail_and_survive_an_agent_restart() {
     // An init container renders a page into an emptyDir from a ConfigMap (envFrom) and a Secret volume; the
     // app container serves it, with a ConfigMap key in its own environment.
     k.ok(&kc, &["apply", "-f", "-"], Some(&site(image)));
-    let served = eventually(60, || {
-        let p = k.get(&["pod", "site"]);
-        let ip = p["status"]["podIP"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        (p["status"]["phase"] == "Running" && !ip.is_empty())
-            .then(|| http_get(&format!("http://{ip}:8080/")))
-            .flatten()
-    });
+    let served = page_of(&k, "site");
     assert_eq!(
         served.as_deref(),
         Some("from a configmap s3cret\n"),
@@ -301,16 +306,7 @@ spec:
     volumeMounts: [{{name: info, mountPath: /etc/podinfo}}]
     command: ["/bin/busybox", "sh", "-c", "cd /tmp && echo $CPU $(/bin/busybox cat /etc/podinfo/mem) $(/bin/busybox cat /etc/podinfo/labels) > index.html && exec /bin/busybox httpd -f -p 8080 -h /tmp"]
 "#)));
-    let info = eventually(60, || {
-        let p = k.get(&["pod", "downward"]);
-        let ip = p["status"]["podIP"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        (p["status"]["phase"] == "Running" && !ip.is_empty())
-            .then(|| http_get(&format!("http://{ip}:8080/")))
-            .flatten()
-    });
+    let info = page_of(&k, "downward");
     assert_eq!(info.as_deref(), Some("250 64 tier=\"web\"\n"));
     k.ok(
         &kc,
