@@ -224,7 +224,7 @@ fn docker_pods_serve_restart_fail_and_survive_an_agent_restart() {
             "/bin/busybox",
             "sh",
             "-c",
-            "exit 3",
+            "echo bye > /dev/termination-log; exit 3",
         ],
         None,
     );
@@ -235,9 +235,39 @@ fn docker_pods_serve_restart_fail_and_survive_an_agent_restart() {
     .unwrap_or_else(|| panic!("fail never failed: {}", k.get(&["pod", "fail"])["status"]));
     let term = &failed["status"]["containerStatuses"][0]["state"]["terminated"];
     assert_eq!(
-        (&term["exitCode"], &term["reason"]),
-        (&Value::from(3), &Value::from("Error"))
+        (&term["exitCode"], &term["reason"], &term["message"]),
+        (
+            &Value::from(3),
+            &Value::from("Error"),
+            &Value::from("bye\n")
+        )
     );
+    // With FallbackToLogsOnError, a failure that wrote no message is told by the end of its log.
+    k.ok(
+        &kc,
+        &["apply", "-f", "-"],
+        Some(&format!(
+            r#"apiVersion: v1
+kind: Pod
+metadata: {{name: told}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: app
+    image: {image}
+    imagePullPolicy: IfNotPresent
+    terminationMessagePolicy: FallbackToLogsOnError
+    command: ["/bin/busybox", "sh", "-c", "echo oops; exit 2"]
+"#
+        )),
+    );
+    let told = eventually(30, || {
+        let s = container_status(&k, "told");
+        s["state"]["terminated"].is_object().then_some(s)
+    })
+    .unwrap_or_else(|| panic!("{}", container_status(&k, "told")));
+    assert_eq!(told["state"]["terminated"]["message"], "oops\n", "{told}");
+    k.ok(&kc, &["delete", "pod", "told", "--grace-period=1"], None);
 
     // An image that is not there under pull policy Never is reported, not pulled.
     k.ok(

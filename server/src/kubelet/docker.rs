@@ -426,6 +426,8 @@ struct PodState {
     probers: HashMap<String, super::probe::Prober>,
     /// The probes' verdicts by container name: (ready, started).
     probed: HashMap<String, (bool, bool)>,
+    /// Termination messages of ended containers, by container id.
+    messages: HashMap<String, String>,
 }
 
 /// kube's container back-off: 10 s doubling to 5 minutes.
@@ -486,7 +488,7 @@ fn docker_time(t: Option<&String>) -> Option<String> {
     (parsed.timestamp() > 0).then(|| crate::controllers::stamp(parsed.with_timezone(&chrono::Utc)))
 }
 
-fn terminated(c: &ContainerInspectResponse) -> Value {
+fn terminated(c: &ContainerInspectResponse, messages: &HashMap<String, String>) -> Value {
     let s = c.state.clone().unwrap_or_default();
     let code = s.exit_code.unwrap_or(0);
     let reason = if s.oom_killed == Some(true) {
@@ -496,8 +498,81 @@ fn terminated(c: &ContainerInspectResponse) -> Value {
     } else {
         "Error"
     };
-    json!({"exitCode": code, "reason": reason, "startedAt": docker_time(s.started_at.as_ref()),
-        "finishedAt": docker_time(s.finished_at.as_ref()), "containerID": format!("docker://{}", c.id.clone().unwrap_or_default())})
+    let mut t = json!({"exitCode": code, "reason": reason, "startedAt": docker_time(s.started_at.as_ref()),
+        "finishedAt": docker_time(s.finished_at.as_ref()), "containerID": format!("docker://{}", c.id.clone().unwrap_or_default())});
+    if let Some(m) =
+        c.id.as_ref()
+            .and_then(|id| messages.get(id))
+            .filter(|m| !m.is_empty())
+    {
+        t["message"] = json!(m);
+    }
+    t
+}
+
+/// The host file bound at a container's terminationMessagePath, for one attempt.
+fn termination_file(ctx: &Ctx, pod: &Value, container: &str, attempt: u32) -> std::path::PathBuf {
+    pod_dir(ctx, pod)
+        .join("containers")
+        .join(container)
+        .join(attempt.to_string())
+        .join("termination-log")
+}
+
+/// What ended containers left as their termination message: the file at terminationMessagePath (at most
+/// 4096 bytes), or under FallbackToLogsOnError, for a failure with no message, the last lines of the log.
+async fn termination_messages(
+    ctx: &Ctx,
+    pod: &Value,
+    containers: &[ContainerInspectResponse],
+    known: &mut HashMap<String, String>,
+) {
+    let specs: Vec<Value> = ["initContainers", "containers"]
+        .iter()
+        .filter_map(|f| pod.pointer(&format!("/spec/{f}")).and_then(Value::as_array))
+        .flatten()
+        .cloned()
+        .collect();
+    known.retain(|id, _| {
+        containers
+            .iter()
+            .any(|c| c.id.as_deref() == Some(id.as_str()))
+    });
+    for c in containers
+        .iter()
+        .filter(|c| !running(c) && label(c, LABEL_CONTAINER) != SANDBOX)
+    {
+        let Some(id) = c.id.clone() else { continue };
+        if known.contains_key(&id) {
+            continue;
+        }
+        let name = label(c, LABEL_CONTAINER);
+        let mut message = std::fs::read(termination_file(ctx, pod, name, attempt(c)))
+            .map(|b| String::from_utf8_lossy(&b[..b.len().min(4096)]).into_owned())
+            .unwrap_or_default();
+        let spec = specs.iter().find(|s| s["name"] == name);
+        let fallback =
+            spec.is_some_and(|s| str_at(s, "/terminationMessagePolicy") == "FallbackToLogsOnError");
+        let failed = c.state.as_ref().and_then(|s| s.exit_code).unwrap_or(0) != 0;
+        if message.is_empty() && fallback && failed {
+            let options = bollard::query_parameters::LogsOptions {
+                stdout: true,
+                stderr: true,
+                tail: "80".into(),
+                ..Default::default()
+            };
+            let mut logs = ctx.docker.logs(&id, Some(options));
+            while let Some(Ok(chunk)) = logs.next().await {
+                message.push_str(&chunk.to_string());
+            }
+            let start = message.len().saturating_sub(2048);
+            let start = (start..message.len())
+                .find(|i| message.is_char_boundary(*i))
+                .unwrap_or(message.len());
+            message = message[start..].to_string();
+        }
+        known.insert(id, message);
+    }
 }
 
 fn strings(v: Option<&Value>) -> Option<Vec<String>> {
@@ -704,7 +779,17 @@ async fn tear_down(
         let after = containers_of(&ctx.docker, str_at(pod, "/metadata/uid"))
             .await
             .unwrap_or_default();
-        let status = status_of(ctx, pod, &after, &HashMap::new(), "", &HashMap::new());
+        let mut messages = HashMap::new();
+        termination_messages(ctx, pod, &after, &mut messages).await;
+        let status = status_of(
+            ctx,
+            pod,
+            &after,
+            &HashMap::new(),
+            "",
+            &HashMap::new(),
+            &messages,
+        );
         let mut status = status;
         status["phase"] = json!(if status["phase"] == "Succeeded" {
             "Succeeded"
@@ -876,7 +961,16 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<Ne
     }
     let containers = containers_of(&ctx.docker, uid).await?;
     probe(ctx, state, pod, &apps, &containers, &pod_ip).await;
-    let status = status_of(ctx, pod, &containers, &waiting, &pod_ip, &state.probed);
+    termination_messages(ctx, pod, &containers, &mut state.messages).await;
+    let status = status_of(
+        ctx,
+        pod,
+        &containers,
+        &waiting,
+        &pod_ip,
+        &state.probed,
+        &state.messages,
+    );
     let current = pod.get("status").cloned().unwrap_or(json!({}));
     let changed = status
         .as_object()
@@ -1160,7 +1254,18 @@ impl Run<'_> {
                 return Ok(Outcome::Pending);
             }
         };
-        let (binds, tmpfs) = mounts(spec, &self.volumes);
+        let (mut binds, tmpfs) = mounts(spec, &self.volumes);
+        // The termination message file: a host file bound at terminationMessagePath, as the kubelet does.
+        let log = termination_file(ctx, pod, cname, next);
+        if let Some(dir) = log.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(&log, b"").map_err(|e| anyhow::anyhow!("{}: {e}", log.display()))?;
+        let target = match str_at(spec, "/terminationMessagePath") {
+            "" => "/dev/termination-log",
+            p => p,
+        };
+        binds.push(format!("{}:{target}", log.display()));
         let limits = |r: &str| {
             spec.pointer(&format!("/resources/limits/{r}"))
                 .and_then(Value::as_str)
@@ -1866,6 +1971,7 @@ fn container_statuses(
     waiting: &HashMap<String, (String, String)>,
     init: bool,
     probed: &HashMap<String, (bool, bool)>,
+    messages: &HashMap<String, String>,
 ) -> (Vec<Value>, Tally) {
     let mut tally = Tally::default();
     let mut statuses = Vec::new();
@@ -1896,13 +2002,13 @@ fn container_statuses(
                 let started = docker_time(c.state.as_ref().and_then(|s| s.started_at.as_ref()));
                 json!({"running": {"startedAt": started}})
             }
-            (Some(c), None) => json!({"terminated": terminated(c)}),
+            (Some(c), None) => json!({"terminated": terminated(c, messages)}),
             (None, None) if init => json!({"waiting": {"reason": "PodInitializing"}}),
             (None, None) => json!({"waiting": {"reason": "ContainerCreating"}}),
         };
         let last = match (waiting.contains_key(cname), latest, previous) {
-            (true, Some(c), _) if !running(c) => json!({"terminated": terminated(c)}),
-            (_, _, Some(p)) => json!({"terminated": terminated(p)}),
+            (true, Some(c), _) if !running(c) => json!({"terminated": terminated(c, messages)}),
+            (_, _, Some(p)) => json!({"terminated": terminated(p, messages)}),
             _ => json!({}),
         };
         if let Some(c) = latest {
@@ -1949,6 +2055,7 @@ fn status_of(
     waiting: &HashMap<String, (String, String)>,
     pod_ip: &str,
     probed: &HashMap<String, (bool, bool)>,
+    messages: &HashMap<String, String>,
 ) -> Value {
     let list = |key: &str| -> Vec<Value> {
         pod.pointer(&format!("/spec/{key}"))
@@ -1958,8 +2065,9 @@ fn status_of(
     };
     let (init_specs, specs) = (list("initContainers"), list("containers"));
     let none = HashMap::new();
-    let (init_statuses, init) = container_statuses(&init_specs, containers, waiting, true, &none);
-    let (statuses, apps) = container_statuses(&specs, containers, waiting, false, probed);
+    let (init_statuses, init) =
+        container_statuses(&init_specs, containers, waiting, true, &none, messages);
+    let (statuses, apps) = container_statuses(&specs, containers, waiting, false, probed, messages);
     let policy = pod
         .pointer("/spec/restartPolicy")
         .and_then(Value::as_str)
