@@ -430,6 +430,20 @@ struct PodState {
     messages: HashMap<String, String>,
 }
 
+/// How long an exited container waits before its `restarts`-th start: kube's back-off, begun afresh for
+/// a container that had run for 10 minutes.
+fn restart_delay(
+    restarts: u32,
+    started: chrono::DateTime<chrono::Utc>,
+    finished: chrono::DateTime<chrono::Utc>,
+) -> chrono::Duration {
+    if finished - started >= chrono::Duration::minutes(10) {
+        backoff(1)
+    } else {
+        backoff(restarts)
+    }
+}
+
 /// kube's container back-off: 10 s doubling to 5 minutes.
 fn backoff(restarts: u32) -> chrono::Duration {
     chrono::Duration::seconds((10i64 << restarts.saturating_sub(1).min(5)).min(300))
@@ -1215,10 +1229,18 @@ impl Run<'_> {
                     .map(|t| t.with_timezone(&chrono::Utc))
                     .unwrap_or_else(chrono::Utc::now);
                 let restarts = attempt(c) + 1;
-                if chrono::Utc::now() < finished + backoff(restarts) {
+                let started = c
+                    .state
+                    .as_ref()
+                    .and_then(|s| s.started_at.as_ref())
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .unwrap_or(finished);
+                let delay = restart_delay(restarts, started, finished);
+                if chrono::Utc::now() < finished + delay {
                     let message = format!(
                         "back-off {}s restarting failed container={cname} pod={}_{}({uid})",
-                        backoff(restarts).num_seconds(),
+                        delay.num_seconds(),
                         namespace_and_name(pod).1,
                         namespace_and_name(pod).0
                     );
@@ -1276,8 +1298,12 @@ impl Run<'_> {
                 .and_then(Value::as_str),
         );
         let (user, secured) = security(pod, spec);
+        let flag = |f: &str| spec.get(f).and_then(Value::as_bool);
         let body = ContainerCreateBody {
             user,
+            open_stdin: flag("stdin"),
+            stdin_once: flag("stdinOnce"),
+            tty: flag("tty"),
             image: Some(image.into()),
             entrypoint: strings(spec.get("command")),
             cmd: strings(spec.get("args")),
@@ -2206,6 +2232,15 @@ mod tests {
             ),
             "64"
         );
+    }
+
+    #[test]
+    fn a_long_run_starts_the_back_off_afresh() {
+        let t0 = chrono::Utc::now();
+        let short = t0 + chrono::Duration::seconds(5);
+        let long = t0 + chrono::Duration::minutes(11);
+        assert_eq!(restart_delay(4, t0, short).num_seconds(), 80);
+        assert_eq!(restart_delay(4, t0, long).num_seconds(), 10);
     }
 
     #[test]
