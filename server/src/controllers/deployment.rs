@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use kyb_api::template::{revision, without_hash, HASH_LABEL, REVISION};
 
 use super::replicaset::controller_ref;
-use super::runtime::{inform, Change, Informers, Queue, Store};
+use super::runtime::{cache, inform, Change, Informers, Queue, Store};
 use super::{condition, namespace_and_name, object_event, str_at};
 use crate::informer::key;
 
@@ -708,8 +708,8 @@ pub async fn run(informers: Informers, workers: usize) {
     let (deployments, mut deployment_changes) =
         inform(&informers, "/apis/apps/v1/deployments").await;
     let (replica_sets, mut rs_changes) = inform(&informers, "/apis/apps/v1/replicasets").await;
-    // Only read (Recreate waits on it); the shared informer keeps it current without our listening.
-    let (pods, _) = inform(&informers, "/api/v1/pods").await;
+    // Only read: Recreate waits on it.
+    let pods = cache(&informers, "/api/v1/pods").await;
     let c = Arc::new(Controller {
         client,
         deployments,

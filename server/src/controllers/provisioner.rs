@@ -10,7 +10,7 @@ use std::time::Duration;
 use kyb_api::client::{Client, Method};
 use serde_json::{json, Value};
 
-use super::runtime::{inform, Change, Informers, Queue, Store};
+use super::runtime::{cache, inform, Change, Informers, Queue, Store};
 use super::{namespace_and_name, send_unless_gone, str_at};
 
 /// The storage class this provisioner answers for (and the one claims without a class get).
@@ -21,6 +21,14 @@ struct Controller {
     claims: Store,
     volumes: Store,
     dir: PathBuf,
+}
+
+impl Controller {
+    /// A JSON merge patch of `path`, no error if the object is gone.
+    async fn merge(&self, path: &str, patch: Value) -> Result<(), String> {
+        let ct = "application/merge-patch+json";
+        send_unless_gone(&self.client, Method::PATCH, path, ct, &patch).await
+    }
 }
 
 fn pv_name(claim: &Value) -> String {
@@ -82,38 +90,19 @@ async fn sync(c: &Controller, k: &str) -> Result<Option<Duration>, String> {
             Err(e) if e.status().is_some_and(|s| s.code == 409) => {}
             Err(e) => return Err(e.to_string()),
         }
-        let status = json!({"status": {"phase": "Bound"}});
         let path = format!("/api/v1/persistentvolumes/{volume}/status");
-        send_unless_gone(
-            &c.client,
-            Method::PATCH,
-            &path,
-            "application/merge-patch+json",
-            &status,
-        )
-        .await?;
+        c.merge(&path, json!({"status": {"phase": "Bound"}}))
+            .await?;
     }
     if bound_to.is_empty() || str_at(&claim, "/status/phase") != "Bound" {
         let base = format!("/api/v1/namespaces/{ns}/persistentvolumeclaims/{name}");
-        let spec = json!({"spec": {"volumeName": volume, "storageClassName": CLASS}});
-        send_unless_gone(
-            &c.client,
-            Method::PATCH,
+        c.merge(
             &base,
-            "application/merge-patch+json",
-            &spec,
+            json!({"spec": {"volumeName": volume, "storageClassName": CLASS}}),
         )
         .await?;
         let status = json!({"status": {"phase": "Bound", "accessModes": modes, "capacity": {"storage": storage}}});
-        let path = format!("{base}/status");
-        send_unless_gone(
-            &c.client,
-            Method::PATCH,
-            &path,
-            "application/merge-patch+json",
-            &status,
-        )
-        .await?;
+        c.merge(&format!("{base}/status"), status).await?;
     }
     Ok(None)
 }
@@ -157,7 +146,8 @@ async fn reclaim(c: &Controller, claim: &Value) {
 pub async fn run(informers: Informers, dir: &Path, workers: usize) {
     let client = informers.client().clone();
     let (claims, mut claim_changes) = inform(&informers, "/api/v1/persistentvolumeclaims").await;
-    let (volumes, mut volume_changes) = inform(&informers, "/api/v1/persistentvolumes").await;
+    // Volumes are only looked up.
+    let volumes = cache(&informers, "/api/v1/persistentvolumes").await;
     let c = Arc::new(Controller {
         client,
         claims,
@@ -165,15 +155,10 @@ pub async fn run(informers: Informers, dir: &Path, workers: usize) {
         dir: dir.to_path_buf(),
     });
     let queue = Queue::serve(&c, workers, |c, k| async move { sync(&c, &k).await });
-    loop {
-        tokio::select! {
-            change = claim_changes.recv() => match change {
-                Some(Change::Gone(claim)) => reclaim(&c, &claim).await,
-                Some(change) => queue.add(change.key()),
-                None => return,
-            },
-            // Volumes are only looked up; draining their changes keeps the cache following them.
-            change = volume_changes.recv() => if change.is_none() { return },
+    while let Some(change) = claim_changes.recv().await {
+        match change {
+            Change::Gone(claim) => reclaim(&c, &claim).await,
+            change => queue.add(change.key()),
         }
     }
 }

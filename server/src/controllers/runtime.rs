@@ -240,18 +240,32 @@ impl Informers {
     }
 }
 
+impl Informers {
+    /// The shared feed of a collection URL, started if it is the first asked for.
+    async fn feed(&self, path: &str) -> Feed {
+        self.feeds
+            .lock()
+            .await
+            .entry(path.to_string())
+            .or_insert_with(|| Feed::start(self.client.clone(), path, |obj| obj))
+            .clone()
+    }
+}
+
 /// Subscribes to the shared informer on a collection URL, starting it if it is the first. Returns once the
 /// first list is in the store, so that controllers never act on a cache that has not caught up, with the
 /// store and its changes (starting with every object already there).
 pub async fn inform(informers: &Informers, path: &str) -> (Store, mpsc::UnboundedReceiver<Change>) {
-    let feed = informers
-        .feeds
-        .lock()
-        .await
-        .entry(path.to_string())
-        .or_insert_with(|| Feed::start(informers.client.clone(), path, |obj| obj))
-        .clone();
-    feed.subscribe().await
+    informers.feed(path).await.subscribe().await
+}
+
+/// The shared informer's store of a collection URL, for a controller that only looks objects up: kept
+/// current by the feed itself, with no changes to hand out. Returns once the first list is in.
+pub async fn cache(informers: &Informers, path: &str) -> Store {
+    let feed = informers.feed(path).await;
+    let mut synced = feed.synced.clone();
+    let _ = synced.wait_for(|s| *s).await;
+    feed.store
 }
 
 /// An informer of its own, keeping each object only in the shape `shape` gives it: a controller that needs

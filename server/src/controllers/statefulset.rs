@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use super::deployment::template_hash;
 use super::history::{self, HASH_LABEL};
 use super::replicaset::{is_available, is_ready, pod_from_template, Expectations, PodControl};
-use super::runtime::{inform, Informers, Queue, Store};
+use super::runtime::{cache, inform, Informers, Queue, Store};
 use super::{namespace_and_name, send_unless_gone, str_at};
 
 const KIND: (&str, &str) = ("apps/v1", "StatefulSet");
@@ -427,7 +427,8 @@ pub async fn run(informers: Informers, workers: usize) {
     let (sets, mut set_changes) = inform(&informers, "/apis/apps/v1/statefulsets").await;
     let (revisions, mut revision_changes) =
         inform(&informers, "/apis/apps/v1/controllerrevisions").await;
-    let (claims, mut claim_changes) = inform(&informers, "/api/v1/persistentvolumeclaims").await;
+    // Claims are only looked up.
+    let claims = cache(&informers, "/api/v1/persistentvolumeclaims").await;
     let (pods, mut pod_changes) = inform(&informers, "/api/v1/pods").await;
     let c = Arc::new(Controller {
         sets,
@@ -449,8 +450,6 @@ pub async fn run(informers: Informers, workers: usize) {
                 Some(change) => queue.add(change.key()),
                 None => return,
             },
-            // Claims are only looked up; their changes are drained so that the cache keeps following them.
-            change = claim_changes.recv() => if change.is_none() { return },
             change = revision_changes.recv() => match change {
                 Some(change) => {
                     if let Some(k) = super::controller_key(change.object(), KIND.1) {

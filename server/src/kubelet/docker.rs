@@ -166,14 +166,30 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-/// The Node object for this host: its cores, memory, kernel, OS and runtime.
-fn node_object(node: &DockerNode, runtime: &str, address: &str) -> Value {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let memory_kib = read("/proc/meminfo")
+/// This host's cores.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// This host's memory, in KiB (`MemTotal`).
+fn memory_kib() -> u64 {
+    read("/proc/meminfo")
         .lines()
         .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0);
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// This host's architecture, as Kubernetes names it.
+fn arch() -> String {
+    std::env::consts::ARCH
+        .replace("x86_64", "amd64")
+        .replace("aarch64", "arm64")
+}
+
+/// The Node object for this host: its cores, memory, kernel, OS and runtime.
+fn node_object(node: &DockerNode, runtime: &str, address: &str) -> Value {
+    let (cpus, memory_kib) = (cores(), memory_kib());
     let os_image = read("/etc/os-release")
         .lines()
         .find_map(|l| l.strip_prefix("PRETTY_NAME="))
@@ -184,7 +200,7 @@ fn node_object(node: &DockerNode, runtime: &str, address: &str) -> Value {
     json!({
         "apiVersion": "v1", "kind": "Node",
         "metadata": {"name": node.name, "labels": {"kubernetes.io/hostname": node.name, "kubernetes.io/os": "linux",
-            "kubernetes.io/arch": std::env::consts::ARCH.replace("x86_64", "amd64").replace("aarch64", "arm64")}},
+            "kubernetes.io/arch": arch()}},
         "spec": {},
         "status": {
             "capacity": resources, "allocatable": resources,
@@ -194,7 +210,7 @@ fn node_object(node: &DockerNode, runtime: &str, address: &str) -> Value {
                 "machineID": read("/etc/machine-id").trim(), "systemUUID": read("/etc/machine-id").trim(), "bootID": read("/proc/sys/kernel/random/boot_id").trim(),
                 "kernelVersion": read("/proc/sys/kernel/osrelease").trim(), "osImage": os_image,
                 "containerRuntimeVersion": runtime, "kubeletVersion": "v1.32.0-kybernet", "kubeProxyVersion": "v1.32.0-kybernet",
-                "operatingSystem": "linux", "architecture": std::env::consts::ARCH.replace("x86_64", "amd64").replace("aarch64", "arm64"),
+                "operatingSystem": "linux", "architecture": arch(),
             },
         },
     })
@@ -495,11 +511,25 @@ fn running(c: &ContainerInspectResponse) -> bool {
     c.state.as_ref().and_then(|s| s.running).unwrap_or(false)
 }
 
-/// Docker's RFC 3339 times with nanoseconds, as Kubernetes writes them (seconds).
-fn docker_time(t: Option<&String>) -> Option<String> {
-    let t = t?;
+/// When the container last started (`finished`: last ended), from Docker's RFC 3339 times; None for
+/// Docker's zero time.
+fn state_time(
+    c: &ContainerInspectResponse,
+    finished: bool,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let s = c.state.as_ref()?;
+    let t = if finished {
+        s.finished_at.as_ref()
+    } else {
+        s.started_at.as_ref()
+    }?;
     let parsed = chrono::DateTime::parse_from_rfc3339(t).ok()?;
-    (parsed.timestamp() > 0).then(|| crate::controllers::stamp(parsed.with_timezone(&chrono::Utc)))
+    (parsed.timestamp() > 0).then(|| parsed.with_timezone(&chrono::Utc))
+}
+
+/// A container time as Kubernetes writes it (seconds).
+fn docker_time(c: &ContainerInspectResponse, finished: bool) -> Option<String> {
+    state_time(c, finished).map(crate::controllers::stamp)
 }
 
 fn terminated(c: &ContainerInspectResponse, messages: &HashMap<String, String>) -> Value {
@@ -512,8 +542,8 @@ fn terminated(c: &ContainerInspectResponse, messages: &HashMap<String, String>) 
     } else {
         "Error"
     };
-    let mut t = json!({"exitCode": code, "reason": reason, "startedAt": docker_time(s.started_at.as_ref()),
-        "finishedAt": docker_time(s.finished_at.as_ref()), "containerID": format!("docker://{}", c.id.clone().unwrap_or_default())});
+    let mut t = json!({"exitCode": code, "reason": reason, "startedAt": docker_time(c, false),
+        "finishedAt": docker_time(c, true), "containerID": format!("docker://{}", c.id.clone().unwrap_or_default())});
     if let Some(m) =
         c.id.as_ref()
             .and_then(|id| messages.get(id))
@@ -1004,12 +1034,6 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<Ne
     if changed {
         patch_status(ctx, pod, status).await;
     }
-    if containers
-        .iter()
-        .any(|c| label(c, LABEL_CONTAINER) != SANDBOX && running(c))
-    {
-        sync_volume_sources(ctx, pod).await;
-    }
     Ok(if settled { Next::Steady } else { Next::Soon })
 }
 
@@ -1036,13 +1060,7 @@ async fn probe(
             continue;
         };
         let id = c.id.clone().unwrap_or_default();
-        let started_at = c
-            .state
-            .as_ref()
-            .and_then(|s| s.started_at.as_ref())
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&chrono::Utc));
-        let age = started_at
+        let age = state_time(c, false)
             .and_then(|t| (chrono::Utc::now() - t).to_std().ok())
             .unwrap_or_default();
         let since = std::time::Instant::now()
@@ -1221,21 +1239,9 @@ impl Run<'_> {
                 if !restart(code) {
                     return Ok(Outcome::Done(code));
                 }
-                let finished = c
-                    .state
-                    .as_ref()
-                    .and_then(|s| s.finished_at.as_ref())
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                    .map(|t| t.with_timezone(&chrono::Utc))
-                    .unwrap_or_else(chrono::Utc::now);
+                let finished = state_time(c, true).unwrap_or_else(chrono::Utc::now);
                 let restarts = attempt(c) + 1;
-                let started = c
-                    .state
-                    .as_ref()
-                    .and_then(|s| s.started_at.as_ref())
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                    .map(|t| t.with_timezone(&chrono::Utc))
-                    .unwrap_or(finished);
+                let started = state_time(c, false).unwrap_or(finished);
                 let delay = restart_delay(restarts, started, finished);
                 if chrono::Utc::now() < finished + delay {
                     let message = format!(
@@ -1571,15 +1577,8 @@ fn resource_value(pod: &Value, container: &Value, r: &Value) -> String {
         .and_then(Value::as_str)
         .and_then(milli);
     let value = set.unwrap_or_else(|| match name {
-        "cpu" => std::thread::available_parallelism().map_or(1, |n| n.get()) as i128 * 1000,
-        "memory" => {
-            let kib: i128 = read("/proc/meminfo")
-                .lines()
-                .find_map(|l| l.strip_prefix("MemTotal:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-                .unwrap_or(0);
-            kib * 1024 * 1000
-        }
+        "cpu" => cores() as i128 * 1000,
+        "memory" => i128::from(memory_kib()) * 1024 * 1000,
         _ => 0,
     });
     let divisor = r
@@ -1845,23 +1844,6 @@ async fn write_source_volume(
     Ok(())
 }
 
-/// Keeps ConfigMap and Secret volumes of a running pod in step with their sources.
-async fn sync_volume_sources(ctx: &Ctx, pod: &Value) {
-    let base = pod_dir(ctx, pod).join("volumes").join("projected");
-    for v in pod
-        .pointer("/spec/volumes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if v.get("configMap").is_some() || v.get("secret").is_some() {
-            if let Err(e) = write_source_volume(ctx, pod, v, &base.join(str_at(v, "/name"))).await {
-                tracing::debug!(error = e, "refreshing a volume failed");
-            }
-        }
-    }
-}
-
 /// The pod's host ports, published by its sandbox (which owns the network): Docker's exposed ports and
 /// port bindings (`containerPort/protocol` to `hostIP:hostPort`).
 fn host_ports(pod: &Value) -> (HashMap<String, HashMap<(), ()>>, bollard::models::PortMap) {
@@ -2025,7 +2007,7 @@ fn container_statuses(
                 json!({"waiting": {"reason": reason, "message": message}})
             }
             (Some(c), None) if running(c) => {
-                let started = docker_time(c.state.as_ref().and_then(|s| s.started_at.as_ref()));
+                let started = docker_time(c, false);
                 json!({"running": {"startedAt": started}})
             }
             (Some(c), None) => json!({"terminated": terminated(c, messages)}),
