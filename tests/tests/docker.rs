@@ -314,6 +314,15 @@ spec:
         initialized.map(|c| c["status"].clone()),
         Some(Value::from("True"))
     );
+    // The Secret behind one of its volumes deleted under it, the running pod runs on and says so.
+    k.ok(&kc, &["delete", "secret", "creds"], None);
+    // Longer than a steady pod's resync (5 s), so that the agent has looked again.
+    std::thread::sleep(std::time::Duration::from_secs(7));
+    let after = container_status(&k, "site");
+    assert!(
+        after["state"]["running"].is_object() && after["ready"] == true,
+        "{after}"
+    );
 
     // The downward API, as a volume and as environment.
     k.ok(&kc, &["apply", "-f", "-"], Some(&format!(r#"apiVersion: v1

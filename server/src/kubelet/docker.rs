@@ -973,17 +973,25 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<Ne
         volumes: HashMap::new(),
         waiting: &mut waiting,
     };
-    match prepare_volumes(ctx, pod).await {
-        Ok(v) => run.volumes = v,
+    let volumes_ready = match prepare_volumes(ctx, pod).await {
+        Ok(v) => {
+            run.volumes = v;
+            true
+        }
+        // Nothing starts without its volumes; containers already made keep running, and their status
+        // stays theirs (a ConfigMap deleted under a running pod does not make it look unstarted).
         Err(message) => {
             for c in inits.iter().chain(&apps) {
-                let name = str_at(c, "/name").to_string();
-                run.waiting
-                    .insert(name, ("ContainerCreating".into(), message.clone()));
+                let name = str_at(c, "/name");
+                if !containers.iter().any(|x| label(x, LABEL_CONTAINER) == name) {
+                    let reason = ("ContainerCreating".to_string(), message.clone());
+                    run.waiting.insert(name.to_string(), reason);
+                }
             }
+            false
         }
-    }
-    if run.waiting.is_empty() {
+    };
+    if volumes_ready {
         // Init containers run one at a time, in order, each to success, before any app container starts.
         let mut initialized = true;
         for spec in &inits {
