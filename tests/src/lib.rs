@@ -329,6 +329,19 @@ impl Kybd {
         self.agent(&args)
     }
 
+    /// The pods `selector` picks that run and are not being deleted.
+    pub fn running_pods(&self, selector: &str) -> Vec<Value> {
+        self.get(&["pods", "-l", selector])["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| {
+                p["metadata"]["deletionTimestamp"].is_null() && p["status"]["phase"] == "Running"
+            })
+            .cloned()
+            .collect()
+    }
+
     /// `kyb get ARGS -o json`, parsed (Null if kyb failed).
     pub fn get(&self, args: &[&str]) -> Value {
         let mut all = vec!["get"];
@@ -340,6 +353,16 @@ impl Kybd {
 }
 
 /// kubectl 1.32, the binary itself rather than the version dispatcher.
+/// Waits up to `secs` for `f()` to give `want`, failing with `what` and what it gave last.
+pub fn converge<T, W>(secs: u64, what: &str, want: &W, mut f: impl FnMut() -> T)
+where
+    T: PartialEq<W> + std::fmt::Debug,
+    W: std::fmt::Debug + ?Sized,
+{
+    let reached = eventually(secs, || (f() == *want).then_some(()));
+    assert!(reached.is_some(), "{what}: want {want:?}, have {:?}", f());
+}
+
 pub fn kubectl() -> PathBuf {
     let direct = PathBuf::from("/usr/lib/google-cloud-sdk/bin/kubectl.1.32");
     if direct.exists() {

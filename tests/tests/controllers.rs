@@ -1,7 +1,7 @@
 //! The workload controllers and the garbage collector: `kybd server` (with its controllers and scheduler)
 //! plus simulated nodes, driven with kyb and the real kubectl.
 
-use kyb_e2e::{bin, eventually, kubectl, Kybd};
+use kyb_e2e::{bin, converge, eventually, kubectl, Kybd};
 use serde_json::Value;
 
 fn replica_set(name: &str, replicas: usize) -> String {
@@ -10,14 +10,9 @@ fn replica_set(name: &str, replicas: usize) -> String {
 
 /// The names of the running, not-deleting pods labelled `app=NAME`, sorted.
 fn pods_of(k: &Kybd, app: &str) -> Vec<String> {
-    let list = k.get(&["pods", "-l", &format!("app={app}")]);
-    let mut names: Vec<String> = list
-        .get("items")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|p| p.pointer("/metadata/deletionTimestamp").is_none())
-        .filter(|p| p.pointer("/status/phase").and_then(Value::as_str) == Some("Running"))
+    let mut names: Vec<String> = k
+        .running_pods(&format!("app={app}"))
+        .iter()
         .filter_map(|p| p.pointer("/metadata/name").and_then(Value::as_str))
         .map(str::to_string)
         .collect();
@@ -1128,13 +1123,9 @@ fn disruption_budgets_count_pods_and_ration_evictions() {
 
 /// The images of the live pods selected by `selector`, sorted.
 fn images_of(k: &Kybd, selector: &str) -> Vec<String> {
-    let mut images: Vec<String> = k.get(&["pods", "-l", selector])["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|p| {
-            p["metadata"]["deletionTimestamp"].is_null() && p["status"]["phase"] == "Running"
-        })
+    let mut images: Vec<String> = k
+        .running_pods(selector)
+        .iter()
         .filter_map(|p| {
             p["spec"]["containers"][0]["image"]
                 .as_str()
@@ -1146,12 +1137,7 @@ fn images_of(k: &Kybd, selector: &str) -> Vec<String> {
 }
 
 fn pods_become(k: &Kybd, selector: &str, want: &[&str]) {
-    let ok = eventually(30, || Some(images_of(k, selector)).filter(|i| i == want));
-    assert!(
-        ok.is_some(),
-        "{selector}: want {want:?}, have {:?}",
-        images_of(k, selector)
-    );
+    converge(30, selector, want, || images_of(k, selector));
 }
 
 /// docs/canary.md, step by step, with its manifests.

@@ -1,7 +1,7 @@
 //! DaemonSets: `kybd server` with simulated nodes added, tainted and labelled while it runs, driven by kyb
 //! and the real kubectl (`taint`, `label`, `rollout`).
 
-use kyb_e2e::{bin, eventually, kubectl, Kybd};
+use kyb_e2e::{bin, converge, eventually, kubectl, Kybd};
 use serde_json::Value;
 
 use super::controllers::{rolled_out, same, watch_bounds};
@@ -12,12 +12,9 @@ fn daemon_set(name: &str, image: &str, extra_pod_spec: &str) -> String {
 
 /// The nodes that run a live pod of the DaemonSet `app`, sorted (a node twice if it runs two).
 fn nodes_of(k: &Kybd, app: &str) -> Vec<String> {
-    let mut nodes: Vec<String> = k.get(&["pods", "-l", &format!("app={app}")])["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|p| p.pointer("/metadata/deletionTimestamp").is_none())
-        .filter(|p| p["status"]["phase"] == "Running")
+    let mut nodes: Vec<String> = k
+        .running_pods(&format!("app={app}"))
+        .iter()
         .filter_map(|p| p["spec"]["nodeName"].as_str().map(String::from))
         .collect();
     nodes.sort();
@@ -25,12 +22,7 @@ fn nodes_of(k: &Kybd, app: &str) -> Vec<String> {
 }
 
 fn runs_on(k: &Kybd, app: &str, want: &[&str]) {
-    let got = eventually(30, || Some(nodes_of(k, app)).filter(|n| n == want));
-    assert!(
-        got.is_some(),
-        "{app} should run on {want:?}, runs on {:?}",
-        nodes_of(k, app)
-    );
+    converge(30, &format!("{app}'s nodes"), want, || nodes_of(k, app));
 }
 
 #[test]

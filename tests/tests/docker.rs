@@ -108,25 +108,11 @@ fn http_get(url: &str) -> Option<String> {
 
 /// The running, not-deleting pods of the app: (name, IP).
 fn running(k: &Kybd, app: &str) -> Vec<(String, String)> {
-    let mut pods: Vec<(String, String)> = k.get(&["pods", "-l", &format!("app={app}")])["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|p| {
-            p["metadata"]["deletionTimestamp"].is_null() && p["status"]["phase"] == "Running"
-        })
-        .map(|p| {
-            (
-                p["metadata"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                p["status"]["podIP"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            )
-        })
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let mut pods: Vec<(String, String)> = k
+        .running_pods(&format!("app={app}"))
+        .iter()
+        .map(|p| (text(&p["metadata"]["name"]), text(&p["status"]["podIP"])))
         .collect();
     pods.sort();
     pods
@@ -134,6 +120,12 @@ fn running(k: &Kybd, app: &str) -> Vec<(String, String)> {
 
 fn container_status(k: &Kybd, pod: &str) -> Value {
     k.get(&["pod", pod])["status"]["containerStatuses"][0].clone()
+}
+
+/// Waits up to `secs` for the pod's first container status to satisfy `done`, and returns it.
+fn status_when(k: &Kybd, pod: &str, secs: u64, done: impl Fn(&Value) -> bool) -> Value {
+    eventually(secs, || Some(container_status(k, pod)).filter(|s| done(s)))
+        .unwrap_or_else(|| panic!("{pod}: {}", container_status(k, pod)))
 }
 
 #[test]
@@ -198,13 +190,10 @@ fn docker_pods_serve_restart_fail_and_survive_an_agent_restart() {
         ],
         None,
     );
-    let crashed = eventually(40, || {
-        let s = container_status(&k, "crash");
-        (s["state"]["waiting"]["reason"] == "CrashLoopBackOff"
-            && s["restartCount"].as_i64() >= Some(1))
-        .then_some(s)
-    })
-    .unwrap_or_else(|| panic!("no CrashLoopBackOff: {}", container_status(&k, "crash")));
+    let crashed = status_when(&k, "crash", 40, |s| {
+        s["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+            && s["restartCount"].as_i64() >= Some(1)
+    });
     assert_eq!(crashed["lastState"]["terminated"]["exitCode"], 1);
     assert_eq!(crashed["lastState"]["terminated"]["reason"], "Error");
     let table = k.ok(&kc, &["get", "pod", "crash"], None);
@@ -261,11 +250,7 @@ spec:
 "#
         )),
     );
-    let told = eventually(30, || {
-        let s = container_status(&k, "told");
-        s["state"]["terminated"].is_object().then_some(s)
-    })
-    .unwrap_or_else(|| panic!("{}", container_status(&k, "told")));
+    let told = status_when(&k, "told", 30, |s| s["state"]["terminated"].is_object());
     assert_eq!(told["state"]["terminated"]["message"], "oops\n", "{told}");
     k.ok(&kc, &["delete", "pod", "told", "--grace-period=1"], None);
 
@@ -280,11 +265,9 @@ spec:
         ],
         None,
     );
-    let never = eventually(30, || {
-        let s = container_status(&k, "nope");
-        (s["state"]["waiting"]["reason"] == "ErrImageNeverPull").then_some(s)
-    })
-    .unwrap_or_else(|| panic!("{}", container_status(&k, "nope")));
+    let never = status_when(&k, "nope", 30, |s| {
+        s["state"]["waiting"]["reason"] == "ErrImageNeverPull"
+    });
     assert_eq!(
         never["state"]["waiting"]["message"],
         "Container image \"kybernet-test/missing:1\" is not present with pull policy of Never"
@@ -370,11 +353,9 @@ spec:
 "#
         )),
     );
-    let broken = eventually(30, || {
-        let s = container_status(&k, "broken");
-        (s["state"]["waiting"]["reason"] == "CreateContainerConfigError").then_some(s)
-    })
-    .unwrap_or_else(|| panic!("{}", container_status(&k, "broken")));
+    let broken = status_when(&k, "broken", 30, |s| {
+        s["state"]["waiting"]["reason"] == "CreateContainerConfigError"
+    });
     assert_eq!(
         broken["state"]["waiting"]["message"],
         "configmap \"missing\" not found"
@@ -394,11 +375,7 @@ spec:
       limits: {{memory: 16Mi}}
     command: ["/bin/busybox", "sh", "-c", "a=$(/bin/busybox head -c 67108864 /dev/zero | /bin/busybox tr '\\0' x)"]
 "#)));
-    let oom = eventually(60, || {
-        let s = container_status(&k, "hog");
-        s["state"]["terminated"].is_object().then_some(s)
-    })
-    .unwrap_or_else(|| panic!("{}", container_status(&k, "hog")));
+    let oom = status_when(&k, "hog", 60, |s| s["state"]["terminated"].is_object());
     assert_eq!(oom["state"]["terminated"]["reason"], "OOMKilled", "{oom}");
     k.ok(
         &kc,
@@ -498,11 +475,7 @@ spec:
 "#)));
     let page = eventually(60, || http_get(&format!("http://127.0.0.1:{port}/")));
     assert_eq!(page.as_deref(), Some("1000:2000\n"));
-    let refused = eventually(30, || {
-        let s = container_status(&k, "readonly");
-        s["state"]["terminated"].is_object().then_some(s)
-    })
-    .unwrap_or_else(|| panic!("{}", container_status(&k, "readonly")));
+    let refused = status_when(&k, "readonly", 30, |s| s["state"]["terminated"].is_object());
     assert_eq!(refused["state"]["terminated"]["exitCode"], 1, "{refused}");
     k.ok(
         &kc,

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use kyb_e2e::{bin, eventually, kubectl, Kybd};
+use kyb_e2e::{bin, converge, eventually, kubectl, Kybd};
 use serde_json::Value;
 
 use super::controllers::same;
@@ -14,23 +14,13 @@ fn stateful_set(name: &str, replicas: usize, extra_spec: &str) -> String {
 
 /// Name → image of the live (not deleting, running) pods of `app`.
 fn images(k: &Kybd, app: &str) -> HashMap<String, String> {
-    k.get(&["pods", "-l", &format!("app={app}")])["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|p| {
-            p["metadata"]["deletionTimestamp"].is_null() && p["status"]["phase"] == "Running"
-        })
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    k.running_pods(&format!("app={app}"))
+        .iter()
         .map(|p| {
             (
-                p["metadata"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                p["spec"]["containers"][0]["image"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
+                text(&p["metadata"]["name"]),
+                text(&p["spec"]["containers"][0]["image"]),
             )
         })
         .collect()
@@ -55,12 +45,7 @@ fn names(k: &Kybd, app: &str) -> Vec<String> {
 }
 
 fn settle(k: &Kybd, app: &str, want: &[&str]) {
-    let ok = eventually(30, || Some(names(k, app)).filter(|n| n == want));
-    assert!(
-        ok.is_some(),
-        "{app}: want {want:?}, have {:?}",
-        names(k, app)
-    );
+    converge(30, app, want, || names(k, app));
 }
 
 /// Watches `app`'s pods in the background until `until` holds of the events so far, and returns them as
