@@ -342,11 +342,7 @@ pub async fn run(informers: Informers, clock: Clock, workers: usize) {
                 None => return,
             },
             change = job_changes.recv() => match change {
-                Some(change) => {
-                    if let Some(k) = super::controller_key(change.object(), KIND.1) {
-                        queue.add(k);
-                    }
-                }
+                Some(change) => queue.add_controller_of(change.object(), KIND.1),
                 None => return,
             },
             _ = tick.tick(), if polled => {

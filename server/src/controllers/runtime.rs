@@ -315,6 +315,13 @@ impl Queue {
         }
     }
 
+    /// Adds the key of the object's controller, when that is of `kind` (an object it owns changed).
+    pub fn add_controller_of(&self, obj: &Value, kind: &str) {
+        if let Some(k) = super::controller_key(obj, kind) {
+            self.add(k);
+        }
+    }
+
     /// Adds the key after `delay`, unless it is due sooner already (client-go's AddAfter).
     pub fn add_after(self: &Arc<Self>, k: String, delay: Duration) {
         let due = tokio::time::Instant::now() + delay;

@@ -451,11 +451,7 @@ pub async fn run(informers: Informers, workers: usize) {
                 None => return,
             },
             change = revision_changes.recv() => match change {
-                Some(change) => {
-                    if let Some(k) = super::controller_key(change.object(), KIND.1) {
-                        queue.add(k);
-                    }
-                }
+                Some(change) => queue.add_controller_of(change.object(), KIND.1),
                 None => return,
             },
             change = pod_changes.recv() => {
