@@ -972,6 +972,7 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<Ne
         sources: HashMap::new(),
         volumes: HashMap::new(),
         waiting: &mut waiting,
+        acted: false,
     };
     let volumes_ready = match prepare_volumes(ctx, pod).await {
         Ok(v) => {
@@ -1011,7 +1012,12 @@ async fn sync(ctx: &Ctx, pod: &Value, state: &mut PodState) -> anyhow::Result<Ne
             }
         }
     }
-    let containers = containers_of(&ctx.docker, uid).await?;
+    // Read Docker again only if this pass changed what it has (a steady pod costs one listing).
+    let containers = if run.acted {
+        containers_of(&ctx.docker, uid).await?
+    } else {
+        containers
+    };
     probe(ctx, state, pod, &apps, &containers, &pod_ip).await;
     termination_messages(ctx, pod, &containers, &mut state.messages).await;
     let status = status_of(
@@ -1210,6 +1216,8 @@ struct Run<'a> {
     sources: HashMap<String, Option<Value>>,
     volumes: HashMap<String, Volume>,
     waiting: &'a mut HashMap<String, (String, String)>,
+    /// Whether this pass created or removed a container, so that what Docker has must be read again.
+    acted: bool,
 }
 
 impl Run<'_> {
@@ -1264,6 +1272,7 @@ impl Run<'_> {
                 }
                 // Keep the one before as the previous instance; older ones go.
                 for old in mine.iter().filter(|o| attempt(o) < attempt(c)) {
+                    self.acted = true;
                     remove(ctx, old).await;
                 }
                 restarts
@@ -1339,6 +1348,7 @@ impl Run<'_> {
             }),
             ..Default::default()
         };
+        self.acted = true;
         match create_and_start(ctx, &docker_name(pod, cname, next), body).await {
             Err(e) => {
                 self.waiting.insert(
