@@ -404,8 +404,8 @@ pub fn eventually<T>(secs: u64, mut f: impl FnMut() -> Option<T>) -> Option<T> {
     }
 }
 
-/// The image the Docker tests run, built once per test process from Debian's static busybox (`FROM
-/// scratch` plus `/bin/busybox`, a `/bin/sh` link and `/tmp`), since nothing can be pulled here.
+/// The image the Docker tests run, built once per test process by `scripts/busybox-image.sh` (Debian's
+/// static busybox and a link per applet, `FROM scratch`), since nothing can be pulled here.
 pub const BUSYBOX_IMAGE: &str = "kybernet-test/busybox:1.36";
 
 fn docker(args: &[&str]) -> Output {
@@ -425,43 +425,16 @@ pub fn busybox_image() -> &'static str {
         {
             return;
         }
-        let busybox = Path::new("/bin/busybox");
-        assert!(
-            busybox.exists(),
-            "Debian's busybox-static is missing: run `bash scripts/test-deps.sh`"
-        );
-        let dir = TempDir::new("busybox-image");
-        let root = dir.0.join("root");
-        std::fs::create_dir_all(root.join("bin")).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::create_dir_all(root.join("tmp")).unwrap_or_else(|e| panic!("{e}"));
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(root.join("tmp"), std::fs::Permissions::from_mode(0o1777))
-            .unwrap_or_else(|e| panic!("{e}"));
-        std::fs::copy(busybox, root.join("bin/busybox")).unwrap_or_else(|e| panic!("{e}"));
-        std::os::unix::fs::symlink("busybox", root.join("bin/sh"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let tar = dir.0.join("rootfs.tar");
-        let packed = Command::new("tar")
-            .args([
-                "-C",
-                &root.to_string_lossy(),
-                "-cf",
-                &tar.to_string_lossy(),
-                ".",
-            ])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(packed, "packing the busybox image");
-        let out = docker(&[
-            "import",
-            "--change",
-            r#"CMD ["/bin/sh"]"#,
-            &tar.to_string_lossy(),
-            BUSYBOX_IMAGE,
-        ]);
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/busybox-image.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(BUSYBOX_IMAGE)
+            .output()
+            .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
         assert!(
             out.status.success(),
-            "docker import: {}",
+            "{}: {}",
+            script.display(),
             String::from_utf8_lossy(&out.stderr)
         );
     });
