@@ -31,6 +31,15 @@ pub enum Command {
     Scheduler(ClientArgs),
     /// Run the workload controllers and the garbage collector against an API server.
     ControllerManager(ControllerManagerArgs),
+    /// Run one container of the process runtime to its end (started by the agent, not by hand).
+    #[command(hide = true)]
+    Shim(ShimArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ShimArgs {
+    /// The container's folder: its config.json, state.json and log.
+    pub dir: PathBuf,
 }
 
 /// How a component reaches the API server.
@@ -86,11 +95,12 @@ pub struct ControllerArgs {
 pub struct AgentArgs {
     #[command(flatten)]
     pub client: ClientArgs,
-    /// The container runtime: `simulated` (no processes; pods report Running at once) or `docker` (this
-    /// host as one node, its pods as Docker containers).
-    #[arg(long, default_value = "simulated")]
+    /// The container runtime: `auto` (Docker when its daemon answers, else processes), `docker` (this host
+    /// as one node, its pods as Docker containers), `process` (its pods as host processes, no isolation)
+    /// or `simulated` (no processes; pods report Running at once).
+    #[arg(long, default_value = "auto")]
     pub runtime: String,
-    /// The node's name (docker runtime) [default: the host name].
+    /// The node's name (docker and process runtimes) [default: the host name].
     #[arg(long)]
     pub node_name: Option<String>,
     /// The Docker network pods join (docker runtime); made when absent.
@@ -99,7 +109,7 @@ pub struct AgentArgs {
     /// The pod network's subnet (docker runtime), e.g. 10.88.0.0/16 [default: Docker chooses].
     #[arg(long)]
     pub pod_cidr: Option<String>,
-    /// Where the agent keeps pod volumes (docker runtime) [default: ~/.local/share/kybernet/agent].
+    /// Where the agent keeps pod volumes and process containers [default: ~/.local/share/kybernet/agent].
     #[arg(long)]
     pub root_dir: Option<PathBuf>,
     /// How many nodes this agent registers (simulated runtime).

@@ -16,6 +16,10 @@ use config::{Cli, Command, ServerArgs};
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // A shim is one process per container: no async runtime, no log set-up.
+    if let Some(Command::Shim(args)) = &cli.command {
+        std::process::exit(kubelet::runtime::process::shim(&args.dir));
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KYBD_LOG")
@@ -38,6 +42,7 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }),
+        Command::Shim(_) => Ok(()),
         Command::ControllerManager(args) => runtime.block_on(async move {
             let client = args
                 .client
@@ -59,51 +64,88 @@ async fn run_agent(args: config::AgentArgs) -> anyhow::Result<()> {
         .client()
         .context("connecting to the API server")?;
     let lease_interval = std::time::Duration::from_secs(args.lease_interval_seconds.max(1));
-    match args.runtime.as_str() {
-        "simulated" => {}
-        "docker" => {
-            let name = match args.node_name {
-                Some(n) => n,
-                None => std::fs::read_to_string("/proc/sys/kernel/hostname")
-                    .map(|h| h.trim().to_lowercase())
-                    .context("reading the host name; pass --node-name")?,
-            };
-            let root_dir = match args.root_dir {
-                Some(d) => d,
-                None => std::env::var_os("HOME")
-                    .map(|h| std::path::PathBuf::from(h).join(".local/share/kybernet/agent"))
-                    .context("no home directory for the default --root-dir; pass --root-dir")?,
-            };
-            let node = kubelet::docker::DockerNode {
-                name,
-                network: args.docker_network,
-                pod_cidr: args.pod_cidr,
-                lease_interval,
-                root_dir,
-            };
-            tokio::select! {
-                r = kubelet::docker::run(client, node) => r.context("running the docker node")?,
-                _ = shutdown_signal() => {}
-            }
-            return Ok(());
+    if args.runtime == "simulated" {
+        let nodes = kubelet::SimulatedNodes {
+            count: args.nodes,
+            prefix: args.node_name_prefix,
+            cpu: args.cpu,
+            memory: args.memory,
+            max_pods: args.max_pods,
+            lease_interval,
+        };
+        tokio::select! {
+            r = kubelet::run_simulated(client, nodes) => r.context("running the simulated nodes")?,
+            _ = shutdown_signal() => {}
         }
-        other => {
-            anyhow::bail!("unknown runtime {other:?}: use --runtime simulated or --runtime docker")
-        }
+        return Ok(());
     }
-    let nodes = kubelet::SimulatedNodes {
-        count: args.nodes,
-        prefix: args.node_name_prefix,
-        cpu: args.cpu,
-        memory: args.memory,
-        max_pods: args.max_pods,
+    let name = match args.node_name {
+        Some(n) => n,
+        None => host_name().context("reading the host name; pass --node-name")?,
+    };
+    let root_dir = match args.root_dir {
+        Some(d) => d,
+        None => std::env::var_os("HOME")
+            .map(|h| std::path::PathBuf::from(h).join(".local/share/kybernet/agent"))
+            .context("no home directory for the default --root-dir; pass --root-dir")?,
+    };
+    let node = kubelet::node::HostNode {
+        name,
         lease_interval,
+        root_dir,
+    };
+    let runtime = match args.runtime.as_str() {
+        "auto" if kubelet::runtime::docker::available().await => "docker",
+        "auto" => "process",
+        "docker" | "process" => args.runtime.as_str(),
+        other => anyhow::bail!(
+            "unknown runtime {other:?}: use --runtime auto, docker, process or simulated"
+        ),
     };
     tokio::select! {
-        r = kubelet::run_simulated(client, nodes) => r.context("running the simulated nodes")?,
+        r = run_node(client, node, runtime, &args.docker_network, args.pod_cidr) => r?,
         _ = shutdown_signal() => {}
     }
     Ok(())
+}
+
+fn host_name() -> std::io::Result<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_lowercase())
+}
+
+/// Runs this host as a node on the `docker` or `process` runtime until the process ends.
+async fn run_node(
+    client: kyb_api::client::Client,
+    node: kubelet::node::HostNode,
+    runtime: &str,
+    network: &str,
+    pod_cidr: Option<String>,
+) -> anyhow::Result<()> {
+    use kubelet::runtime::{docker::DockerRuntime, process::ProcessRuntime};
+    if runtime == "docker" {
+        let docker = DockerRuntime::connect(&node.name, network, pod_cidr)
+            .await
+            .context("connecting to Docker")?;
+        kubelet::node::run(client, node, docker.runtime, docker.version, docker.address)
+            .await
+            .context("running the docker node")
+    } else {
+        let address = "127.0.0.1";
+        let processes = ProcessRuntime::new(node.root_dir.join("containers"), address)
+            .context("setting up the process runtime")?;
+        tracing::warn!(
+            "the process runtime runs containers as host processes, with no isolation: images, mounts, limits and users are not applied"
+        );
+        kubelet::node::run(
+            client,
+            node,
+            processes,
+            ProcessRuntime::version(),
+            address.into(),
+        )
+        .await
+        .context("running the process node")
+    }
 }
 
 async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
@@ -126,33 +168,27 @@ async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", settings.kubeconfig.display()))?;
     tracing::info!(%addr, kubeconfig = %settings.kubeconfig.display(), "kybd API server ready");
     if settings.agent {
-        // This host becomes a node when a Docker daemon answers; the process runtime is not built yet.
-        if kubelet::docker::available().await {
-            let args = config::ClientArgs {
-                kubeconfig: None,
-                server: Some(format!("http://{addr}")),
-            };
-            let client = args.client().context("building the agent's client")?;
-            let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .map(|h| h.trim().to_lowercase())
-                .unwrap_or_else(|_| "kybernet-node".into());
-            let node = kubelet::docker::DockerNode {
-                name,
-                network: "kybernet".into(),
-                pod_cidr: None,
-                lease_interval: std::time::Duration::from_secs(10),
-                root_dir: settings.data_dir.join("agent"),
-            };
-            tokio::spawn(async move {
-                if let Err(e) = kubelet::docker::run(client, node).await {
-                    tracing::error!(error = %format!("{e:#}"), "the embedded docker node stopped");
-                }
-            });
+        // This host becomes a node: on Docker when its daemon answers, else as host processes.
+        let args = config::ClientArgs {
+            kubeconfig: None,
+            server: Some(format!("http://{addr}")),
+        };
+        let client = args.client().context("building the agent's client")?;
+        let node = kubelet::node::HostNode {
+            name: host_name().unwrap_or_else(|_| "kybernet-node".into()),
+            lease_interval: std::time::Duration::from_secs(10),
+            root_dir: settings.data_dir.join("agent"),
+        };
+        let runtime = if kubelet::runtime::docker::available().await {
+            "docker"
         } else {
-            tracing::info!(
-                "no Docker daemon answers, so this process runs no node agent (the process runtime is not built yet); `kybd agent --runtime simulated` gives simulated nodes"
-            );
-        }
+            "process"
+        };
+        tokio::spawn(async move {
+            if let Err(e) = run_node(client, node, runtime, "kybernet", None).await {
+                tracing::error!(error = %format!("{e:#}"), "the embedded node agent stopped");
+            }
+        });
     }
     if settings.scheduler {
         // The embedded scheduler is a client of this server like any other: no side channel.

@@ -525,3 +525,102 @@ impl Kybd {
         node.agent = Some(self.start_docker_agent(node));
     }
 }
+
+/// A `kybd agent --runtime process` node of a test's own: its pods run as host processes under its own
+/// root folder. Dropping it stops the agent and kills every process its containers started, even when the
+/// test failed.
+pub struct ProcessNode {
+    agent: Option<Guard>,
+    pub name: String,
+    pub root: PathBuf,
+}
+
+impl ProcessNode {
+    /// Stops the agent (as a crash would: SIGKILL), leaving its containers running.
+    pub fn kill_agent(&mut self) {
+        self.agent.take();
+    }
+
+    /// Each container's recorded state (`state.json`), by container id.
+    fn states(&self) -> Vec<(String, Value)> {
+        let Ok(entries) = std::fs::read_dir(self.root.join("containers")) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| {
+                let e = e.ok()?;
+                let state = std::fs::read(e.path().join("state.json")).ok()?;
+                Some((
+                    e.file_name().to_string_lossy().into_owned(),
+                    serde_json::from_slice(&state).ok()?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The ids of this node's containers whose command still runs, sorted.
+    pub fn running(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .states()
+            .into_iter()
+            .filter(|(_, s)| {
+                s["exitCode"].is_null()
+                    && s["pid"]
+                        .as_u64()
+                        .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
+            })
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+impl Drop for ProcessNode {
+    fn drop(&mut self) {
+        self.agent.take();
+        for (_, s) in self.states() {
+            for (key, group) in [("pid", true), ("shim", false)] {
+                if let Some(pid) = s[key].as_u64().filter(|p| *p > 1) {
+                    let target = if group {
+                        format!("-{pid}")
+                    } else {
+                        pid.to_string()
+                    };
+                    let _ = Command::new("kill")
+                        .args(["-9", "--", &target])
+                        .stderr(Stdio::null())
+                        .status();
+                }
+            }
+        }
+    }
+}
+
+impl Kybd {
+    /// Starts a process-runtime node (see [`ProcessNode`]) against this server.
+    pub fn process_node(&self) -> ProcessNode {
+        let name = format!("kyb-proc-{}", std::process::id());
+        let mut node = ProcessNode {
+            agent: None,
+            root: self.dir.0.join(format!("agent-{name}")),
+            name,
+        };
+        self.restart_process_agent(&mut node);
+        node
+    }
+
+    /// Starts (again) the agent of a process node.
+    pub fn restart_process_agent(&self, node: &mut ProcessNode) {
+        node.agent = Some(self.agent(&[
+            "--runtime",
+            "process",
+            "--node-name",
+            &node.name,
+            "--root-dir",
+            &node.root.to_string_lossy(),
+            "--lease-interval-seconds",
+            "1",
+        ]));
+    }
+}

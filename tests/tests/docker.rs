@@ -92,7 +92,7 @@ fn page_of(k: &Kybd, pod: &str) -> Option<String> {
     })
 }
 
-fn http_get(url: &str) -> Option<String> {
+pub(crate) fn http_get(url: &str) -> Option<String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(3)))
         .build()
@@ -118,12 +118,12 @@ fn running(k: &Kybd, app: &str) -> Vec<(String, String)> {
     pods
 }
 
-fn container_status(k: &Kybd, pod: &str) -> Value {
+pub(crate) fn container_status(k: &Kybd, pod: &str) -> Value {
     k.get(&["pod", pod])["status"]["containerStatuses"][0].clone()
 }
 
 /// Waits up to `secs` for the pod's first container status to satisfy `done`, and returns it.
-fn status_when(k: &Kybd, pod: &str, secs: u64, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) fn status_when(k: &Kybd, pod: &str, secs: u64, done: impl Fn(&Value) -> bool) -> Value {
     eventually(secs, || Some(container_status(k, pod)).filter(|s| done(s)))
         .unwrap_or_else(|| panic!("{pod}: {}", container_status(k, pod)))
 }
@@ -307,7 +307,8 @@ spec:
         "{after}"
     );
 
-    // The downward API, as a volume and as environment.
+    // The downward API, as a volume and as environment; a projected volume joining a ConfigMap key and a
+    // pod field in one folder.
     k.ok(&kc, &["apply", "-f", "-"], Some(&format!(r#"apiVersion: v1
 kind: Pod
 metadata: {{name: downward, labels: {{tier: web}}}}
@@ -319,17 +320,25 @@ spec:
       items:
       - {{path: labels, fieldRef: {{fieldPath: metadata.labels}}}}
       - {{path: mem, resourceFieldRef: {{containerName: web, resource: limits.memory, divisor: 1Mi}}}}
+  - name: all
+    projected:
+      sources:
+      - configMap: {{name: site, items: [{{key: title, path: cm/title}}]}}
+      - downwardAPI: {{items: [{{path: name, fieldRef: {{fieldPath: metadata.name}}}}]}}
   containers:
   - name: web
     image: {image}
     imagePullPolicy: IfNotPresent
     resources: {{limits: {{cpu: 250m, memory: 64Mi}}}}
     env: [{{name: CPU, valueFrom: {{resourceFieldRef: {{resource: limits.cpu, divisor: 1m}}}}}}]
-    volumeMounts: [{{name: info, mountPath: /etc/podinfo}}]
-    command: ["/bin/busybox", "sh", "-c", "cd /tmp && echo $CPU $(/bin/busybox cat /etc/podinfo/mem) $(/bin/busybox cat /etc/podinfo/labels) > index.html && exec /bin/busybox httpd -f -p 8080 -h /tmp"]
+    volumeMounts: [{{name: info, mountPath: /etc/podinfo}}, {{name: all, mountPath: /etc/all}}]
+    command: ["/bin/busybox", "sh", "-c", "cd /tmp && echo $CPU $(/bin/busybox cat /etc/podinfo/mem) $(/bin/busybox cat /etc/podinfo/labels) $(/bin/busybox cat /etc/all/cm/title) $(/bin/busybox cat /etc/all/name) > index.html && exec /bin/busybox httpd -f -p 8080 -h /tmp"]
 "#)));
     let info = page_of(&k, "downward");
-    assert_eq!(info.as_deref(), Some("250 64 tier=\"web\"\n"));
+    assert_eq!(
+        info.as_deref(),
+        Some("250 64 tier=\"web\" from a configmap downward\n")
+    );
     k.ok(
         &kc,
         &["delete", "pod", "downward", "--grace-period=1"],

@@ -9,6 +9,7 @@ mod durability;
 mod jobs;
 mod kubectl;
 mod kyb;
+mod process;
 mod python;
 mod recorded;
 mod scheduler;

@@ -1,9 +1,15 @@
 //! The node agent. With the simulated runtime, one process registers many nodes, keeps their Leases and
 //! status fresh, and plays the pods bound to them through their lifecycle without running anything (as KWOK).
+//! With a real runtime (`runtime/`), this host is one node whose pods run through `pods.rs`.
 
-pub mod docker;
+mod env;
+pub mod node;
+mod pods;
 mod probe;
+pub mod runtime;
 mod simulated;
+mod status;
+mod volumes;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -68,26 +74,55 @@ fn node_object(cfg: &SimulatedNodes, i: usize) -> Value {
 
 /// The conditions of a node with no pressure and a kubelet posting ready status, in the kubelet's words.
 fn healthy_conditions() -> Value {
+    conditions(Pressure::default())
+}
+
+/// Which of the node's resources run short, by the kubelet's eviction signals.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Pressure {
+    pub memory: bool,
+    pub disk: bool,
+    pub pid: bool,
+}
+
+/// The node's conditions in the kubelet's words: the three pressures, then Ready.
+fn conditions(p: Pressure) -> Value {
     let now = now();
     let condition = |t: &str, s: &str, reason: &str, message: &str| json!({"type": t, "status": s, "reason": reason, "message": message, "lastHeartbeatTime": now, "lastTransitionTime": now});
+    let pressure = |t: &str, on: bool, yes: (&str, &str), no: (&str, &str)| {
+        let (reason, message) = if on { yes } else { no };
+        condition(t, if on { "True" } else { "False" }, reason, message)
+    };
     json!([
-        condition(
+        pressure(
             "MemoryPressure",
-            "False",
-            "KubeletHasSufficientMemory",
-            "kubelet has sufficient memory available"
+            p.memory,
+            (
+                "KubeletHasInsufficientMemory",
+                "kubelet has insufficient memory available"
+            ),
+            (
+                "KubeletHasSufficientMemory",
+                "kubelet has sufficient memory available"
+            ),
         ),
-        condition(
+        pressure(
             "DiskPressure",
-            "False",
-            "KubeletHasNoDiskPressure",
-            "kubelet has no disk pressure"
+            p.disk,
+            ("KubeletHasDiskPressure", "kubelet has disk pressure"),
+            ("KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
         ),
-        condition(
+        pressure(
             "PIDPressure",
-            "False",
-            "KubeletHasSufficientPID",
-            "kubelet has sufficient PID available"
+            p.pid,
+            (
+                "KubeletHasInsufficientPID",
+                "kubelet has insufficient PID available"
+            ),
+            (
+                "KubeletHasSufficientPID",
+                "kubelet has sufficient PID available"
+            ),
         ),
         condition(
             "Ready",
