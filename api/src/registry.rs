@@ -191,6 +191,8 @@ pub static RESOURCES: &[Resource] = &[
     res("coordination.k8s.io", "v1", "Lease", "leases", "lease", true, NONE, NONE, &[]),
     // discovery.k8s.io/v1
     res("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", true, NONE, NONE, &[]),
+    // storage.k8s.io/v1
+    res("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", false, &["sc"], NONE, &[]),
     // policy/v1
     res("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget", true, &["pdb"], NONE, ONLY_STATUS),
     // events.k8s.io/v1: stored as core events and converted, as in Kubernetes.

@@ -95,6 +95,7 @@ pub static KINDS: &[(&str, &str, &str)] = &[
     ("networking.k8s.io/v1", "Ingress", "net.Ingress"),
     ("networking.k8s.io/v1", "IngressClass", "net.IngressClass"),
     ("networking.k8s.io/v1", "NetworkPolicy", "net.NetworkPolicy"),
+    ("storage.k8s.io/v1", "StorageClass", "storage.StorageClass"),
     ("policy/v1", "Eviction", "policy.Eviction"),
     (
         "policy/v1",
@@ -1317,6 +1318,10 @@ pub static MSGS: &[(&str, &[F])] = &[
         F(1, "key", S, O), F(2, "operator", S, O), F(3, "value", S, O), F(4, "effect", S, O),
         F(5, "tolerationSeconds", I64, P|O),
     ]),
+    ("core.TopologySelectorLabelRequirement", &[F(1, "key", S, 0), F(2, "values", S, R)]),
+    ("core.TopologySelectorTerm", &[
+        F(1, "matchLabelExpressions", M("core.TopologySelectorLabelRequirement"), R|O),
+    ]),
     ("core.TopologySpreadConstraint", &[
         F(1, "maxSkew", I32, 0), F(2, "topologyKey", S, 0), F(3, "whenUnsatisfiable", S, 0),
         F(4, "labelSelector", M("meta.LabelSelector"), P|O), F(5, "minDomains", I32, P|O),
@@ -1623,5 +1628,10 @@ pub static MSGS: &[(&str, &[F])] = &[
     ("sched.PriorityClass", &[
         F(1, "metadata", M("meta.ObjectMeta"), O), F(2, "value", I32, 0),
         F(3, "globalDefault", B, O), F(4, "description", S, O), F(5, "preemptionPolicy", S, P|O),
+    ]),
+    ("storage.StorageClass", &[
+        F(1, "metadata", M("meta.ObjectMeta"), O), F(2, "provisioner", S, 0), F(3, "parameters", MS, O),
+        F(4, "reclaimPolicy", S, P|O), F(5, "mountOptions", S, R|O), F(6, "allowVolumeExpansion", B, P|O),
+        F(7, "volumeBindingMode", S, P|O), F(8, "allowedTopologies", M("core.TopologySelectorTerm"), R|O),
     ]),
 ];

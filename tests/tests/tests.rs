@@ -14,4 +14,5 @@ mod python;
 mod recorded;
 mod scheduler;
 mod statefulsets;
+mod storage;
 mod tls;

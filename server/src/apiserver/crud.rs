@@ -335,6 +335,9 @@ pub async fn create_object(
     if resource.group == "batch" && resource.plural == "jobs" {
         generate_job_selector(&mut obj);
     }
+    if resource.group.is_empty() && resource.plural == "persistentvolumeclaims" {
+        default_storage_class(api, &mut obj);
+    }
     defaults::apply(resource.group, resource.plural, &mut obj);
     let causes = validation::validate(resource.group, resource.plural, &obj, None);
     if !causes.is_empty() {
@@ -362,6 +365,46 @@ pub async fn create_object(
         .map_err(|e| ApiError::from_store(e, resource, &name))?;
     stamp(&mut obj, rev);
     Ok(obj)
+}
+
+/// kube's DefaultStorageClass admission: a claim that names no class (as opposed to the empty class) gets
+/// the default one; the newest, when several are marked default.
+fn default_storage_class(api: &Api, claim: &mut Value) {
+    let Some(spec) = claim.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if spec.get("storageClassName").is_some_and(|v| !v.is_null()) {
+        return;
+    }
+    let Some(classes) = registry::lookup("storage.k8s.io", "v1", "storageclasses") else {
+        return;
+    };
+    let page = api
+        .cache
+        .list(&classes.storage_prefix(), None, None, |_| true);
+    let newest = page
+        .items
+        .iter()
+        .map(|o| o.value())
+        .filter(super::tables::is_default_class)
+        .max_by(|a, b| {
+            let order = |c: &Value| {
+                (
+                    c.pointer("/metadata/creationTimestamp")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    c.pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            };
+            order(a).cmp(&order(b))
+        });
+    if let Some(name) = newest.as_ref().and_then(|c| c.pointer("/metadata/name")) {
+        spec.insert("storageClassName".into(), name.clone());
+    }
 }
 
 /// The kinds whose strategies keep metadata.generation: those a controller reconciles from a spec.

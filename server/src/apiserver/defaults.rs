@@ -29,6 +29,10 @@ pub fn apply(group: &str, plural: &str, obj: &mut Value) {
                 }
             }
         }
+        ("storage.k8s.io", "storageclasses") => {
+            set(obj, "reclaimPolicy", json!("Delete"));
+            set(obj, "volumeBindingMode", json!("Immediate"));
+        }
         ("apps", "deployments") => deployment(obj),
         ("apps", "replicasets") => {
             if let Some(spec) = child(obj, "spec") {

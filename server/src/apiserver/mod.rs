@@ -16,7 +16,7 @@ mod path;
 mod protobuf;
 mod request;
 mod subresources;
-mod tables;
+pub(crate) mod tables;
 mod validation;
 
 use std::future::Future;

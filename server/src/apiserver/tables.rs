@@ -209,6 +209,15 @@ const INGRESS_CLASS_COLUMNS: &[Column] = &[
     AGE,
 ];
 
+const STORAGE_CLASS_COLUMNS: &[Column] = &[
+    NAME,
+    col("Provisioner", "string", "provisioner indicates the type of the provisioner."),
+    col("ReclaimPolicy", "string", "reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class. Defaults to Delete."),
+    col("VolumeBindingMode", "string", "volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, VolumeBindingImmediate is used. This field is only honored by servers that enable the VolumeScheduling feature."),
+    col("AllowVolumeExpansion", "string", "allowVolumeExpansion shows whether the storage class allow volume expand."),
+    AGE,
+];
+
 const NETWORK_POLICY_COLUMNS: &[Column] = &[
     NAME,
     col("Pod-Selector", "string", "Pods the policy applies to."),
@@ -259,6 +268,7 @@ pub fn columns(group: &str, plural: &str) -> &'static [Column] {
         ("networking.k8s.io", "ingresses") => INGRESS_COLUMNS,
         ("networking.k8s.io", "ingressclasses") => INGRESS_CLASS_COLUMNS,
         ("networking.k8s.io", "networkpolicies") => NETWORK_POLICY_COLUMNS,
+        ("storage.k8s.io", "storageclasses") => STORAGE_CLASS_COLUMNS,
         ("coordination.k8s.io", "leases") => LEASE_COLUMNS,
         ("discovery.k8s.io", "endpointslices") => ENDPOINT_SLICE_COLUMNS,
         ("policy", "poddisruptionbudgets") => PDB_COLUMNS,
@@ -303,6 +313,7 @@ pub fn cells(group: &str, plural: &str, obj: &Value, now: DateTime<Utc>) -> Vec<
         ("", "persistentvolumeclaims") => persistent_volume_claim(obj, age),
         ("networking.k8s.io", "ingresses") => ingress(obj, age),
         ("networking.k8s.io", "ingressclasses") => ingress_class(obj, age),
+        ("storage.k8s.io", "storageclasses") => storage_class_row(obj, age),
         ("networking.k8s.io", "networkpolicies") => {
             // A missing podSelector is the empty selector, which selects everything.
             let sel = at(obj, &["spec", "podSelector"]).filter(|s| !s.is_null());
@@ -985,6 +996,41 @@ fn ingress_class(obj: &Value, age: Value) -> Vec<Value> {
     ]
 }
 
+/// kube's printStorageClass: the default class is marked in its name; unset fields print their defaults.
+fn storage_class_row(obj: &Value, age: Value) -> Vec<Value> {
+    let mut shown = st(obj, &["metadata", "name"]).to_string();
+    if is_default_class(obj) {
+        shown.push_str(" (default)");
+    }
+    let or = |field: &str, default: &str| -> Value {
+        match at(obj, &[field]).and_then(Value::as_str) {
+            Some(v) => v.into(),
+            None => default.into(),
+        }
+    };
+    let expansion = at(obj, &["allowVolumeExpansion"])
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    vec![
+        shown.into(),
+        st(obj, &["provisioner"]).into(),
+        or("reclaimPolicy", "Delete"),
+        or("volumeBindingMode", "Immediate"),
+        Value::from(expansion),
+        age,
+    ]
+}
+
+/// Whether a StorageClass is marked as the default (kube's IsDefaultAnnotation, beta key included).
+pub fn is_default_class(obj: &Value) -> bool {
+    [
+        "storageclass.kubernetes.io/is-default-class",
+        "storageclass.beta.kubernetes.io/is-default-class",
+    ]
+    .iter()
+    .any(|k| at(obj, &["metadata", "annotations", k]).and_then(Value::as_str) == Some("true"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1143,6 +1189,7 @@ mod tests {
         ("networking.k8s.io", "ingresses"),
         ("networking.k8s.io", "ingressclasses"),
         ("networking.k8s.io", "networkpolicies"),
+        ("storage.k8s.io", "storageclasses"),
         ("coordination.k8s.io", "leases"),
         ("discovery.k8s.io", "endpointslices"),
         ("policy", "poddisruptionbudgets"),

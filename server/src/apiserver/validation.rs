@@ -50,6 +50,7 @@ pub fn validate(group: &str, plural: &str, obj: &Value, old: Option<&Value>) -> 
         }
         ("batch", "jobs") => kinds::job(&mut e, spec, "spec", old_spec),
         ("batch", "cronjobs") => kinds::cron_job(&mut e, spec),
+        ("storage.k8s.io", "storageclasses") => kinds::storage_class(&mut e, obj, old),
         _ => {}
     }
     e.0

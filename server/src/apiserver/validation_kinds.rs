@@ -442,6 +442,46 @@ pub(super) fn service(e: &mut Errs, spec: &Value, old_spec: Option<&Value>) {
 
 const MAX_DATA_SIZE: usize = 1024 * 1024;
 
+/// kube's ValidateStorageClass and, given the stored class, ValidateStorageClassUpdate.
+pub(super) fn storage_class(e: &mut Errs, obj: &Value, old: Option<&Value>) {
+    let provisioner = e.str(obj, "provisioner", "provisioner");
+    if provisioner.is_empty() {
+        e.required("provisioner", "");
+    } else {
+        let lower = provisioner.to_lowercase();
+        e.invalid_all(
+            "provisioner",
+            &go_quote(&lower),
+            super::qualified_name(&lower),
+        );
+    }
+    let policy = e.str(obj, "reclaimPolicy", "reclaimPolicy");
+    if !policy.is_empty() && !["Delete", "Retain"].contains(&policy) {
+        e.not_supported("reclaimPolicy", policy, &["Delete", "Retain"]);
+    }
+    let mode = e.str(obj, "volumeBindingMode", "volumeBindingMode");
+    let modes = ["Immediate", "WaitForFirstConsumer"];
+    if mode.is_empty() {
+        e.required("volumeBindingMode", "");
+    } else if !modes.contains(&mode) {
+        e.not_supported("volumeBindingMode", mode, &modes);
+    }
+    let Some(old) = old else { return };
+    let field = |o: &Value, f: &str| o.get(f).filter(|v| !v.is_null()).cloned();
+    for (f, what) in [
+        ("parameters", "parameters"),
+        ("provisioner", "provisioner"),
+        ("reclaimPolicy", "reclaimPolicy"),
+    ] {
+        if field(obj, f) != field(old, f) {
+            e.forbidden(f, &format!("updates to {what} are forbidden."));
+        }
+    }
+    if field(obj, "volumeBindingMode") != field(old, "volumeBindingMode") {
+        e.invalid("volumeBindingMode", &go_quote(mode), "field is immutable");
+    }
+}
+
 pub(super) fn config_map(e: &mut Errs, obj: &Value) {
     let mut total = 0;
     let data = e.str_map(obj, "data", "");
