@@ -74,8 +74,17 @@ impl Kybd {
         Kybd::start_in(TempDir::new("kybd"), args)
     }
 
+    /// Starts kybd with its embedded node agent (every other start disables it), with extra environment.
+    pub fn start_with_agent(env: &[(&str, &str)]) -> Kybd {
+        Kybd::launch(TempDir::new("kybd"), &[], true, env)
+    }
+
     /// Starts kybd on an existing data folder (for restart tests).
     pub fn start_in(dir: TempDir, extra: &[&str]) -> Kybd {
+        Kybd::launch(dir, extra, false, &[])
+    }
+
+    fn launch(dir: TempDir, extra: &[&str], agent: bool, env: &[(&str, &str)]) -> Kybd {
         let kubeconfig = dir.0.join("kubeconfig.yaml");
         let _ = std::fs::remove_file(&kubeconfig);
         let log = dir.0.join(format!(
@@ -87,16 +96,13 @@ impl Kybd {
         ));
         let logfile = std::fs::File::create(&log).unwrap_or_else(|e| panic!("creating log: {e}"));
         let child = Command::new(bin("kybd"))
-            .args([
-                "server",
-                "--listen",
-                "127.0.0.1:0",
-                "--disable-agent",
-                "--data-dir",
-            ])
+            .args(["server", "--listen", "127.0.0.1:0"])
+            .args((!agent).then_some("--disable-agent"))
+            .arg("--data-dir")
             .arg(&dir.0)
             .args(extra)
             .env("KYBD_LOG", "info")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(logfile)
@@ -536,6 +542,16 @@ pub struct ProcessNode {
 }
 
 impl ProcessNode {
+    /// The process node an agent runs elsewhere (say, embedded in kybd) under `root`: dropping it kills
+    /// what its containers left running.
+    pub fn at(name: &str, root: PathBuf) -> ProcessNode {
+        ProcessNode {
+            agent: None,
+            name: name.to_string(),
+            root,
+        }
+    }
+
     /// Stops the agent (as a crash would: SIGKILL), leaving its containers running.
     pub fn kill_agent(&mut self) {
         self.agent.take();

@@ -322,3 +322,38 @@ fn process_pods_serve_restart_fail_and_survive_an_agent_restart() {
     let gone = eventually(60, || node.running().is_empty().then_some(()));
     assert!(gone.is_some(), "still running: {:?}", node.running());
 }
+
+#[test]
+fn plain_kybd_without_docker_runs_pods_as_processes() {
+    // No Docker daemon answers at this socket, so the embedded agent takes the process runtime.
+    let k = Kybd::start_with_agent(&[("DOCKER_HOST", "unix:///nonexistent/docker.sock")]);
+    let kc = kubectl();
+    let node = eventually(30, || {
+        let nodes = k.get(&["nodes"]);
+        let n = nodes["items"].as_array()?.first()?.clone();
+        n["status"]["nodeInfo"]["containerRuntimeVersion"]
+            .as_str()?
+            .starts_with("process://")
+            .then_some(n)
+    })
+    .unwrap_or_else(|| panic!("no process node:\n{}", k.log()));
+    let name = node["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let _cleanup = kyb_e2e::ProcessNode::at(&name, k.dir.0.join("agent"));
+    let work = TempDir::new("plain-kybd");
+    let answer = work.0.join("answer");
+    let script = format!("echo $((6*7)) > {} && exec sleep 600", answer.display());
+    k.ok(
+        &kc,
+        &["apply", "-f", "-"],
+        Some(&pod("answer", "Always", &script, "")),
+    );
+    status_when(&k, "answer", 30, |s| s["state"]["running"].is_object());
+    assert_eq!(std::fs::read_to_string(&answer).unwrap_or_default(), "42\n");
+    let running = kyb_e2e::ProcessNode::at(&name, k.dir.0.join("agent"));
+    assert_eq!(running.running().len(), 1);
+    k.ok(&kc, &["delete", "pod", "answer", "--grace-period=1"], None);
+    assert!(running.running().is_empty(), "{:?}", running.running());
+}

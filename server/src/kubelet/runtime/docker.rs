@@ -96,7 +96,7 @@ async fn ensure_pause_image(docker: &Docker) -> Result<(), RuntimeError> {
 
 /// Whether a Docker daemon answers on the local socket.
 pub async fn available() -> bool {
-    match Docker::connect_with_socket_defaults() {
+    match Docker::connect_with_local_defaults() {
         Ok(d) => tokio::time::timeout(Duration::from_secs(2), d.ping())
             .await
             .is_ok_and(|r| r.is_ok()),
@@ -129,7 +129,7 @@ impl DockerRuntime {
         network: &str,
         pod_cidr: Option<String>,
     ) -> Result<Connected, RuntimeError> {
-        let docker = Docker::connect_with_socket_defaults()?
+        let docker = Docker::connect_with_local_defaults()?
             .negotiate_version()
             .await?;
         let version = docker.version().await?;
