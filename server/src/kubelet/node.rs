@@ -169,7 +169,7 @@ pub async fn run<R: ContainerRuntime>(
         root_dir: node.root_dir.clone(),
         ip: address,
     };
-    let ctx = Arc::new(super::pods::Ctx { host, runtime });
+    let ctx = Arc::new(super::pods::Ctx::new(host, runtime));
     let workers: Workers = Arc::default();
     // A container of ours that ends wakes its pod's worker at once (kube's PLEG, from the runtime's events).
     let (exits_tx, mut exits) = tokio::sync::mpsc::unbounded_channel();

@@ -24,6 +24,21 @@ use crate::controllers::{namespace_and_name, pod_event, str_at};
 pub struct Ctx<R> {
     pub host: Host,
     pub runtime: R,
+    /// First starts of pods under way at once. A burst of new pods started all together queues every
+    /// container in the runtime at once, so that each pod waits for all of them; in turns (first come,
+    /// first served: tokio's semaphore is fair) the early pods run early.
+    pub first_starts: tokio::sync::Semaphore,
+}
+
+impl<R> Ctx<R> {
+    pub fn new(host: Host, runtime: R) -> Self {
+        let turns = std::thread::available_parallelism().map_or(2, |n| n.get() * 4);
+        Ctx {
+            host,
+            runtime,
+            first_starts: tokio::sync::Semaphore::new(turns),
+        }
+    }
 }
 
 /// One pod's worker: syncs on every change and every second, until the pod is gone.
@@ -332,6 +347,10 @@ async fn sync<R: ContainerRuntime>(
         }
         return Ok(Next::Steady);
     }
+    let _turn = match containers.is_empty() {
+        true => Some(ctx.first_starts.acquire().await?),
+        false => None,
+    };
     let sandbox = ctx.runtime.sandbox(pod, &containers).await?;
     if sandbox.created {
         containers = ctx.runtime.containers(uid).await?;
