@@ -487,7 +487,17 @@ impl Drop for DockerNode {
             args.extend(ids.iter().map(String::as_str));
             docker(&args);
         }
-        docker(&["network", "rm", &self.network]);
+        // An agent killed while asking for its network may have it made just after: look again.
+        for _ in 0..5 {
+            docker(&["network", "rm", &self.network]);
+            if !docker(&["network", "inspect", &self.network])
+                .status
+                .success()
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
     }
 }
 
