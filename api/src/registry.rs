@@ -113,6 +113,11 @@ const POD_SUBS: &[Subresource] = &[
         kind: Some(("policy", "v1", "Eviction")),
         verbs: &["create"],
     },
+    Subresource {
+        name: "log",
+        kind: Some(("", "v1", "Pod")),
+        verbs: &["get"],
+    },
 ];
 const NAMESPACE_SUBS: &[Subresource] = &[
     Subresource {

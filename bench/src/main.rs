@@ -510,6 +510,8 @@ fn docker_bench(bin: &Path, pods: usize, clients: usize) -> Result<(), BoxError>
             &node,
             "--root-dir",
             &root.to_string_lossy(),
+            "--kubelet-port",
+            "0",
         ],
     )?;
     let a = agent();

@@ -93,6 +93,7 @@ async fn run_agent(args: config::AgentArgs) -> anyhow::Result<()> {
         name,
         lease_interval,
         root_dir,
+        kubelet_port: args.kubelet_port,
     };
     let runtime = match args.runtime.as_str() {
         "auto" if kubelet::runtime::docker::available().await => "docker",
@@ -178,6 +179,7 @@ async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
             name: host_name().unwrap_or_else(|_| "kybernet-node".into()),
             lease_interval: std::time::Duration::from_secs(10),
             root_dir: settings.data_dir.join("agent"),
+            kubelet_port: 10250,
         };
         let runtime = if kubelet::runtime::docker::available().await {
             "docker"

@@ -531,6 +531,8 @@ impl Kybd {
                 .0
                 .join(format!("agent-{}", node.name))
                 .to_string_lossy(),
+            "--kubelet-port",
+            "0",
             "--lease-interval-seconds",
             "1",
         ])
@@ -645,6 +647,8 @@ impl Kybd {
             &node.name,
             "--root-dir",
             &node.root.to_string_lossy(),
+            "--kubelet-port",
+            "0",
             "--lease-interval-seconds",
             "1",
         ]));

@@ -252,6 +252,14 @@ spec:
     );
     let told = status_when(&k, "told", 30, |s| s["state"]["terminated"].is_object());
     assert_eq!(told["state"]["terminated"]["message"], "oops\n", "{told}");
+    // Its log, from Docker through the kubelet's server and the API server, to kyb and kubectl.
+    assert_eq!(k.ok(&kyb, &["logs", "told"], None), "oops\n");
+    assert_eq!(
+        k.ok(&kc, &["logs", "told", "--timestamps"], None)
+            .split_once(' ')
+            .map(|(_, l)| l),
+        Some("oops\n")
+    );
     k.ok(&kc, &["delete", "pod", "told", "--grace-period=1"], None);
 
     // An image that is not there under pull policy Never is reported, not pulled.

@@ -9,6 +9,7 @@ mod durability;
 mod jobs;
 mod kubectl;
 mod kyb;
+mod logs;
 mod process;
 mod python;
 mod recorded;

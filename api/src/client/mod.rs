@@ -255,6 +255,15 @@ impl Client {
 
     /// Opens a watch: each item is one decoded event line.
     pub async fn watch(&self, path: &str, accept: &str) -> Result<WatchStream, ClientError> {
+        Ok(WatchStream {
+            resp: self.stream(path, accept).await?,
+            buf: Vec::new(),
+        })
+    }
+
+    /// A GET whose body is read as it arrives (logs, watches); non-2xx answers become
+    /// `ClientError::Status`.
+    pub async fn stream(&self, path: &str, accept: &str) -> Result<reqwest::Response, ClientError> {
         let url = format!("{}{path}", self.base);
         let mut req = self.http.get(&url).header("Accept", accept);
         if let Some(t) = &self.token {
@@ -269,10 +278,7 @@ impl Client {
             let body = resp.bytes().await.unwrap_or_default();
             return Err(error_from(status, &body));
         }
-        Ok(WatchStream {
-            resp,
-            buf: Vec::new(),
-        })
+        Ok(resp)
     }
 
     fn transport_error(&self, e: reqwest::Error) -> ClientError {

@@ -14,6 +14,7 @@ mod explain;
 mod generators;
 mod get;
 mod label;
+mod logs;
 mod manifests;
 mod node;
 mod patch;
@@ -86,6 +87,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Set a new size for a deployment, replica set, replication controller, or stateful set.
     Scale(scale::ScaleArgs),
+    /// Print the logs for a container in a pod.
+    Logs(logs::LogsArgs),
     /// Experimental: Wait for a specific condition on one or many resources.
     Wait(wait::WaitArgs),
     /// Display addresses of the control plane and services with label kubernetes.io/cluster-service=true.
@@ -170,6 +173,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Taint(a) => node::taint(&ctx, a).await,
                 Command::Scale(a) => scale::run(&ctx, a).await,
                 Command::Wait(a) => wait::run(&ctx, a).await,
+                Command::Logs(a) => logs::run(&ctx, a).await,
                 Command::Run(a) => run::run(&ctx, a).await,
                 Command::Rollout(a) => rollout::run(&ctx, a).await,
                 Command::Set(a) => set::run(&ctx, a).await,

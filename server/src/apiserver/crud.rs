@@ -43,6 +43,20 @@ pub async fn ensure_system_namespaces(api: &Arc<Api>) -> Result<(), StoreError> 
             "spec": {"type": "ClusterIP", "clusterIP": super::allocator::KUBERNETES_SERVICE_IP, "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
         })));
     }
+    if let Some(secrets) = registry::lookup("", "v1", "secrets") {
+        use base64::Engine;
+        let (ns, name) = super::streams::KUBELET_SECRET;
+        let token = base64::engine::general_purpose::STANDARD.encode(&api.kubelet_token);
+        boot.push((
+            secrets,
+            Some(ns),
+            json!({
+                "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                "metadata": {"name": name, "namespace": ns},
+                "data": {"token": token},
+            }),
+        ));
+    }
     for (resource, ns, obj) in boot {
         if api
             .cache
@@ -58,6 +72,27 @@ pub async fn ensure_system_namespaces(api: &Arc<Api>) -> Result<(), StoreError> 
         }
     }
     Ok(())
+}
+
+/// The credential kubelets accept from this server: the one kept in its Secret, or a new one on first boot.
+pub fn kubelet_token(cache: &super::WatchCache) -> String {
+    use base64::Engine;
+    let (ns, name) = super::streams::KUBELET_SECRET;
+    let kept = registry::lookup("", "v1", "secrets")
+        .and_then(|secrets| cache.get(&key(secrets, Some(ns), name)))
+        .and_then(|obj| {
+            let token = obj.value().pointer("/data/token")?.as_str()?.to_string();
+            base64::engine::general_purpose::STANDARD.decode(token).ok()
+        })
+        .and_then(|t| String::from_utf8(t).ok())
+        .filter(|t| !t.is_empty());
+    kept.unwrap_or_else(|| {
+        format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        )
+    })
 }
 
 /// Reads one cached object, after the cache has caught up with every acknowledged write.

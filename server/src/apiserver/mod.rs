@@ -15,6 +15,7 @@ mod patch;
 mod path;
 mod protobuf;
 mod request;
+mod streams;
 mod subresources;
 pub(crate) mod tables;
 mod validation;
@@ -51,6 +52,8 @@ pub struct Api {
     pub bookmark_interval: std::time::Duration,
     /// DefaultTolerationSeconds: how long new pods tolerate not-ready and unreachable nodes.
     pub toleration_seconds: i64,
+    /// What kubelets accept from this server (kept in the `kube-system/kybernet-kubelet` Secret).
+    pub kubelet_token: String,
 }
 
 /// Settings of the API server that come from flags.
@@ -69,12 +72,14 @@ impl Api {
         settings: &ApiSettings,
     ) -> Result<Arc<Self>, StoreError> {
         let cache = WatchCache::start(store.clone(), settings.watch_window).await?;
+        let kubelet_token = crud::kubelet_token(&cache);
         let api = Arc::new(Api {
             store,
             cache,
             allocator: Default::default(),
             bookmark_interval: settings.bookmark_interval,
             toleration_seconds: settings.toleration_seconds,
+            kubelet_token,
         });
         crud::ensure_system_namespaces(&api).await?;
         Ok(api)
@@ -194,6 +199,7 @@ async fn dispatch(api: &Arc<Api>, target: path::Target, req: Req) -> ApiResult<R
         (_, true, Some("scale")) => subresources::scale(api, &target, &req).await,
         (&Method::POST, true, Some("binding")) => subresources::binding(api, &target, &req).await,
         (&Method::POST, true, Some("eviction")) => subresources::eviction(api, &target, &req).await,
+        (&Method::GET, true, Some("log")) => streams::pod_log(api, &target, &req).await,
         (m, _, _) => Err(ApiError::from(Status::method_not_allowed(format!(
             "the server does not allow this method on the requested resource ({m})"
         )))),

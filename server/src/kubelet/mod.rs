@@ -7,6 +7,7 @@ pub mod node;
 mod pods;
 mod probe;
 pub mod runtime;
+mod server;
 mod simulated;
 mod status;
 mod volumes;

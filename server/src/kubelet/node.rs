@@ -23,6 +23,8 @@ pub struct HostNode {
     pub lease_interval: Duration,
     /// Where pod volumes (and the process runtime's containers) live: `<root>/pods/<uid>/...`.
     pub root_dir: PathBuf,
+    /// The port of the kubelet's streaming server (0: any free one), on every address.
+    pub kubelet_port: u16,
 }
 
 /// What every pod worker shares about the node.
@@ -32,6 +34,8 @@ pub struct Host {
     pub root_dir: PathBuf,
     /// The node's address, as pods see it (`status.hostIP`).
     pub ip: String,
+    /// The credential the API server calls the kubelet's server with.
+    pub token: String,
 }
 
 fn read(path: &str) -> String {
@@ -90,7 +94,7 @@ fn pressure(root: &Path) -> Pressure {
 }
 
 /// The Node object for this host: its cores, memory, storage, kernel, OS, runtime and conditions.
-fn node_object(node: &HostNode, runtime: &str, address: &str) -> Value {
+fn node_object(node: &HostNode, runtime: &str, address: &str, port: u16) -> Value {
     let (cpus, memory_kib) = (cores(), memory_kib());
     let os_image = read("/etc/os-release")
         .lines()
@@ -111,6 +115,7 @@ fn node_object(node: &HostNode, runtime: &str, address: &str) -> Value {
             "capacity": resources, "allocatable": resources,
             "conditions": super::conditions(pressure(&node.root_dir)),
             "addresses": [{"type": "InternalIP", "address": address}, {"type": "Hostname", "address": node.name}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": port}},
             "nodeInfo": {
                 "machineID": read("/etc/machine-id").trim(), "systemUUID": read("/etc/machine-id").trim(), "bootID": read("/proc/sys/kernel/random/boot_id").trim(),
                 "kernelVersion": read("/proc/sys/kernel/osrelease").trim(), "osImage": os_image,
@@ -134,7 +139,17 @@ pub async fn run<R: ContainerRuntime>(
     version: String,
     address: String,
 ) -> Result<(), ClientError> {
-    super::register(&client, &node_object(&node, &version, &address)).await?;
+    let listener = match tokio::net::TcpListener::bind(("0.0.0.0", node.kubelet_port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(port = node.kubelet_port, error = %e, "the kubelet port is taken; using a free one");
+            tokio::net::TcpListener::bind(("0.0.0.0", 0))
+                .await
+                .map_err(|e| ClientError::Other(format!("binding the kubelet's server: {e}")))?
+        }
+    };
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    super::register(&client, &node_object(&node, &version, &address, port)).await?;
     tracing::info!(
         node = node.name,
         runtime = version,
@@ -156,7 +171,8 @@ pub async fn run<R: ContainerRuntime>(
                     tracing::warn!(error = %e, "lease renewal failed");
                 }
                 if ticks % 6 == 5 {
-                    let _ = super::register(&client, &node_object(&node, &version, &address)).await;
+                    let node = node_object(&node, &version, &address, port);
+                    let _ = super::register(&client, &node).await;
                 }
                 ticks += 1;
                 tokio::time::sleep(node.lease_interval).await;
@@ -168,8 +184,10 @@ pub async fn run<R: ContainerRuntime>(
         name: node.name.clone(),
         root_dir: node.root_dir.clone(),
         ip: address,
+        token: kubelet_token(&client).await,
     };
     let ctx = Arc::new(super::pods::Ctx::new(host, runtime));
+    let server = tokio::spawn(super::server::serve(ctx.clone(), listener));
     let workers: Workers = Arc::default();
     // A container of ours that ends wakes its pod's worker at once (kube's PLEG, from the runtime's events).
     let (exits_tx, mut exits) = tokio::sync::mpsc::unbounded_channel();
@@ -220,10 +238,32 @@ pub async fn run<R: ContainerRuntime>(
             }
         }
     }
-    for task in [watcher, waker, heartbeat] {
+    for task in [watcher, waker, heartbeat, server] {
         task.abort();
     }
     Ok(())
+}
+
+/// The credential the API server calls kubelets with, from its Secret (which it makes at boot).
+async fn kubelet_token(client: &Client) -> String {
+    use base64::Engine;
+    let path = "/api/v1/namespaces/kube-system/secrets/kybernet-kubelet";
+    for _ in 0..30 {
+        match client.get_json(path).await {
+            Ok(secret) => {
+                let token = base64::engine::general_purpose::STANDARD
+                    .decode(str_at(&secret, "/data/token"))
+                    .ok()
+                    .and_then(|t| String::from_utf8(t).ok())
+                    .unwrap_or_default();
+                return token;
+            }
+            Err(e) => tracing::warn!(error = %e, "reading the kubelet credential"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    tracing::error!("no kubelet credential: the kubelet's server refuses every request");
+    String::new()
 }
 
 /// Removes this node's containers that belong to no pod bound here (left by a pod deleted while the agent
@@ -257,8 +297,13 @@ mod tests {
             name: "n".into(),
             lease_interval: Duration::from_secs(10),
             root_dir: "/tmp".into(),
+            kubelet_port: 0,
         };
-        let obj = node_object(&node, "process://1", "127.0.0.1");
+        let obj = node_object(&node, "process://1", "127.0.0.1", 10250);
+        assert_eq!(
+            obj["status"]["daemonEndpoints"]["kubeletEndpoint"]["Port"],
+            10250
+        );
         assert!(obj["status"]["capacity"]["ephemeral-storage"]
             .as_str()
             .is_some_and(|s| s.ends_with("Ki")));

@@ -17,7 +17,9 @@ use bollard::Docker;
 use futures::StreamExt;
 use serde_json::Value;
 
-use super::{Container, ContainerRuntime, RuntimeError, Sandbox, Spec, SANDBOX};
+use super::{
+    Container, ContainerRuntime, LogOptions, LogStream, RuntimeError, Sandbox, Spec, SANDBOX,
+};
 use crate::controllers::{namespace_and_name, str_at};
 
 /// The image holding each pod's network namespace, built here from [`PAUSE_ELF`] when absent.
@@ -568,6 +570,32 @@ impl ContainerRuntime for DockerRuntime {
         tokio::time::timeout(timeout, attempt)
             .await
             .unwrap_or_else(|_| Err(format!("command timed out after {}s", timeout.as_secs())))
+    }
+
+    async fn logs(&self, id: &str, options: LogOptions) -> Result<LogStream, RuntimeError> {
+        // Ask first, so that a container that is gone is an error rather than an empty stream.
+        self.docker
+            .inspect_container(
+                id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await?;
+        let query = bollard::query_parameters::LogsOptions {
+            follow: options.follow,
+            stdout: true,
+            stderr: true,
+            timestamps: options.timestamps,
+            since: options
+                .since
+                .map_or(0, |t| i32::try_from(t.timestamp()).unwrap_or(i32::MAX)),
+            tail: options.tail.map_or("all".into(), |n| n.to_string()),
+            ..Default::default()
+        };
+        let stream = self
+            .docker
+            .logs(id, Some(query))
+            .map(|chunk| chunk.map(|c| c.into_bytes()).map_err(std::io::Error::other));
+        Ok(Box::pin(stream))
     }
 
     async fn log_tail(&self, id: &str, lines: usize) -> String {

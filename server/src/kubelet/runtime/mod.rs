@@ -110,6 +110,23 @@ pub struct Spec {
     pub cpu_shares: Option<i64>,
 }
 
+/// Which part of a container's output to read: PodLogOptions as the kubelet applies them (the byte limit is
+/// applied by the caller).
+#[derive(Debug, Clone, Default)]
+pub struct LogOptions {
+    /// Keep streaming until the container ends.
+    pub follow: bool,
+    /// Start each line with its RFC 3339 time and a space.
+    pub timestamps: bool,
+    /// Only the last lines.
+    pub tail: Option<u64>,
+    /// Only lines written at or after this time.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// A container's output as it arrives.
+pub type LogStream = futures::stream::BoxStream<'static, Result<bytes::Bytes, std::io::Error>>;
+
 /// A way to run a node's containers. Every call is level-triggered: the pod worker reads
 /// [`ContainerRuntime::containers`] and acts on what it finds, so a runtime keeps no pod state of its own
 /// beyond what it can list again after a restart.
@@ -158,6 +175,13 @@ pub trait ContainerRuntime: Send + Sync + 'static {
         command: Vec<String>,
         timeout: Duration,
     ) -> impl Future<Output = Result<(), String>> + Send;
+
+    /// A container's output (stdout and stderr interleaved), as `options` asks.
+    fn logs(
+        &self,
+        id: &str,
+        options: LogOptions,
+    ) -> impl Future<Output = Result<LogStream, RuntimeError>> + Send;
 
     /// The last `lines` lines of a container's output.
     fn log_tail(&self, id: &str, lines: usize) -> impl Future<Output = String> + Send;

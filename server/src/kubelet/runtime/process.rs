@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Container, ContainerRuntime, RuntimeError, Sandbox, Spec};
+use super::{Container, ContainerRuntime, LogOptions, LogStream, RuntimeError, Sandbox, Spec};
 
 /// What a container is started from, written by the agent for the shim.
 #[derive(Debug, Serialize, Deserialize)]
@@ -349,24 +349,76 @@ impl ContainerRuntime for ProcessRuntime {
         }
     }
 
+    async fn logs(&self, id: &str, options: LogOptions) -> Result<LogStream, RuntimeError> {
+        let dir = self.dir.join(id);
+        if !dir.join("config.json").exists() {
+            return Err(RuntimeError::Refused(format!("container {id} not found")));
+        }
+        let text = std::fs::read(dir.join("log")).unwrap_or_default();
+        // Only whole lines: a line still being written is read on the next look.
+        let whole = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let mut lines: Vec<&[u8]> = text[..whole]
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .filter(|l| {
+                options
+                    .since
+                    .is_none_or(|since| cri_time(l).is_none_or(|t| t >= since))
+            })
+            .collect();
+        if let Some(n) = options.tail {
+            let n = usize::try_from(n).unwrap_or(usize::MAX);
+            lines.drain(..lines.len().saturating_sub(n));
+        }
+        let first: Vec<u8> = lines
+            .iter()
+            .flat_map(|l| render(l, options.timestamps))
+            .collect();
+        let first = bytes::Bytes::from(first);
+        if !options.follow {
+            return Ok(Box::pin(futures::stream::once(async { Ok(first) })));
+        }
+        // Following: new whole lines as they come, until the container has ended and all is read.
+        let state = (Some(first), whole, dir, options.timestamps);
+        let stream = futures::stream::unfold(state, |(first, offset, dir, ts)| async move {
+            if let Some(first) = first.filter(|f| !f.is_empty()) {
+                return Some((Ok(first), (None, offset, dir, ts)));
+            }
+            loop {
+                let ended = std::fs::read(dir.join("state.json"))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<State>(&b).ok())
+                    .is_none_or(|s| s.exit_code.is_some());
+                let text = std::fs::read(dir.join("log")).unwrap_or_default();
+                let whole = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+                if whole > offset {
+                    let out: Vec<u8> = text[offset..whole]
+                        .split(|b| *b == b'\n')
+                        .filter(|l| !l.is_empty())
+                        .flat_map(|l| render(l, ts))
+                        .collect();
+                    return Some((Ok(bytes::Bytes::from(out)), (None, whole, dir, ts)));
+                }
+                if ended {
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        Ok(Box::pin(stream))
+    }
+
     async fn log_tail(&self, id: &str, lines: usize) -> String {
         let text = std::fs::read(self.dir.join(id).join("log")).unwrap_or_default();
-        let text = String::from_utf8_lossy(&text);
-        let all: Vec<&str> = text.lines().collect();
-        all[all.len().saturating_sub(lines)..]
+        let all: Vec<&[u8]> = text
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        let out: Vec<u8> = all[all.len().saturating_sub(lines)..]
             .iter()
-            .map(|l| {
-                // `<time> <stream> <F|P> <text>`
-                let mut parts = l.splitn(4, ' ');
-                let (_, _, tag, body) = (parts.next(), parts.next(), parts.next(), parts.next());
-                let body = body.unwrap_or_default();
-                if tag == Some("P") {
-                    body.to_string()
-                } else {
-                    format!("{body}\n")
-                }
-            })
-            .collect()
+            .flat_map(|l| render(l, false))
+            .collect();
+        String::from_utf8_lossy(&out).into_owned()
     }
 
     async fn watch_exits(&self, tx: tokio::sync::mpsc::UnboundedSender<String>) {
@@ -393,6 +445,32 @@ impl ContainerRuntime for ProcessRuntime {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
+}
+
+/// The time a CRI log line was written.
+fn cri_time(line: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
+    let end = line.iter().position(|b| *b == b' ')?;
+    let text = std::str::from_utf8(&line[..end]).ok()?;
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+/// A CRI log line (`<time> <stream> <F|P> <text>`) as `kubectl logs` shows it: the text, with its time in
+/// front when asked, and a newline unless the line was a partial one.
+fn render(line: &[u8], timestamps: bool) -> Vec<u8> {
+    let mut parts = line.splitn(4, |b| *b == b' ');
+    let (time, _stream, tag, body) = (parts.next(), parts.next(), parts.next(), parts.next());
+    let mut out = Vec::new();
+    if timestamps {
+        out.extend_from_slice(time.unwrap_or_default());
+        out.push(b' ');
+    }
+    out.extend_from_slice(body.unwrap_or_default());
+    if tag != Some(b"P".as_slice()) {
+        out.push(b'\n');
+    }
+    out
 }
 
 /// Writes `state` where the agent reads it, whole or not at all.
