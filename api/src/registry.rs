@@ -118,6 +118,11 @@ const POD_SUBS: &[Subresource] = &[
         kind: Some(("", "v1", "Pod")),
         verbs: &["get"],
     },
+    Subresource {
+        name: "exec",
+        kind: Some(("", "v1", "PodExecOptions")),
+        verbs: &["create", "get"],
+    },
 ];
 const NAMESPACE_SUBS: &[Subresource] = &[
     Subresource {

@@ -6,6 +6,7 @@ mod controllers;
 mod daemonsets;
 mod docker;
 mod durability;
+mod exec;
 mod jobs;
 mod kubectl;
 mod kyb;

@@ -281,6 +281,59 @@ impl Client {
         Ok(resp)
     }
 
+    /// Upgrades a GET of `path` to a websocket speaking one of `protocols`: the raw connection and the
+    /// protocol the server chose. A server that refuses answers with its Status, as `ClientError::Status`.
+    pub async fn upgrade(
+        &self,
+        path: &str,
+        protocols: &[&str],
+    ) -> Result<(reqwest::Upgraded, String), ClientError> {
+        use base64::Engine;
+        use std::hash::BuildHasher;
+        let url = format!("{}{path}", self.base);
+        let random = std::collections::hash_map::RandomState::new();
+        let mut nonce = random.hash_one(Instant::now()).to_le_bytes().to_vec();
+        nonce.extend(random.hash_one(std::process::id()).to_le_bytes());
+        let key = base64::engine::general_purpose::STANDARD.encode(nonce);
+        let mut req = self
+            .http
+            .get(&url)
+            .version(reqwest::Version::HTTP_11)
+            .header("Connection", "Upgrade")
+            .header("Upgrade", "websocket")
+            .header("Sec-WebSocket-Version", "13")
+            .header("Sec-WebSocket-Key", &key)
+            .header("Sec-WebSocket-Protocol", protocols.join(", "));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+        if self.verbosity >= 6 {
+            log(&format!("GET {url} {}", status_text(resp.status())));
+        }
+        if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
+            let status = resp.status();
+            let body = resp.bytes().await.unwrap_or_default();
+            if status.is_success() {
+                return Err(ClientError::Other(
+                    "unable to upgrade connection: the server did not switch protocols".into(),
+                ));
+            }
+            return Err(error_from(status, &body));
+        }
+        let protocol = resp
+            .headers()
+            .get("sec-websocket-protocol")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let upgraded = resp
+            .upgrade()
+            .await
+            .map_err(|e| ClientError::Other(format!("unable to upgrade connection: {e}")))?;
+        Ok((upgraded, protocol))
+    }
+
     fn transport_error(&self, e: reqwest::Error) -> ClientError {
         // kubectl says "refused" only for a refused connection; other failures to connect keep their cause.
         let mut refused = false;

@@ -95,9 +95,9 @@ fn go_seconds(s: &str) -> Option<i64> {
 }
 
 /// One stream to print: a pod's container.
-struct Source {
-    pod: String,
-    container: String,
+pub(super) struct Source {
+    pub pod: String,
+    pub container: String,
 }
 
 fn names(pod: &Value, field: &str) -> Vec<String> {
@@ -110,7 +110,7 @@ fn names(pod: &Value, field: &str) -> Vec<String> {
 }
 
 /// The containers of a pod to print, as kubectl's LogsForObject picks them.
-fn sources(pod: &Value, container: Option<&str>, all: bool) -> CliResult<Vec<Source>> {
+pub(super) fn sources(pod: &Value, container: Option<&str>, all: bool) -> CliResult<Vec<Source>> {
     let name = pod["metadata"]["name"]
         .as_str()
         .unwrap_or_default()
@@ -253,10 +253,14 @@ async fn pods(ctx: &Ctx, a: &LogsArgs, timeout: Duration) -> CliResult<Vec<Value
         }
         return Ok(pods);
     }
-    let arg = &a.args[0];
+    Ok(vec![pod_for(ctx, &a.args[0], timeout).await?])
+}
+
+/// The pod `POD` or `TYPE/NAME` names: the pod itself, or the one of a workload's pods kubectl would pick.
+pub(super) async fn pod_for(ctx: &Ctx, arg: &str, timeout: Duration) -> CliResult<Value> {
     let (typed, name) = match arg.split_once('/') {
         Some((t, n)) => (t, n),
-        None => ("pods", arg.as_str()),
+        None => ("pods", arg),
     };
     let discovery = ctx.discovery(false).await?;
     let resource = discovery
@@ -265,7 +269,7 @@ async fn pods(ctx: &Ctx, a: &LogsArgs, timeout: Duration) -> CliResult<Vec<Value
     let path = format!("{}/{}", resource.path(Some(ctx.namespace())), encode(name));
     let obj = ctx.client.get_json(&path).await?;
     if resource.kind == "Pod" {
-        return Ok(vec![obj]);
+        return Ok(obj);
     }
     let selector = selector_of(&obj).ok_or_else(|| {
         CliError::Msg(format!(
@@ -282,7 +286,7 @@ async fn pods(ctx: &Ctx, a: &LogsArgs, timeout: Duration) -> CliResult<Vec<Value
                 let name = first["metadata"]["name"].as_str().unwrap_or_default();
                 eprintln!("Found {} pods, using pod/{name}", pods.len());
             }
-            return Ok(vec![first]);
+            return Ok(first);
         }
         if Instant::now() >= deadline {
             return Err(CliError::Msg("timed out waiting for the condition".into()));

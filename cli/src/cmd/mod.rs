@@ -10,6 +10,7 @@ mod delete;
 mod describe;
 mod diff;
 mod edit;
+mod exec;
 mod explain;
 mod generators;
 mod get;
@@ -87,6 +88,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Set a new size for a deployment, replica set, replication controller, or stateful set.
     Scale(scale::ScaleArgs),
+    /// Execute a command in a container.
+    Exec(exec::ExecArgs),
     /// Print the logs for a container in a pod.
     Logs(logs::LogsArgs),
     /// Experimental: Wait for a specific condition on one or many resources.
@@ -174,6 +177,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Scale(a) => scale::run(&ctx, a).await,
                 Command::Wait(a) => wait::run(&ctx, a).await,
                 Command::Logs(a) => logs::run(&ctx, a).await,
+                Command::Exec(a) => exec::run(&ctx, a).await,
                 Command::Run(a) => run::run(&ctx, a).await,
                 Command::Rollout(a) => rollout::run(&ctx, a).await,
                 Command::Set(a) => set::run(&ctx, a).await,

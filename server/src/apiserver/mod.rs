@@ -165,6 +165,9 @@ async fn route(api: &Arc<Api>, req: Request<Body>) -> ApiResult<Response> {
         }
         _ => {}
     }
+    if streams::is_stream_upgrade(&req) {
+        return streams::upgrade(api, req).await;
+    }
     let req = Req::read(req).await?;
     match path::parse(&path)? {
         Route::Discovery {

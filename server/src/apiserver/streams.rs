@@ -1,5 +1,6 @@
 //! Streaming subresources proxied to the kubelet of the pod's node: `pods/log`, with every PodLogOptions
-//! field. The API server finds the node's address and kubelet port in its status and calls the kubelet with
+//! field, and the upgraded connections of `pods/exec` (websocket channel protocols), spliced through to
+//! the kubelet byte for byte once it has agreed to the upgrade. The API server finds the node's address and kubelet port in its status and calls the kubelet with
 //! the credential it made at boot (the `kube-system/kybernet-kubelet` Secret), as kube-apiserver calls
 //! kubelets with its client certificate.
 
@@ -37,7 +38,10 @@ fn number(req: &Req, key: &str) -> ApiResult<Option<i64>> {
 }
 
 fn flag(req: &Req, key: &str) -> bool {
-    matches!(req.query(key), Some("true" | "1" | "True" | "TRUE"))
+    matches!(
+        req.query(key),
+        Some("1" | "t" | "T" | "true" | "TRUE" | "True")
+    )
 }
 
 /// kube's ValidatePodLogOptions.
@@ -120,8 +124,8 @@ fn container(pod: &Value, name: &str, asked: Option<&str>) -> ApiResult<String> 
     }
 }
 
-/// The client for a node's kubelet: its InternalIP and the port it reports.
-async fn kubelet(api: &Api, node: &str) -> ApiResult<Client> {
+/// A node's kubelet as `host:port`: its InternalIP and the port it reports.
+async fn kubelet_endpoint(api: &Api, node: &str) -> ApiResult<String> {
     let nodes = registry::lookup("", "v1", "nodes")
         .ok_or_else(|| ApiError::from(Status::internal("nodes are not served")))?;
     let node = crud::read(api, nodes, None, node).await?;
@@ -149,8 +153,14 @@ async fn kubelet(api: &Api, node: &str) -> ApiResult<Client> {
     } else {
         address.to_string()
     };
+    Ok(format!("{host}:{port}"))
+}
+
+/// The client for a node's kubelet.
+async fn kubelet(api: &Api, node: &str) -> ApiResult<Client> {
+    let endpoint = kubelet_endpoint(api, node).await?;
     let config = RestConfig {
-        server: format!("http://{host}:{port}"),
+        server: format!("http://{endpoint}"),
         namespace: String::new(),
         context: None,
         token: Some(api.kubelet_token.clone()),
@@ -173,6 +183,159 @@ fn escape(v: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// Whether a request asks to upgrade a pod's `exec` into a stream.
+pub fn is_stream_upgrade(req: &axum::http::Request<Body>) -> bool {
+    let parts: Vec<&str> = req.uri().path().split('/').collect();
+    req.headers().contains_key(header::UPGRADE)
+        && matches!(
+            parts.as_slice(),
+            ["", "api", "v1", "namespaces", _, "pods", _, "exec"]
+        )
+}
+
+/// The response head a kubelet answered an upgrade with, and any bytes that came after it.
+struct Head {
+    status: StatusCode,
+    headers: Vec<(String, String)>,
+    rest: Vec<u8>,
+}
+
+async fn read_head(kubelet: &mut tokio::net::TcpStream) -> std::io::Result<Head> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buf.len() > 64 * 1024 {
+            return Err(std::io::Error::other(
+                "the kubelet's answer has no end of headers",
+            ));
+        }
+        let mut chunk = [0u8; 4096];
+        let n = kubelet.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::Error::other("the kubelet closed the connection"));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let text = String::from_utf8_lossy(&buf[..end]).into_owned();
+    let mut lines = text.split("\r\n");
+    let code = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse::<u16>().ok())
+        .and_then(|c| StatusCode::from_u16(c).ok())
+        .ok_or_else(|| std::io::Error::other("the kubelet's answer has no status"))?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Ok(Head {
+        status: code,
+        headers,
+        rest: buf[end..].to_vec(),
+    })
+}
+
+/// `pods/{name}/exec` with an Upgrade: checks the pod and container, asks the pod's kubelet for the same
+/// upgrade, and once it agrees, splices the two connections together.
+pub async fn upgrade(api: &Api, mut req: axum::http::Request<Body>) -> ApiResult<Response> {
+    use tokio::io::AsyncWriteExt;
+    let path = req.uri().path().to_string();
+    let parts: Vec<&str> = path.split('/').collect();
+    let (ns, name, sub) = (parts[4], parts[6], parts[7]);
+    let pods = registry::lookup("", "v1", "pods")
+        .ok_or_else(|| ApiError::from(Status::internal("pods are not served")))?;
+    let pod = crud::read(api, pods, Some(ns), name).await?;
+    let query = req.uri().query().unwrap_or_default().to_string();
+    let asked = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "container")
+        .map(|(_, v)| v.to_string());
+    let container = container(&pod, name, asked.as_deref())?;
+    let node = pod
+        .pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if node.is_empty() {
+        return Err(bad_request(format!(
+            "pod {name} does not have a host assigned"
+        )));
+    }
+    let endpoint = kubelet_endpoint(api, node).await?;
+    let unreachable = |e: std::io::Error| {
+        ApiError::from(Status::internal(format!(
+            "error dialing backend: dial tcp {endpoint}: {e}"
+        )))
+    };
+    let mut kubelet = tokio::net::TcpStream::connect(&endpoint)
+        .await
+        .map_err(unreachable)?;
+    let mut head = format!(
+        "GET /{sub}/{ns}/{name}/{container}?{query} HTTP/1.1\r\nHost: {endpoint}\r\nAuthorization: Bearer {}\r\n",
+        api.kubelet_token
+    );
+    for (k, v) in req.headers() {
+        if matches!(k.as_str(), "host" | "authorization" | "content-length") {
+            continue;
+        }
+        if let Ok(v) = v.to_str() {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    head.push_str("\r\n");
+    kubelet
+        .write_all(head.as_bytes())
+        .await
+        .map_err(unreachable)?;
+    let answer = read_head(&mut kubelet).await.map_err(unreachable)?;
+    let mut response = Response::builder().status(answer.status);
+    for (k, v) in &answer.headers {
+        if !k.eq_ignore_ascii_case("content-length")
+            || answer.status != StatusCode::SWITCHING_PROTOCOLS
+        {
+            response = response.header(k.as_str(), v.as_str());
+        }
+    }
+    if answer.status != StatusCode::SWITCHING_PROTOCOLS {
+        // A refusal (a Status, most often): pass it on whole.
+        use tokio::io::AsyncReadExt;
+        let length = answer
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+            .unwrap_or(0)
+            .min(1024 * 1024);
+        let mut body = answer.rest;
+        while body.len() < length {
+            let mut chunk = vec![0u8; length - body.len()];
+            match kubelet.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => body.extend_from_slice(&chunk[..n]),
+            }
+        }
+        return response
+            .body(Body::from(body))
+            .map_err(|e| ApiError::from(Status::internal(e)));
+    }
+    let client = hyper::upgrade::on(&mut req);
+    tokio::spawn(async move {
+        let Ok(upgraded) = client.await else {
+            return;
+        };
+        let mut client = hyper_util::rt::TokioIo::new(upgraded);
+        if client.write_all(&answer.rest).await.is_ok() {
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut kubelet).await;
+        }
+    });
+    response
+        .body(Body::empty())
+        .map_err(|e| ApiError::from(Status::internal(e)))
 }
 
 /// GET `pods/{name}/log`.

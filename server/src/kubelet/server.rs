@@ -1,11 +1,14 @@
 //! The kubelet's streaming server, on every node: `GET /containerLogs/{namespace}/{pod}/{container}` with
-//! PodLogOptions, from the container runtime. Only the API server may call it: requests carry the bearer
+//! PodLogOptions, and `/exec/{namespace}/{pod}/{container}` over a websocket in the `v5.channel.k8s.io` and
+//! `v4.channel.k8s.io` protocols (channel 0 stdin, 1 stdout, 2 stderr, 3 the ending Status, 4 resize, 255
+//! close), from the container runtime. Only the API server may call it: requests carry the bearer
 //! credential it keeps in the `kube-system/kybernet-kubelet` Secret.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Body;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +19,7 @@ use kyb_api::status::Status;
 use serde_json::Value;
 
 use super::pods::Ctx;
-use super::runtime::{ContainerRuntime, LogOptions};
+use super::runtime::{ContainerRuntime, ExecSession, LogOptions};
 
 fn status(s: Status) -> Response {
     let code = StatusCode::from_u16(s.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -35,6 +38,7 @@ pub async fn serve<R: ContainerRuntime>(ctx: Arc<Ctx<R>>, listener: tokio::net::
             "/containerLogs/{namespace}/{pod}/{container}",
             get(container_logs::<R>),
         )
+        .route("/exec/{namespace}/{pod}/{container}", get(exec::<R>))
         .with_state(ctx);
     if let Err(e) = axum::serve(listener, app).await {
         tracing::error!(error = %e, "the kubelet's server stopped");
@@ -99,9 +103,14 @@ fn log_container(pod: &Value, name: &str, previous: bool) -> Result<String, Stri
     ))
 }
 
+/// A query flag as Go's strconv.ParseBool reads it (clients send `true`, `True` or `1`).
+fn go_bool(v: &str) -> bool {
+    matches!(v, "1" | "t" | "T" | "true" | "TRUE" | "True")
+}
+
 /// PodLogOptions from the query, as the API server passed them on (already validated there).
 fn options(q: &HashMap<String, String>) -> (LogOptions, bool, Option<u64>) {
-    let flag = |k: &str| q.get(k).is_some_and(|v| v == "true");
+    let flag = |k: &str| q.get(k).is_some_and(|v| go_bool(v));
     let number = |k: &str| q.get(k).and_then(|v| v.parse::<u64>().ok());
     let since = match (number("sinceSeconds"), q.get("sinceTime")) {
         (Some(secs), _) => {
@@ -121,25 +130,164 @@ fn options(q: &HashMap<String, String>) -> (LogOptions, bool, Option<u64>) {
     (options, flag("previous"), number("limitBytes"))
 }
 
-async fn container_logs<R: ContainerRuntime>(
-    State(ctx): State<Arc<Ctx<R>>>,
-    Path((namespace, pod, container)): Path<(String, String, String)>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
+/// The pod a request is about, once its credential is checked.
+async fn authorized_pod<R>(
+    ctx: &Ctx<R>,
+    headers: &HeaderMap,
+    namespace: &str,
+    pod: &str,
+) -> Result<Value, Response> {
     let authorized = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .is_some_and(|t| !ctx.host.token.is_empty() && t == ctx.host.token);
     if !authorized {
-        return status(Status::failure(401, "Unauthorized", "Unauthorized"));
+        return Err(status(Status::failure(401, "Unauthorized", "Unauthorized")));
     }
     let path = format!("/api/v1/namespaces/{namespace}/pods/{pod}");
-    let pod = match ctx.host.client.get_json(&path).await {
+    match ctx.host.client.get_json(&path).await {
+        Ok(p) => Ok(p),
+        Err(kyb_api::client::ClientError::Status(s)) => Err(status(*s)),
+        Err(e) => Err(status(Status::internal(e))),
+    }
+}
+
+/// The running container's runtime id, from the pod's status.
+fn running_container(pod: &Value, name: &str) -> Option<String> {
+    ["initContainerStatuses", "containerStatuses"]
+        .iter()
+        .filter_map(|f| {
+            pod.pointer(&format!("/status/{f}"))
+                .and_then(Value::as_array)
+        })
+        .flatten()
+        .find(|s| s["name"] == name && s["state"]["running"].is_object())
+        .and_then(|s| s["containerID"].as_str())
+        .map(|id| id.split_once("://").map_or(id, |(_, id)| id).to_string())
+}
+
+async fn exec<R: ContainerRuntime>(
+    State(ctx): State<Arc<Ctx<R>>>,
+    Path((namespace, pod, container)): Path<(String, String, String)>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let pod = match authorized_pod(&ctx, &headers, &namespace, &pod).await {
         Ok(p) => p,
-        Err(kyb_api::client::ClientError::Status(s)) => return status(*s),
+        Err(r) => return r,
+    };
+    let Some(id) = running_container(&pod, &container) else {
+        return status(Status::failure(
+            404,
+            "NotFound",
+            format!("container not found ({container:?})"),
+        ));
+    };
+    let flag = |k: &str| query.iter().any(|(q, v)| q == k && go_bool(v));
+    let command: Vec<String> = query
+        .iter()
+        .filter(|(k, _)| k == "command")
+        .map(|(_, v)| v.clone())
+        .collect();
+    if command.is_empty() {
+        return status(Status::bad_request(
+            "you must specify at least one command for the container",
+        ));
+    }
+    let tty = flag("tty");
+    let session = match ctx
+        .runtime
+        .exec_session(&id, command, flag("stdin"), tty)
+        .await
+    {
+        Ok(s) => s,
         Err(e) => return status(Status::internal(e)),
+    };
+    ws.protocols(["v5.channel.k8s.io", "v4.channel.k8s.io"])
+        .on_upgrade(move |socket| relay(socket, session))
+}
+
+/// The Status an exec ends with on channel 3, as kube's remotecommand writes it.
+fn exit_status(code: i64) -> Vec<u8> {
+    let status = if code == 0 {
+        serde_json::json!({"metadata": {}, "status": "Success"})
+    } else {
+        serde_json::json!({"metadata": {}, "status": "Failure",
+            "message": format!("command terminated with non-zero exit code: error executing command, exit code {code}"),
+            "reason": "NonZeroExitCode",
+            "details": {"causes": [{"reason": "ExitCode", "message": code.to_string()}]}})
+    };
+    let mut frame = vec![3u8];
+    frame.extend(serde_json::to_vec(&status).unwrap_or_default());
+    frame
+}
+
+/// Carries an exec's streams over the websocket until the command's output ends, then sends its Status.
+async fn relay(mut socket: WebSocket, mut session: ExecSession) {
+    let mut stdin = session.stdin.take();
+    loop {
+        tokio::select! {
+            message = socket.recv() => {
+                let data: Vec<u8> = match message {
+                    Some(Ok(Message::Binary(b))) => b.to_vec(),
+                    Some(Ok(Message::Text(t))) => t.as_bytes().to_vec(),
+                    Some(Ok(_)) => continue,
+                    // The client went away: the command's input ends, and its output goes nowhere.
+                    None | Some(Err(_)) => return,
+                };
+                match data.split_first() {
+                    Some((0, rest)) => {
+                        if let Some(tx) = &stdin {
+                            let _ = tx.send(bytes::Bytes::copy_from_slice(rest)).await;
+                        }
+                    }
+                    Some((4, rest)) => {
+                        if let Ok(size) = serde_json::from_slice::<Value>(rest) {
+                            let dim = |k: &str| size[k].as_u64().and_then(|v| u16::try_from(v).ok());
+                            if let (Some(w), Some(h)) = (dim("Width"), dim("Height")) {
+                                let _ = session.resize.send((w, h)).await;
+                            }
+                        }
+                    }
+                    // v5: the client closed a stream; stdin is the only one it can close.
+                    Some((255, [0, ..])) => stdin = None,
+                    _ => {}
+                }
+            }
+            out = session.output.recv() => match out {
+                Some((channel, data)) => {
+                    let mut frame = Vec::with_capacity(data.len() + 1);
+                    frame.push(channel);
+                    frame.extend_from_slice(&data);
+                    if socket.send(Message::Binary(frame.into())).await.is_err() {
+                        return;
+                    }
+                }
+                None => break,
+            },
+        }
+    }
+    drop(stdin);
+    let code = session.exit.await.unwrap_or(-1);
+    let _ = socket.send(Message::Binary(exit_status(code).into())).await;
+    let normal = axum::extract::ws::CloseFrame {
+        code: axum::extract::ws::close_code::NORMAL,
+        reason: "".into(),
+    };
+    let _ = socket.send(Message::Close(Some(normal))).await;
+}
+
+async fn container_logs<R: ContainerRuntime>(
+    State(ctx): State<Arc<Ctx<R>>>,
+    Path((namespace, pod, container)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let pod = match authorized_pod(&ctx, &headers, &namespace, &pod).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
     let (options, previous, limit) = options(&query);
     let id = match log_container(&pod, &container, previous) {

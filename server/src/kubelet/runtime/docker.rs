@@ -18,7 +18,8 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use super::{
-    Container, ContainerRuntime, LogOptions, LogStream, RuntimeError, Sandbox, Spec, SANDBOX,
+    Container, ContainerRuntime, ExecSession, LogOptions, LogStream, RuntimeError, Sandbox, Spec,
+    SANDBOX,
 };
 use crate::controllers::{namespace_and_name, str_at};
 
@@ -570,6 +571,98 @@ impl ContainerRuntime for DockerRuntime {
         tokio::time::timeout(timeout, attempt)
             .await
             .unwrap_or_else(|_| Err(format!("command timed out after {}s", timeout.as_secs())))
+    }
+
+    async fn exec_session(
+        &self,
+        id: &str,
+        command: Vec<String>,
+        stdin: bool,
+        tty: bool,
+    ) -> Result<ExecSession, RuntimeError> {
+        use tokio::io::AsyncWriteExt;
+        let config = bollard::models::ExecConfig {
+            cmd: Some(command),
+            attach_stdin: Some(stdin),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(tty),
+            ..Default::default()
+        };
+        let exec = self.docker.create_exec(id, config).await?.id;
+        let options = bollard::exec::StartExecOptions {
+            tty,
+            ..Default::default()
+        };
+        let bollard::exec::StartExecResults::Attached {
+            mut output,
+            mut input,
+        } = self.docker.start_exec(&exec, Some(options)).await?
+        else {
+            return Err(RuntimeError::Refused("the exec started detached".into()));
+        };
+        let (out_tx, out_rx) = tokio::sync::mpsc::channel(64);
+        let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
+        let (resize_tx, mut resize_rx) = tokio::sync::mpsc::channel::<(u16, u16)>(4);
+        let stdin_tx = if stdin {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(64);
+            tokio::spawn(async move {
+                while let Some(data) = rx.recv().await {
+                    if input.write_all(&data).await.is_err() {
+                        break;
+                    }
+                    let _ = input.flush().await;
+                }
+                let _ = input.shutdown().await;
+            });
+            Some(tx)
+        } else {
+            None
+        };
+        let docker = self.docker.clone();
+        let resize_exec = exec.clone();
+        tokio::spawn(async move {
+            while let Some((w, h)) = resize_rx.recv().await {
+                let size = bollard::query_parameters::ResizeExecOptions {
+                    w: i32::from(w),
+                    h: i32::from(h),
+                };
+                let _ = docker.resize_exec(&resize_exec, size).await;
+            }
+        });
+        let docker = self.docker.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(chunk)) = output.next().await {
+                let (channel, bytes) = match chunk {
+                    bollard::container::LogOutput::StdErr { message } => (2, message),
+                    other => (1, other.into_bytes()),
+                };
+                if out_tx.send((channel, bytes)).await.is_err() {
+                    break;
+                }
+            }
+            drop(out_tx);
+            // The output ends a moment before Docker has the exit code.
+            for _ in 0..50 {
+                match docker.inspect_exec(&exec).await {
+                    Ok(i) if i.running == Some(true) => {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    Ok(i) => {
+                        let _ = exit_tx.send(i.exit_code.unwrap_or(-1));
+                        return;
+                    }
+                    Err(_) => break,
+                }
+            }
+            let _ = exit_tx.send(-1);
+        });
+        Ok(ExecSession {
+            stdin: stdin_tx,
+            output: out_rx,
+            resize: resize_tx,
+            exit: exit_rx,
+        })
     }
 
     async fn logs(&self, id: &str, options: LogOptions) -> Result<LogStream, RuntimeError> {

@@ -127,6 +127,18 @@ pub struct LogOptions {
 /// A container's output as it arrives.
 pub type LogStream = futures::stream::BoxStream<'static, Result<bytes::Bytes, std::io::Error>>;
 
+/// An interactive command running in a container: what `kubectl exec` talks to.
+pub struct ExecSession {
+    /// The command's standard input, when it has one; dropping it closes the input.
+    pub stdin: Option<tokio::sync::mpsc::Sender<bytes::Bytes>>,
+    /// Output as it comes: (1 stdout or 2 stderr, bytes). Ends when the command's output does.
+    pub output: tokio::sync::mpsc::Receiver<(u8, bytes::Bytes)>,
+    /// Terminal size changes: (width, height).
+    pub resize: tokio::sync::mpsc::Sender<(u16, u16)>,
+    /// The exit code, once the command has ended.
+    pub exit: tokio::sync::oneshot::Receiver<i64>,
+}
+
 /// A way to run a node's containers. Every call is level-triggered: the pod worker reads
 /// [`ContainerRuntime::containers`] and acts on what it finds, so a runtime keeps no pod state of its own
 /// beyond what it can list again after a restart.
@@ -175,6 +187,16 @@ pub trait ContainerRuntime: Send + Sync + 'static {
         command: Vec<String>,
         timeout: Duration,
     ) -> impl Future<Output = Result<(), String>> + Send;
+
+    /// Starts `command` in a running container, with its input attached when `stdin` and on a terminal
+    /// when `tty`.
+    fn exec_session(
+        &self,
+        id: &str,
+        command: Vec<String>,
+        stdin: bool,
+        tty: bool,
+    ) -> impl Future<Output = Result<ExecSession, RuntimeError>> + Send;
 
     /// A container's output (stdout and stderr interleaved), as `options` asks.
     fn logs(

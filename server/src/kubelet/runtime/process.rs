@@ -17,7 +17,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Container, ContainerRuntime, LogOptions, LogStream, RuntimeError, Sandbox, Spec};
+use super::{
+    Container, ContainerRuntime, ExecSession, LogOptions, LogStream, RuntimeError, Sandbox, Spec,
+};
 
 /// What a container is started from, written by the agent for the shim.
 #[derive(Debug, Serialize, Deserialize)]
@@ -347,6 +349,117 @@ impl ContainerRuntime for ProcessRuntime {
                 ))
             }
         }
+    }
+
+    async fn exec_session(
+        &self,
+        id: &str,
+        command: Vec<String>,
+        stdin: bool,
+        tty: bool,
+    ) -> Result<ExecSession, RuntimeError> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let Some((config, c)) = self.container(id) else {
+            return Err(RuntimeError::Refused(format!("container {id} not found")));
+        };
+        if !c.running {
+            return Err(RuntimeError::Refused(format!(
+                "container {id} is not running"
+            )));
+        }
+        if tty {
+            return Err(RuntimeError::Refused(
+                "the process runtime cannot give a command a terminal (tty)".into(),
+            ));
+        }
+        let Some((program, args)) = command.split_first() else {
+            return Err(RuntimeError::Refused("no command to run".into()));
+        };
+        let path = config
+            .env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map_or(DEFAULT_PATH, |(_, v)| v.as_str());
+        if resolve(program, path).is_none() {
+            return Err(RuntimeError::Refused(format!(
+                "exec: {program:?}: executable file not found in $PATH"
+            )));
+        }
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.args(args)
+            .env_clear()
+            .envs(config.env.iter().map(|(k, v)| (k, v)))
+            .stdin(if stdin {
+                std::process::Stdio::piped()
+            } else {
+                std::process::Stdio::null()
+            })
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        if let Some(wd) = &config.working_dir {
+            cmd.current_dir(wd);
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| RuntimeError::io(format!("exec {program:?}"), e))?;
+        let (out_tx, out_rx) = tokio::sync::mpsc::channel(64);
+        let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
+        let (resize_tx, _) = tokio::sync::mpsc::channel(1);
+        let stdin_tx = child.stdin.take().map(|mut input| {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(64);
+            tokio::spawn(async move {
+                while let Some(data) = rx.recv().await {
+                    if input.write_all(&data).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            tx
+        });
+        let pipes: Vec<(u8, Box<dyn tokio::io::AsyncRead + Send + Unpin>)> = [
+            child.stdout.take().map(|o| (1u8, Box::new(o) as Box<_>)),
+            child.stderr.take().map(|e| (2u8, Box::new(e) as Box<_>)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let readers: Vec<_> = pipes
+            .into_iter()
+            .map(|(channel, mut pipe)| {
+                let tx = out_tx.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    while let Ok(n) = pipe.read(&mut buf).await {
+                        if n == 0
+                            || tx
+                                .send((channel, bytes::Bytes::copy_from_slice(&buf[..n])))
+                                .await
+                                .is_err()
+                        {
+                            break;
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(out_tx);
+        tokio::spawn(async move {
+            for r in readers {
+                let _ = r.await;
+            }
+            let code = match child.wait().await {
+                Ok(s) => s.code().map_or(-1, i64::from),
+                Err(_) => -1,
+            };
+            let _ = exit_tx.send(code);
+        });
+        Ok(ExecSession {
+            stdin: stdin_tx,
+            output: out_rx,
+            resize: resize_tx,
+            exit: exit_rx,
+        })
     }
 
     async fn logs(&self, id: &str, options: LogOptions) -> Result<LogStream, RuntimeError> {

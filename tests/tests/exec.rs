@@ -1,0 +1,99 @@
+//! `pods/exec` over websockets, through the API server to the kubelet's streaming server, from pods on the
+//! process runtime: kyb exec, the real kubectl and the Python client; exit codes, stdin, stdout and stderr.
+
+use kyb_e2e::{bin, kubectl, python, scripts_dir, Kybd};
+
+use crate::docker::status_when;
+
+#[test]
+fn exec_runs_commands_in_containers_for_kyb_kubectl_and_python() {
+    let k = Kybd::start();
+    let _node = k.process_node();
+    let (kc, kyb) = (kubectl(), bin("kyb"));
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: box}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - {name: main, image: none, command: [sleep, '600'], env: [{name: GREETING, value: hi}]}\n  - {name: side, image: none, command: [sleep, '600']}\n";
+    k.ok(&kc, &["apply", "-f", "-"], Some(pod));
+    status_when(&k, "box", 30, |s| s["state"]["running"].is_object());
+
+    for client in [&kyb, &kc] {
+        // Output on its own streams, the container's environment, and the exit code as the client's.
+        let out = k.run(
+            client,
+            &[
+                "exec",
+                "box",
+                "-c",
+                "main",
+                "--",
+                "sh",
+                "-c",
+                "echo $GREETING; echo oops >&2; exit 3",
+            ],
+            None,
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "oops\ncommand terminated with exit code 3\n"
+        );
+        assert_eq!(out.status.code(), Some(3));
+        // Piped stdin comes back.
+        let echoed = k.ok(
+            client,
+            &["exec", "-i", "box", "-c", "main", "--", "cat"],
+            Some("line one\nline two\n"),
+        );
+        assert_eq!(echoed, "line one\nline two\n");
+    }
+    // The default container, with kubectl's note.
+    let out = k.run(&kyb, &["exec", "box", "--", "true"], None);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Defaulted container \"main\" out of: main, side\n"
+    );
+
+    let script = scripts_dir().join("exec.py");
+    let py = k.ok(
+        &python(),
+        &[script.to_str().unwrap_or_default(), "box"],
+        None,
+    );
+    // stdout and stderr come through separate pipes, so their order between them is not kept.
+    assert!(
+        matches!(
+            py.trim(),
+            "'out\\nerr\\n' 'hello' 3" | "'err\\nout\\n' 'hello' 3"
+        ),
+        "{py}"
+    );
+
+    // Bad input gets kubectl's words.
+    let err = k.fails(&kyb, &["exec", "box", "-c", "nope", "--", "true"], None);
+    assert_eq!(
+        err,
+        "Error from server (BadRequest): container nope is not valid for pod box\n"
+    );
+    let err = k.fails(&kyb, &["exec", "absent", "--", "true"], None);
+    assert_eq!(
+        err,
+        "Error from server (NotFound): pods \"absent\" not found\n"
+    );
+    let err = k.fails(&kyb, &["exec", "box"], None);
+    assert_eq!(
+        err,
+        "error: you must specify at least one command for the container\n"
+    );
+    let done = "apiVersion: v1\nkind: Pod\nmetadata: {name: done}\nspec:\n  restartPolicy: Never\n  containers: [{name: c, image: none, command: ['true']}]\n";
+    k.ok(&kc, &["apply", "-f", "-"], Some(done));
+    status_when(&k, "done", 30, |s| s["state"]["terminated"].is_object());
+    kyb_e2e::eventually(10, || {
+        (k.get(&["pod", "done"])["status"]["phase"] == "Succeeded").then_some(())
+    });
+    let err = k.fails(&kyb, &["exec", "done", "--", "true"], None);
+    assert_eq!(
+        err,
+        "error: cannot exec into a container in a completed pod; current phase is Succeeded\n"
+    );
+
+    k.ok(&kc, &["delete", "pod", "--all", "--grace-period=1"], None);
+}
