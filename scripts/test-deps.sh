@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests drive, from Debian's packages: the official Python client, Debian's
-# static busybox (the Docker tests build their image from it), and Debian's kubectl 1.20 unpacked into a
+# static busybox (the Docker tests build their image from it), tmux, and Debian's kubectl 1.20 unpacked into a
 # private folder (its package would overwrite /usr/bin/kubectl).
 set -euo pipefail
 
@@ -24,6 +24,12 @@ fi
 if [ ! -x /bin/busybox ]; then
     apt_update
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+fi
+
+# The terminal tests (exec -it) drive kyb inside tmux.
+if ! command -v tmux >/dev/null; then
+    apt_update
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null
 fi
 
 if [ ! -x "$KUBECTL_120_DIR/usr/bin/kubectl" ]; then

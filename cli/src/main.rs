@@ -101,5 +101,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(cmd::run(cli.command, overrides))
+    let code = runtime.block_on(cmd::run(cli.command, overrides));
+    // A read of an interactive stdin (exec -i) may still be blocked in its thread; it must not hold the
+    // exit back.
+    runtime.shutdown_background();
+    code
 }

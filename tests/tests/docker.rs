@@ -122,6 +122,75 @@ pub(crate) fn container_status(k: &Kybd, pod: &str) -> Value {
     k.get(&["pod", pod])["status"]["containerStatuses"][0].clone()
 }
 
+/// `kyb exec -it` in a tmux window: the container's terminal has the window's size, follows a resize, and
+/// the session's exit code comes back once the shell exits.
+fn tty_session(k: &Kybd, pod: &str) {
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("tmux {args:?}: {e}"))
+    };
+    let session = format!("kyb-exec-{}", std::process::id());
+    let done = k.dir.0.join("tty-exit");
+    let command = format!(
+        "KUBECONFIG={} {} exec -it {pod} -- /bin/busybox sh; echo $? > {}",
+        k.kubeconfig.display(),
+        bin("kyb").display(),
+        done.display()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &command,
+    ]);
+    struct Kill(String);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("tmux")
+                .args(["kill-session", "-t", &self.0])
+                .output();
+        }
+    }
+    let _kill = Kill(session.clone());
+    let screen = || {
+        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout).into_owned()
+    };
+    let saw = |what: &str| eventually(20, || screen().contains(what).then_some(())).is_some();
+    assert!(saw("#"), "no prompt:\n{}", screen());
+    tmux(&[
+        "send-keys",
+        "-t",
+        &session,
+        "/bin/busybox stty size",
+        "Enter",
+    ]);
+    assert!(saw("30 100"), "{}", screen());
+    tmux(&["resize-window", "-t", &session, "-x", "120", "-y", "40"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    tmux(&[
+        "send-keys",
+        "-t",
+        &session,
+        "/bin/busybox stty size",
+        "Enter",
+    ]);
+    assert!(saw("40 120"), "{}", screen());
+    tmux(&["send-keys", "-t", &session, "exit 6", "Enter"]);
+    let code = eventually(20, || {
+        std::fs::read_to_string(&done)
+            .ok()
+            .filter(|c| !c.is_empty())
+    });
+    assert_eq!(code.as_deref(), Some("6\n"));
+}
+
 /// Waits up to `secs` for the pod's first container status to satisfy `done`, and returns it.
 pub(crate) fn status_when(k: &Kybd, pod: &str, secs: u64, done: impl Fn(&Value) -> bool) -> Value {
     eventually(secs, || Some(container_status(k, pod)).filter(|s| done(s)))
@@ -174,6 +243,76 @@ fn docker_pods_serve_restart_fail_and_survive_an_agent_restart() {
     }
     // A pause container and an app container per pod, no more.
     assert_eq!(node.containers(&["status=running"]).len(), 6);
+
+    // Exec into a Docker container: the exit code, piped stdin, and a terminal driven in tmux whose
+    // resize reaches the container; then kyb cp round-trips a folder with the image's busybox tar.
+    let web0 = pods[0].0.clone();
+    let out = k.run(
+        &kyb,
+        &[
+            "exec",
+            &web0,
+            "--",
+            "/bin/busybox",
+            "sh",
+            "-c",
+            "echo in-docker; exit 4",
+        ],
+        None,
+    );
+    assert_eq!(
+        (
+            String::from_utf8_lossy(&out.stdout).as_ref(),
+            out.status.code()
+        ),
+        ("in-docker\n", Some(4))
+    );
+    assert_eq!(
+        k.ok(
+            &kc,
+            &["exec", "-i", &web0, "--", "/bin/busybox", "cat"],
+            Some("piped\n")
+        ),
+        "piped\n"
+    );
+    tty_session(&k, &web0);
+    let work = kyb_e2e::TempDir::new("docker-cp");
+    std::fs::create_dir_all(work.0.join("src/sub")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(work.0.join("src/sub/note.txt"), "from the host\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    k.ok(
+        &kyb,
+        &[
+            "cp",
+            &work.0.join("src").to_string_lossy(),
+            &format!("{web0}:/tmp/up"),
+        ],
+        None,
+    );
+    let inside = k.ok(
+        &kyb,
+        &[
+            "exec",
+            &web0,
+            "--",
+            "/bin/busybox",
+            "cat",
+            "/tmp/up/sub/note.txt",
+        ],
+        None,
+    );
+    assert_eq!(inside, "from the host\n");
+    k.ok(
+        &kc,
+        &[
+            "cp",
+            &format!("{web0}:/tmp/up"),
+            &work.0.join("back").to_string_lossy(),
+        ],
+        None,
+    );
+    let back = std::fs::read_to_string(work.0.join("back/sub/note.txt")).unwrap_or_default();
+    assert_eq!(back, "from the host\n");
 
     // A crashing container is restarted with kube's back-off and shows CrashLoopBackOff.
     k.ok(

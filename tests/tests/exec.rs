@@ -67,6 +67,64 @@ fn exec_runs_commands_in_containers_for_kyb_kubectl_and_python() {
         "{py}"
     );
 
+    // kyb cp round-trips a folder through tar over exec; kubectl cp reads what kyb wrote. (The process
+    // runtime's containers see the host's files, so the container's paths are this test's own.)
+    let work = kyb_e2e::TempDir::new("cp");
+    let src = work.0.join("src");
+    std::fs::create_dir_all(src.join("sub")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(src.join("a.txt"), "alpha\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(src.join("sub/b.txt"), "beta\n").unwrap_or_else(|e| panic!("{e}"));
+    let remote = work.0.join("remote");
+    let to = format!("box:{}", remote.display());
+    k.ok(
+        &kyb,
+        &["cp", &src.to_string_lossy(), &to, "-c", "main"],
+        None,
+    );
+    let cat = k.ok(
+        &kyb,
+        &[
+            "exec",
+            "box",
+            "-c",
+            "main",
+            "--",
+            "cat",
+            &remote.join("sub/b.txt").to_string_lossy(),
+        ],
+        None,
+    );
+    assert_eq!(cat, "beta\n");
+    let back = work.0.join("back");
+    k.ok(
+        &kyb,
+        &["cp", &to, &back.to_string_lossy(), "-c", "main"],
+        None,
+    );
+    let read = |p: std::path::PathBuf| std::fs::read_to_string(p).unwrap_or_default();
+    assert_eq!(
+        (read(back.join("a.txt")), read(back.join("sub/b.txt"))),
+        ("alpha\n".into(), "beta\n".into())
+    );
+    let single = work.0.join("single.txt");
+    let from = format!("box:{}", remote.join("a.txt").display());
+    k.ok(
+        &kc,
+        &["cp", &from, &single.to_string_lossy(), "-c", "main"],
+        None,
+    );
+    assert_eq!(read(single), "alpha\n");
+    let err = k.fails(&kyb, &["cp", "/no/such/file", &to], None);
+    assert_eq!(
+        err,
+        "error: /no/such/file doesn't exist in local filesystem\n"
+    );
+    let err = k.fails(&kyb, &["cp", "box:/a", "box:/b"], None);
+    assert_eq!(
+        err,
+        "error: one of src or dest must be a local file specification\n"
+    );
+
     // Bad input gets kubectl's words.
     let err = k.fails(&kyb, &["exec", "box", "-c", "nope", "--", "true"], None);
     assert_eq!(

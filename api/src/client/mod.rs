@@ -169,6 +169,14 @@ impl Client {
         })
     }
 
+    /// The same client, working in another namespace.
+    pub fn with_namespace(&self, namespace: &str) -> Client {
+        Client {
+            namespace: namespace.to_string(),
+            ..self.clone()
+        }
+    }
+
     /// Sends one request; non-2xx answers become `ClientError::Status`.
     pub async fn send(
         &self,

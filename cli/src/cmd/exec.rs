@@ -125,34 +125,18 @@ pub async fn run(ctx: &Ctx, a: ExecArgs) -> CliResult {
             .map(|s| s.container)
             .unwrap_or_default(),
     };
-    let mut query: Vec<String> = a
-        .command
-        .iter()
-        .map(|c| format!("command={}", encode(c)))
-        .collect();
-    query.push(format!("container={}", encode(&container)));
-    query.push(format!("stdin={}", a.stdin));
-    query.push("stdout=true".into());
-    query.push(format!("stderr={}", !a.tty));
-    query.push(format!("tty={}", a.tty));
-    let path = format!(
-        "/api/v1/namespaces/{}/pods/{}/exec?{}",
-        ctx.namespace(),
-        encode(&name),
-        query.join("&")
-    );
-    let (raw, protocol) = ctx
-        .client
-        .upgrade(&path, &["v5.channel.k8s.io", "v4.channel.k8s.io"])
-        .await?;
-    let socket = WebSocketStream::from_raw_socket(raw, Role::Client, None).await;
+    let (socket, v5) = open(ctx, &name, &container, &a.command, a.stdin, a.tty).await?;
     let code = {
         // The terminal is raw only while the session runs; the guard restores it on every way out.
         let _raw = match a.tty && a.stdin {
             true => Some(RawMode::enter()?),
             false => None,
         };
-        session(socket, a.stdin, a.tty, protocol == "v5.channel.k8s.io").await?
+        let input: Option<Input> = a.stdin.then(|| Box::new(tokio::io::stdin()) as Input);
+        session(socket, input, a.tty, v5, |channel, data| {
+            write_local(channel, data)
+        })
+        .await?
     };
     if code != 0 {
         eprintln!("command terminated with exit code {code}");
@@ -161,17 +145,71 @@ pub async fn run(ctx: &Ctx, a: ExecArgs) -> CliResult {
     Ok(())
 }
 
-/// Runs the streams until the server's Status arrives or the connection closes; the exit code.
-async fn session<S>(socket: WebSocketStream<S>, stdin: bool, tty: bool, v5: bool) -> CliResult<u8>
+/// What a command's stdin is read from.
+pub(super) type Input = Box<dyn tokio::io::AsyncRead + Unpin + Send>;
+
+/// Writes a command's output where kyb's own goes: channel 1 to stdout, 2 to stderr.
+fn write_local(channel: u8, data: &[u8]) {
+    if channel == 2 {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(data);
+        let _ = err.flush();
+    } else {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(data);
+        let _ = out.flush();
+    }
+}
+
+/// Starts `command` in a pod's container over a websocket: the connection and whether it speaks v5.
+pub(super) async fn open(
+    ctx: &Ctx,
+    pod: &str,
+    container: &str,
+    command: &[String],
+    stdin: bool,
+    tty: bool,
+) -> CliResult<(WebSocketStream<reqwest::Upgraded>, bool)> {
+    let mut query: Vec<String> = command
+        .iter()
+        .map(|c| format!("command={}", encode(c)))
+        .collect();
+    query.push(format!("container={}", encode(container)));
+    query.push(format!("stdin={stdin}"));
+    query.push("stdout=true".into());
+    query.push(format!("stderr={}", !tty));
+    query.push(format!("tty={tty}"));
+    let path = format!(
+        "/api/v1/namespaces/{}/pods/{}/exec?{}",
+        ctx.namespace(),
+        encode(pod),
+        query.join("&")
+    );
+    let (raw, protocol) = ctx
+        .client
+        .upgrade(&path, &["v5.channel.k8s.io", "v4.channel.k8s.io"])
+        .await?;
+    let socket = WebSocketStream::from_raw_socket(raw, Role::Client, None).await;
+    Ok((socket, protocol == "v5.channel.k8s.io"))
+}
+
+/// Runs the streams until the server's Status arrives or the connection closes; the exit code. Output
+/// goes to `output` as (channel, bytes).
+pub(super) async fn session<S>(
+    socket: WebSocketStream<S>,
+    input: Option<Input>,
+    tty: bool,
+    v5: bool,
+    mut output: impl FnMut(u8, &[u8]),
+) -> CliResult<u8>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
-    if stdin {
+    if let Some(mut input) = input {
         let tx = tx.clone();
         tokio::spawn(async move {
-            let mut input = tokio::io::stdin();
             let mut buf = vec![0u8; 8192];
             loop {
                 match input.read(&mut buf).await {
@@ -232,16 +270,7 @@ where
             }
         };
         match data.split_first() {
-            Some((1, rest)) => {
-                let mut out = std::io::stdout().lock();
-                let _ = out.write_all(rest);
-                let _ = out.flush();
-            }
-            Some((2, rest)) => {
-                let mut err = std::io::stderr().lock();
-                let _ = err.write_all(rest);
-                let _ = err.flush();
-            }
+            Some((channel @ (1 | 2), rest)) => output(*channel, rest),
             Some((3, rest)) if !rest.is_empty() => {
                 let status: Value = serde_json::from_slice(rest).unwrap_or(Value::Null);
                 code = exit_code(&status);

@@ -5,6 +5,7 @@ mod apply;
 mod apply_last;
 mod cluster_info;
 mod config;
+mod cp;
 mod create;
 mod delete;
 mod describe;
@@ -88,6 +89,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Set a new size for a deployment, replica set, replication controller, or stateful set.
     Scale(scale::ScaleArgs),
+    /// Copy files and directories to and from containers.
+    Cp(cp::CpArgs),
     /// Execute a command in a container.
     Exec(exec::ExecArgs),
     /// Print the logs for a container in a pod.
@@ -178,6 +181,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Wait(a) => wait::run(&ctx, a).await,
                 Command::Logs(a) => logs::run(&ctx, a).await,
                 Command::Exec(a) => exec::run(&ctx, a).await,
+                Command::Cp(a) => cp::run(&ctx, a).await,
                 Command::Run(a) => run::run(&ctx, a).await,
                 Command::Rollout(a) => rollout::run(&ctx, a).await,
                 Command::Set(a) => set::run(&ctx, a).await,
