@@ -123,6 +123,16 @@ const POD_SUBS: &[Subresource] = &[
         kind: Some(("", "v1", "PodExecOptions")),
         verbs: &["create", "get"],
     },
+    Subresource {
+        name: "attach",
+        kind: Some(("", "v1", "PodAttachOptions")),
+        verbs: &["create", "get"],
+    },
+    Subresource {
+        name: "portforward",
+        kind: Some(("", "v1", "PodPortForwardOptions")),
+        verbs: &["create", "get"],
+    },
 ];
 const NAMESPACE_SUBS: &[Subresource] = &[
     Subresource {

@@ -11,6 +11,7 @@ mod jobs;
 mod kubectl;
 mod kyb;
 mod logs;
+mod portforward;
 mod process;
 mod python;
 mod recorded;

@@ -20,6 +20,7 @@ mod logs;
 mod manifests;
 mod node;
 mod patch;
+mod port_forward;
 mod replace;
 mod rollout;
 mod run;
@@ -89,6 +90,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Set a new size for a deployment, replica set, replication controller, or stateful set.
     Scale(scale::ScaleArgs),
+    /// Forward one or more local ports to a pod.
+    PortForward(port_forward::PortForwardArgs),
     /// Copy files and directories to and from containers.
     Cp(cp::CpArgs),
     /// Execute a command in a container.
@@ -182,6 +185,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Logs(a) => logs::run(&ctx, a).await,
                 Command::Exec(a) => exec::run(&ctx, a).await,
                 Command::Cp(a) => cp::run(&ctx, a).await,
+                Command::PortForward(a) => port_forward::run(&ctx, a).await,
                 Command::Run(a) => run::run(&ctx, a).await,
                 Command::Rollout(a) => rollout::run(&ctx, a).await,
                 Command::Set(a) => set::run(&ctx, a).await,

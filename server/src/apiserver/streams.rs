@@ -185,13 +185,22 @@ fn escape(v: &str) -> String {
         .collect()
 }
 
-/// Whether a request asks to upgrade a pod's `exec` into a stream.
+/// Whether a request asks to upgrade a pod's `exec`, `attach` or `portforward` into a stream.
 pub fn is_stream_upgrade(req: &axum::http::Request<Body>) -> bool {
     let parts: Vec<&str> = req.uri().path().split('/').collect();
     req.headers().contains_key(header::UPGRADE)
         && matches!(
             parts.as_slice(),
-            ["", "api", "v1", "namespaces", _, "pods", _, "exec"]
+            [
+                "",
+                "api",
+                "v1",
+                "namespaces",
+                _,
+                "pods",
+                _,
+                "exec" | "attach" | "portforward"
+            ]
         )
 }
 
@@ -240,7 +249,7 @@ async fn read_head(kubelet: &mut tokio::net::TcpStream) -> std::io::Result<Head>
     })
 }
 
-/// `pods/{name}/exec` with an Upgrade: checks the pod and container, asks the pod's kubelet for the same
+/// `pods/{name}/exec`, `attach` or `portforward` with an Upgrade: checks the pod and container, asks the pod's kubelet for the same
 /// upgrade, and once it agrees, splices the two connections together.
 pub async fn upgrade(api: &Api, mut req: axum::http::Request<Body>) -> ApiResult<Response> {
     use tokio::io::AsyncWriteExt;
@@ -256,7 +265,14 @@ pub async fn upgrade(api: &Api, mut req: axum::http::Request<Body>) -> ApiResult
         .filter_map(|kv| kv.split_once('='))
         .find(|(k, _)| *k == "container")
         .map(|(_, v)| v.to_string());
-    let container = container(&pod, name, asked.as_deref())?;
+    // The kubelet's paths: /exec and /attach name the container, /portForward only the pod.
+    let target = match sub {
+        "portforward" => format!("/portForward/{ns}/{name}"),
+        _ => format!(
+            "/{sub}/{ns}/{name}/{}",
+            container(&pod, name, asked.as_deref())?
+        ),
+    };
     let node = pod
         .pointer("/spec/nodeName")
         .and_then(Value::as_str)
@@ -276,7 +292,7 @@ pub async fn upgrade(api: &Api, mut req: axum::http::Request<Body>) -> ApiResult
         .await
         .map_err(unreachable)?;
     let mut head = format!(
-        "GET /{sub}/{ns}/{name}/{container}?{query} HTTP/1.1\r\nHost: {endpoint}\r\nAuthorization: Bearer {}\r\n",
+        "GET {target}?{query} HTTP/1.1\r\nHost: {endpoint}\r\nAuthorization: Bearer {}\r\n",
         api.kubelet_token
     );
     for (k, v) in req.headers() {
