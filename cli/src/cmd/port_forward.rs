@@ -120,7 +120,7 @@ pub async fn run(ctx: &Ctx, a: PortForwardArgs) -> CliResult {
         .unwrap_or(Duration::from_secs(60));
     let pod = super::logs::pod_for(ctx, target, timeout).await?;
     let service = match target.split_once('/') {
-        Some((t, name)) if matches!(t, "svc" | "service" | "services") => Some(
+        Some(("svc" | "service" | "services", name)) => Some(
             ctx.client
                 .get_json(&format!(
                     "/api/v1/namespaces/{}/services/{}",
