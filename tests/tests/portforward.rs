@@ -1,6 +1,7 @@
 //! `pods/portforward` over websockets, through the API server to the kubelet, to a pod on the process
 //! runtime: kyb port-forward (pod, service and deployment forms, named ports, a free local port, parallel
-//! connections, the pod going away) and the Python client.
+//! connections, the pod going away), the Python client, and the real kubectl 1.32 (SPDY in a websocket)
+//! and 1.27 (SPDY).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -28,7 +29,16 @@ impl Drop for Forward {
 
 /// Starts `kyb port-forward ARGS` and returns it with the local port of its first `Forwarding from` line.
 fn forward(k: &Kybd, args: &[&str]) -> (Forward, BufReader<std::process::ChildStdout>, u16) {
-    let mut child = Command::new(bin("kyb"))
+    forward_with(&bin("kyb"), k, args)
+}
+
+/// The same with another client (kubectl).
+fn forward_with(
+    client: &std::path::Path,
+    k: &Kybd,
+    args: &[&str],
+) -> (Forward, BufReader<std::process::ChildStdout>, u16) {
+    let mut child = Command::new(client)
         .arg("port-forward")
         .args(args)
         .env("KUBECONFIG", &k.kubeconfig)
@@ -126,6 +136,32 @@ fn port_forward_reaches_pods_for_kyb_and_python() {
         None,
     );
     assert_eq!(py.trim(), "HTTP/1.1 200 OK 'hello through the tunnel\\n'");
+
+    // The real kubectl: 1.32 tunnels SPDY through a websocket, 1.27 upgrades to SPDY itself.
+    let old = std::path::PathBuf::from("/usr/lib/google-cloud-sdk/bin/kubectl.1.27");
+    let mut clients = vec![kc.clone()];
+    if old.exists() {
+        clients.push(old);
+    }
+    for client in &clients {
+        let (_kubectl, _kubectl_out, local) =
+            forward_with(client, &k, &[&pod, &format!(":{port}")]);
+        let url = format!("http://127.0.0.1:{local}/");
+        let pages: Vec<Option<String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..20).map(|_| s.spawn(|| http_get(&url))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().ok().flatten())
+                .collect()
+        });
+        assert!(
+            pages
+                .iter()
+                .all(|p| p.as_deref() == Some("hello through the tunnel\n")),
+            "{}: {pages:?}",
+            client.display()
+        );
+    }
 
     // Bad input gets kubectl's words.
     let err = k.fails(&kyb, &["port-forward", &pod, ":grpc"], None);

@@ -3,12 +3,14 @@
 //! With a real runtime (`runtime/`), this host is one node whose pods run through `pods.rs`.
 
 mod env;
+mod forward;
 pub mod node;
 mod pods;
 mod probe;
 pub mod runtime;
 mod server;
 mod simulated;
+mod spdy;
 mod status;
 mod volumes;
 

@@ -23,7 +23,7 @@ use serde_json::Value;
 use super::pods::Ctx;
 use super::runtime::{ContainerRuntime, ExecSession, LogOptions};
 
-fn status(s: Status) -> Response {
+pub(super) fn status(s: Status) -> Response {
     let code = StatusCode::from_u16(s.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         code,
@@ -41,7 +41,10 @@ pub async fn serve<R: ContainerRuntime>(ctx: Arc<Ctx<R>>, listener: tokio::net::
             get(container_logs::<R>),
         )
         .route("/exec/{namespace}/{pod}/{container}", get(exec::<R>))
-        .route("/portForward/{namespace}/{pod}", get(port_forward::<R>))
+        .route(
+            "/portForward/{namespace}/{pod}",
+            get(super::forward::port_forward::<R>).post(super::forward::port_forward::<R>),
+        )
         .with_state(ctx);
     if let Err(e) = axum::serve(listener, app).await {
         tracing::error!(error = %e, "the kubelet's server stopped");
@@ -134,7 +137,7 @@ fn options(q: &HashMap<String, String>) -> (LogOptions, bool, Option<u64>) {
 }
 
 /// The pod a request is about, once its credential is checked.
-async fn authorized_pod<R>(
+pub(super) async fn authorized_pod<R>(
     ctx: &Ctx<R>,
     headers: &HeaderMap,
     namespace: &str,
@@ -282,151 +285,6 @@ async fn relay(mut socket: WebSocket, mut session: ExecSession) {
     let _ = socket.send(Message::Close(Some(normal))).await;
 }
 
-/// The ports a port-forward asks for, as the kubelet parses them (`ports=80&ports=8080,9090`).
-fn forward_ports(query: &[(String, String)]) -> Result<Vec<u16>, String> {
-    let mut ports = Vec::new();
-    for value in query.iter().filter(|(k, _)| k == "ports").map(|(_, v)| v) {
-        for p in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let port: u16 = p
-                .parse()
-                .map_err(|e| format!("unable to parse {p:?} as a port: {e}"))?;
-            if port == 0 {
-                return Err(format!("port {p:?} must be > 0"));
-            }
-            ports.push(port);
-        }
-    }
-    if ports.is_empty() {
-        return Err("query parameter \"port\" is required".into());
-    }
-    Ok(ports)
-}
-
-async fn port_forward<R: ContainerRuntime>(
-    State(ctx): State<Arc<Ctx<R>>>,
-    Path((namespace, pod)): Path<(String, String)>,
-    Query(query): Query<Vec<(String, String)>>,
-    headers: HeaderMap,
-    ws: WebSocketUpgrade,
-) -> Response {
-    let pod = match authorized_pod(&ctx, &headers, &namespace, &pod).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let ports = match forward_ports(&query) {
-        Ok(p) => p,
-        Err(message) => return status(Status::bad_request(message)),
-    };
-    let text = |p: &str| {
-        pod.pointer(p)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let (ip, name, uid) = (
-        text("/status/podIP"),
-        text("/metadata/name"),
-        text("/metadata/uid"),
-    );
-    if ip.is_empty() || pod.pointer("/status/phase").and_then(Value::as_str) != Some("Running") {
-        return status(Status::bad_request(format!(
-            "pod {name} is not running and has no address to forward to"
-        )));
-    }
-    ws.protocols(["v4.channel.k8s.io"])
-        .on_upgrade(move |socket| forward(socket, ports, ip, name, uid))
-}
-
-/// Carries each port's bytes between the websocket and a connection to the pod, until either side ends.
-async fn forward(mut socket: WebSocket, ports: Vec<u16>, ip: String, pod: String, uid: String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let frame = |channel: usize, data: &[u8]| {
-        let mut f = Vec::with_capacity(data.len() + 1);
-        f.push(u8::try_from(channel).unwrap_or(u8::MAX));
-        f.extend_from_slice(data);
-        Message::Binary(f.into())
-    };
-    for (i, port) in ports.iter().enumerate() {
-        for channel in [2 * i, 2 * i + 1] {
-            if socket
-                .send(frame(channel, &port.to_le_bytes()))
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-    }
-    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<(usize, Vec<u8>)>(64);
-    let mut writers = Vec::new();
-    let mut open = 0usize;
-    for (i, port) in ports.iter().enumerate() {
-        match tokio::net::TcpStream::connect((ip.as_str(), *port)).await {
-            Ok(stream) => {
-                let (mut read, write) = stream.into_split();
-                writers.push(Some(write));
-                open += 1;
-                let tx = out_tx.clone();
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 32 * 1024];
-                    loop {
-                        match read.read(&mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => {
-                                if tx.send((2 * i, buf[..n].to_vec())).await.is_err() {
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                    // An empty message on the error channel's slot tells the relay this port is done.
-                    let _ = tx.send((usize::MAX, vec![])).await;
-                });
-            }
-            Err(e) => {
-                writers.push(None);
-                let message = format!(
-                    "error forwarding port {port} to pod {pod}, uid {uid}: failed to connect to {ip}:{port}: {e}"
-                );
-                let _ = socket.send(frame(2 * i + 1, message.as_bytes())).await;
-            }
-        }
-    }
-    drop(out_tx);
-    while open > 0 {
-        tokio::select! {
-            message = socket.recv() => {
-                let data: Vec<u8> = match message {
-                    Some(Ok(Message::Binary(b))) => b.to_vec(),
-                    Some(Ok(Message::Text(t))) => t.as_bytes().to_vec(),
-                    Some(Ok(_)) => continue,
-                    None | Some(Err(_)) => return,
-                };
-                if let Some((channel, rest)) = data.split_first() {
-                    let i = usize::from(*channel) / 2;
-                    if usize::from(*channel) % 2 == 0 {
-                        if let Some(Some(w)) = writers.get_mut(i) {
-                            if w.write_all(rest).await.is_err() {
-                                writers[i] = None;
-                            }
-                        }
-                    }
-                }
-            }
-            out = out_rx.recv() => match out {
-                Some((usize::MAX, _)) => open -= 1,
-                Some((channel, data)) => {
-                    if socket.send(frame(channel, &data)).await.is_err() {
-                        return;
-                    }
-                }
-                None => break,
-            },
-        }
-    }
-    let _ = socket.send(Message::Close(None)).await;
-}
-
 async fn container_logs<R: ContainerRuntime>(
     State(ctx): State<Arc<Ctx<R>>>,
     Path((namespace, pod, container)): Path<(String, String, String)>,
@@ -479,29 +337,6 @@ async fn container_logs<R: ContainerRuntime>(
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn forwarded_ports_parse_as_the_kubelet_parses_them() {
-        let q = |v: &[&str]| -> Vec<(String, String)> {
-            v.iter()
-                .map(|p| ("ports".to_string(), p.to_string()))
-                .collect()
-        };
-        assert_eq!(
-            forward_ports(&q(&["80", "8080,9090"])),
-            Ok(vec![80, 8080, 9090])
-        );
-        assert_eq!(
-            forward_ports(&q(&[])),
-            Err("query parameter \"port\" is required".into())
-        );
-        assert_eq!(
-            forward_ports(&q(&["0"])),
-            Err("port \"0\" must be > 0".into())
-        );
-        assert!(forward_ports(&q(&["http"]))
-            .is_err_and(|e| e.starts_with("unable to parse \"http\" as a port")));
-    }
 
     #[test]
     fn the_log_comes_from_the_container_the_status_names() {
