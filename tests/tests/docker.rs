@@ -276,6 +276,15 @@ fn docker_pods_serve_restart_fail_and_survive_an_agent_restart() {
         "piped\n"
     );
     tty_session(&k, &web0);
+    // Attach reaches a container's own stdin (stdinOnce: it closes when the attach does).
+    let echoer = format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: echoer}}\nspec:\n  restartPolicy: Never\n  containers:\n  - {{name: c, image: {image}, imagePullPolicy: IfNotPresent, stdin: true, stdinOnce: true, command: [/bin/busybox, sh, -c, 'while read l; do echo got $l; done']}}\n");
+    k.ok(&kc, &["apply", "-f", "-"], Some(&echoer));
+    status_when(&k, "echoer", 30, |s| s["state"]["running"].is_object());
+    assert_eq!(
+        k.ok(&kyb, &["attach", "-i", "echoer"], Some("hello\n")),
+        "got hello\n"
+    );
+    k.ok(&kc, &["delete", "pod", "echoer", "--grace-period=1"], None);
     let work = kyb_e2e::TempDir::new("docker-cp");
     std::fs::create_dir_all(work.0.join("src/sub")).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(work.0.join("src/sub/note.txt"), "from the host\n")
@@ -313,6 +322,10 @@ fn docker_pods_serve_restart_fail_and_survive_an_agent_restart() {
     );
     let back = std::fs::read_to_string(work.0.join("back/sub/note.txt")).unwrap_or_default();
     assert_eq!(back, "from the host\n");
+    // Port-forward reaches the container's port on its own network.
+    let (_pf, _pf_out, local) = crate::portforward::forward(&k, &[&web0, ":8080"]);
+    let page = http_get(&format!("http://127.0.0.1:{local}/"));
+    assert_eq!(page, Some(format!("{web0} hello /www\n")));
 
     // A crashing container is restarted with kube's back-off and shows CrashLoopBackOff.
     k.ok(

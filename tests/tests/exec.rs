@@ -125,6 +125,15 @@ fn exec_runs_commands_in_containers_for_kyb_kubectl_and_python() {
         "error: one of src or dest must be a local file specification\n"
     );
 
+    // Attach follows a container's own output from now until it ends, for kyb and kubectl alike.
+    for (client, name) in [(&kyb, "ticker-kyb"), (&kc, "ticker-kubectl")] {
+        let ticker = format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  restartPolicy: Never\n  containers:\n  - {{name: c, image: none, command: [sh, -c, 'sleep 2; for i in 1 2 3; do echo tick $i; sleep 0.2; done']}}\n");
+        k.ok(&kc, &["apply", "-f", "-"], Some(&ticker));
+        status_when(&k, name, 30, |s| s["state"]["running"].is_object());
+        let out = k.ok(client, &["attach", name], None);
+        assert_eq!(out, "tick 1\ntick 2\ntick 3\n", "{}", client.display());
+    }
+
     // Bad input gets kubectl's words.
     let err = k.fails(&kyb, &["exec", "box", "-c", "nope", "--", "true"], None);
     assert_eq!(

@@ -18,7 +18,7 @@ fn free_port() -> u16 {
 }
 
 /// A running `kyb port-forward`, killed when dropped.
-struct Forward(Child);
+pub(crate) struct Forward(Child);
 
 impl Drop for Forward {
     fn drop(&mut self) {
@@ -28,7 +28,10 @@ impl Drop for Forward {
 }
 
 /// Starts `kyb port-forward ARGS` and returns it with the local port of its first `Forwarding from` line.
-fn forward(k: &Kybd, args: &[&str]) -> (Forward, BufReader<std::process::ChildStdout>, u16) {
+pub(crate) fn forward(
+    k: &Kybd,
+    args: &[&str],
+) -> (Forward, BufReader<std::process::ChildStdout>, u16) {
     forward_with(&bin("kyb"), k, args)
 }
 

@@ -62,7 +62,15 @@ async fn run_in(
     input: Option<Vec<u8>>,
 ) -> CliResult<(Vec<u8>, Vec<u8>, u8)> {
     let command: Vec<String> = command.iter().map(|c| c.to_string()).collect();
-    let (socket, v5) = open(ctx, pod, container, &command, input.is_some(), false).await?;
+    let (socket, v5) = open(
+        ctx,
+        pod,
+        container,
+        ("exec", &command),
+        input.is_some(),
+        false,
+    )
+    .await?;
     let input = input.map(|bytes| Box::new(std::io::Cursor::new(bytes)) as Input);
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = session(socket, input, false, v5, |channel, data| {

@@ -41,10 +41,10 @@ pub struct ExecArgs {
 }
 
 /// Puts the terminal in raw mode, and back when dropped: on success, error, and unwinding alike.
-struct RawMode;
+pub(super) struct RawMode;
 
 impl RawMode {
-    fn enter() -> CliResult<RawMode> {
+    pub(super) fn enter() -> CliResult<RawMode> {
         crossterm::terminal::enable_raw_mode()
             .map_err(|e| CliError::Msg(format!("could not make the terminal raw: {e}")))?;
         Ok(RawMode)
@@ -125,7 +125,7 @@ pub async fn run(ctx: &Ctx, a: ExecArgs) -> CliResult {
             .map(|s| s.container)
             .unwrap_or_default(),
     };
-    let (socket, v5) = open(ctx, &name, &container, &a.command, a.stdin, a.tty).await?;
+    let (socket, v5) = open(ctx, &name, &container, ("exec", &a.command), a.stdin, a.tty).await?;
     let code = {
         // The terminal is raw only while the session runs; the guard restores it on every way out.
         let _raw = match a.tty && a.stdin {
@@ -149,7 +149,7 @@ pub async fn run(ctx: &Ctx, a: ExecArgs) -> CliResult {
 pub(super) type Input = Box<dyn tokio::io::AsyncRead + Unpin + Send>;
 
 /// Writes a command's output where kyb's own goes: channel 1 to stdout, 2 to stderr.
-fn write_local(channel: u8, data: &[u8]) {
+pub(super) fn write_local(channel: u8, data: &[u8]) {
     if channel == 2 {
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(data);
@@ -161,12 +161,13 @@ fn write_local(channel: u8, data: &[u8]) {
     }
 }
 
-/// Starts `command` in a pod's container over a websocket: the connection and whether it speaks v5.
+/// Starts `command` in a pod's container (`exec`), or attaches to its process (`attach`, no command), over
+/// a websocket: the connection and whether it speaks v5.
 pub(super) async fn open(
     ctx: &Ctx,
     pod: &str,
     container: &str,
-    command: &[String],
+    (verb, command): (&str, &[String]),
     stdin: bool,
     tty: bool,
 ) -> CliResult<(WebSocketStream<reqwest::Upgraded>, bool)> {
@@ -180,7 +181,7 @@ pub(super) async fn open(
     query.push(format!("stderr={}", !tty));
     query.push(format!("tty={tty}"));
     let path = format!(
-        "/api/v1/namespaces/{}/pods/{}/exec?{}",
+        "/api/v1/namespaces/{}/pods/{}/{verb}?{}",
         ctx.namespace(),
         encode(pod),
         query.join("&")

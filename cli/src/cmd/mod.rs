@@ -3,6 +3,7 @@
 mod api_resources;
 mod apply;
 mod apply_last;
+mod attach;
 mod cluster_info;
 mod config;
 mod cp;
@@ -90,6 +91,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Set a new size for a deployment, replica set, replication controller, or stateful set.
     Scale(scale::ScaleArgs),
+    /// Attach to a running container.
+    Attach(attach::AttachArgs),
     /// Forward one or more local ports to a pod.
     PortForward(port_forward::PortForwardArgs),
     /// Copy files and directories to and from containers.
@@ -186,6 +189,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Exec(a) => exec::run(&ctx, a).await,
                 Command::Cp(a) => cp::run(&ctx, a).await,
                 Command::PortForward(a) => port_forward::run(&ctx, a).await,
+                Command::Attach(a) => attach::run(&ctx, a).await,
                 Command::Run(a) => run::run(&ctx, a).await,
                 Command::Rollout(a) => rollout::run(&ctx, a).await,
                 Command::Set(a) => set::run(&ctx, a).await,

@@ -1,5 +1,5 @@
 //! The kubelet's streaming server, on every node: `GET /containerLogs/{namespace}/{pod}/{container}` with
-//! PodLogOptions, and `/exec/{namespace}/{pod}/{container}` over a websocket in the `v5.channel.k8s.io` and
+//! PodLogOptions, and `/exec/{namespace}/{pod}/{container}` (and `/attach/...`) over a websocket in the `v5.channel.k8s.io` and
 //! `v4.channel.k8s.io` protocols (channel 0 stdin, 1 stdout, 2 stderr, 3 the ending Status, 4 resize, 255
 //! close), from the container runtime, and `/portForward/{namespace}/{pod}?ports=...` over a websocket in
 //! kube's port-forward protocol (data on channel 2i and errors on 2i+1 for the i-th port, each opened with
@@ -41,6 +41,7 @@ pub async fn serve<R: ContainerRuntime>(ctx: Arc<Ctx<R>>, listener: tokio::net::
             get(container_logs::<R>),
         )
         .route("/exec/{namespace}/{pod}/{container}", get(exec::<R>))
+        .route("/attach/{namespace}/{pod}/{container}", get(attach::<R>))
         .route(
             "/portForward/{namespace}/{pod}",
             get(super::forward::port_forward::<R>).post(super::forward::port_forward::<R>),
@@ -210,6 +211,37 @@ async fn exec<R: ContainerRuntime>(
     {
         Ok(s) => s,
         Err(e) => return status(Status::internal(e)),
+    };
+    ws.protocols(["v5.channel.k8s.io", "v4.channel.k8s.io"])
+        .on_upgrade(move |socket| relay(socket, session))
+}
+
+async fn attach<R: ContainerRuntime>(
+    State(ctx): State<Arc<Ctx<R>>>,
+    Path((namespace, pod, container)): Path<(String, String, String)>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let pod = match authorized_pod(&ctx, &headers, &namespace, &pod).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(id) = running_container(&pod, &container) else {
+        return status(Status::failure(
+            404,
+            "NotFound",
+            format!("container not found ({container:?})"),
+        ));
+    };
+    let flag = |k: &str| query.iter().any(|(q, v)| q == k && go_bool(v));
+    let session = match ctx
+        .runtime
+        .attach_session(&id, flag("stdin"), flag("tty"))
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return status(Status::bad_request(e.to_string())),
     };
     ws.protocols(["v5.channel.k8s.io", "v4.channel.k8s.io"])
         .on_upgrade(move |socket| relay(socket, session))

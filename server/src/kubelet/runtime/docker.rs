@@ -242,6 +242,67 @@ impl DockerRuntime {
     }
 }
 
+/// How a session's terminal is resized: (width, height).
+type Resize = Box<dyn Fn(u16, u16) -> futures::future::BoxFuture<'static, ()> + Send + Sync>;
+
+/// An exec or attach as an [`ExecSession`]: stdin pumped into Docker's input (closed when the sender
+/// goes), output split into stdout and stderr, resizes passed on, and the exit code once output ends.
+fn session(
+    mut output: std::pin::Pin<
+        Box<
+            dyn futures::Stream<
+                    Item = Result<bollard::container::LogOutput, bollard::errors::Error>,
+                > + Send,
+        >,
+    >,
+    mut input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+    stdin: bool,
+    resize: Resize,
+    exit: futures::future::BoxFuture<'static, i64>,
+) -> ExecSession {
+    use tokio::io::AsyncWriteExt;
+    let (out_tx, out_rx) = tokio::sync::mpsc::channel(64);
+    let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
+    let (resize_tx, mut resize_rx) = tokio::sync::mpsc::channel::<(u16, u16)>(4);
+    let stdin_tx = stdin.then(|| {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(64);
+        tokio::spawn(async move {
+            while let Some(data) = rx.recv().await {
+                if input.write_all(&data).await.is_err() {
+                    break;
+                }
+                let _ = input.flush().await;
+            }
+            let _ = input.shutdown().await;
+        });
+        tx
+    });
+    tokio::spawn(async move {
+        while let Some((w, h)) = resize_rx.recv().await {
+            resize(w, h).await;
+        }
+    });
+    tokio::spawn(async move {
+        while let Some(Ok(chunk)) = output.next().await {
+            let (channel, bytes) = match chunk {
+                bollard::container::LogOutput::StdErr { message } => (2, message),
+                other => (1, other.into_bytes()),
+            };
+            if out_tx.send((channel, bytes)).await.is_err() {
+                break;
+            }
+        }
+        drop(out_tx);
+        let _ = exit_tx.send(exit.await);
+    });
+    ExecSession {
+        stdin: stdin_tx,
+        output: out_rx,
+        resize: resize_tx,
+        exit: exit_rx,
+    }
+}
+
 /// Docker's name for a pod's container, as the kubelet's dockershim named them.
 fn docker_name(uid: &str, pod: &str, ns: &str, container: &str, attempt: u32) -> String {
     format!("k8s_{container}_{pod}_{ns}_{uid}_{attempt}")
@@ -580,7 +641,6 @@ impl ContainerRuntime for DockerRuntime {
         stdin: bool,
         tty: bool,
     ) -> Result<ExecSession, RuntimeError> {
-        use tokio::io::AsyncWriteExt;
         let config = bollard::models::ExecConfig {
             cmd: Some(command),
             attach_stdin: Some(stdin),
@@ -594,75 +654,81 @@ impl ContainerRuntime for DockerRuntime {
             tty,
             ..Default::default()
         };
-        let bollard::exec::StartExecResults::Attached {
-            mut output,
-            mut input,
-        } = self.docker.start_exec(&exec, Some(options)).await?
+        let bollard::exec::StartExecResults::Attached { output, input } =
+            self.docker.start_exec(&exec, Some(options)).await?
         else {
             return Err(RuntimeError::Refused("the exec started detached".into()));
         };
-        let (out_tx, out_rx) = tokio::sync::mpsc::channel(64);
-        let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
-        let (resize_tx, mut resize_rx) = tokio::sync::mpsc::channel::<(u16, u16)>(4);
-        let stdin_tx = if stdin {
-            let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(64);
-            tokio::spawn(async move {
-                while let Some(data) = rx.recv().await {
-                    if input.write_all(&data).await.is_err() {
-                        break;
-                    }
-                    let _ = input.flush().await;
-                }
-                let _ = input.shutdown().await;
-            });
-            Some(tx)
-        } else {
-            None
-        };
         let docker = self.docker.clone();
-        let resize_exec = exec.clone();
-        tokio::spawn(async move {
-            while let Some((w, h)) = resize_rx.recv().await {
+        let resize_id = exec.clone();
+        let resize: Resize = Box::new(move |w, h| {
+            let (docker, id) = (docker.clone(), resize_id.clone());
+            Box::pin(async move {
                 let size = bollard::query_parameters::ResizeExecOptions {
                     w: i32::from(w),
                     h: i32::from(h),
                 };
-                let _ = docker.resize_exec(&resize_exec, size).await;
-            }
+                let _ = docker.resize_exec(&id, size).await;
+            })
         });
         let docker = self.docker.clone();
-        tokio::spawn(async move {
-            while let Some(Ok(chunk)) = output.next().await {
-                let (channel, bytes) = match chunk {
-                    bollard::container::LogOutput::StdErr { message } => (2, message),
-                    other => (1, other.into_bytes()),
-                };
-                if out_tx.send((channel, bytes)).await.is_err() {
-                    break;
-                }
-            }
-            drop(out_tx);
-            // The output ends a moment before Docker has the exit code.
+        // The output ends a moment before Docker has the exit code.
+        let exit = Box::pin(async move {
             for _ in 0..50 {
                 match docker.inspect_exec(&exec).await {
                     Ok(i) if i.running == Some(true) => {
                         tokio::time::sleep(Duration::from_millis(20)).await;
                     }
-                    Ok(i) => {
-                        let _ = exit_tx.send(i.exit_code.unwrap_or(-1));
-                        return;
-                    }
+                    Ok(i) => return i.exit_code.unwrap_or(-1),
                     Err(_) => break,
                 }
             }
-            let _ = exit_tx.send(-1);
+            -1
         });
-        Ok(ExecSession {
-            stdin: stdin_tx,
-            output: out_rx,
-            resize: resize_tx,
-            exit: exit_rx,
-        })
+        Ok(session(output, input, stdin, resize, exit))
+    }
+
+    async fn attach_session(
+        &self,
+        id: &str,
+        stdin: bool,
+        _tty: bool,
+    ) -> Result<ExecSession, RuntimeError> {
+        let options = bollard::query_parameters::AttachContainerOptions {
+            stdin,
+            stdout: true,
+            stderr: true,
+            stream: true,
+            logs: false,
+            detach_keys: None,
+        };
+        let bollard::container::AttachContainerResults { output, input } =
+            self.docker.attach_container(id, Some(options)).await?;
+        let docker = self.docker.clone();
+        let resize_id = id.to_string();
+        let resize: Resize = Box::new(move |w, h| {
+            let (docker, id) = (docker.clone(), resize_id.clone());
+            Box::pin(async move {
+                let size = bollard::query_parameters::ResizeContainerTTYOptions {
+                    w: i32::from(w),
+                    h: i32::from(h),
+                };
+                let _ = docker.resize_container_tty(&id, size).await;
+            })
+        });
+        let (docker, container) = (self.docker.clone(), id.to_string());
+        let exit = Box::pin(async move {
+            docker
+                .inspect_container(
+                    &container,
+                    None::<bollard::query_parameters::InspectContainerOptions>,
+                )
+                .await
+                .ok()
+                .and_then(|c| c.state?.exit_code)
+                .unwrap_or(0)
+        });
+        Ok(session(output, input, stdin, resize, exit))
     }
 
     async fn logs(&self, id: &str, options: LogOptions) -> Result<LogStream, RuntimeError> {

@@ -198,6 +198,15 @@ pub trait ContainerRuntime: Send + Sync + 'static {
         tty: bool,
     ) -> impl Future<Output = Result<ExecSession, RuntimeError>> + Send;
 
+    /// Attaches to a running container's own process: its output from now on, and its input when `stdin`
+    /// (on Docker, for containers made with `stdin: true`).
+    fn attach_session(
+        &self,
+        id: &str,
+        stdin: bool,
+        tty: bool,
+    ) -> impl Future<Output = Result<ExecSession, RuntimeError>> + Send;
+
     /// A container's output (stdout and stderr interleaved), as `options` asks.
     fn logs(
         &self,

@@ -462,6 +462,77 @@ impl ContainerRuntime for ProcessRuntime {
         })
     }
 
+    async fn attach_session(
+        &self,
+        id: &str,
+        stdin: bool,
+        tty: bool,
+    ) -> Result<ExecSession, RuntimeError> {
+        if stdin || tty {
+            return Err(RuntimeError::Refused(
+                "the process runtime cannot attach to a container's input or give it a terminal"
+                    .into(),
+            ));
+        }
+        let dir = self.dir.join(id);
+        let Some((_, c)) = self.container(id) else {
+            return Err(RuntimeError::Refused(format!("container {id} not found")));
+        };
+        if !c.running {
+            return Err(RuntimeError::Refused(format!(
+                "container {id} is not running"
+            )));
+        }
+        let (out_tx, out_rx) = tokio::sync::mpsc::channel(64);
+        let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
+        let (resize_tx, _) = tokio::sync::mpsc::channel(1);
+        // From the end of what is written now: output as it comes, by its stream, until the end.
+        let mut offset = std::fs::metadata(dir.join("log")).map_or(0, |m| m.len() as usize);
+        tokio::spawn(async move {
+            let ended = |dir: &Path| {
+                std::fs::read(dir.join("state.json"))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<State>(&b).ok())
+                    .and_then(|s| s.exit_code)
+            };
+            loop {
+                let code = ended(&dir);
+                let text = std::fs::read(dir.join("log")).unwrap_or_default();
+                let whole = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+                for line in text
+                    .get(offset..whole)
+                    .unwrap_or_default()
+                    .split(|b| *b == b'\n')
+                    .filter(|l| !l.is_empty())
+                {
+                    let channel = if line.split(|b| *b == b' ').nth(1) == Some(b"stderr".as_slice())
+                    {
+                        2
+                    } else {
+                        1
+                    };
+                    let body = bytes::Bytes::from(render(line, false));
+                    if out_tx.send((channel, body)).await.is_err() {
+                        return;
+                    }
+                }
+                offset = offset.max(whole);
+                if let Some(code) = code {
+                    drop(out_tx);
+                    let _ = exit_tx.send(code);
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        Ok(ExecSession {
+            stdin: None,
+            output: out_rx,
+            resize: resize_tx,
+            exit: exit_rx,
+        })
+    }
+
     async fn logs(&self, id: &str, options: LogOptions) -> Result<LogStream, RuntimeError> {
         let dir = self.dir.join(id);
         if !dir.join("config.json").exists() {
