@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+mod streams;
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 fn agent() -> ureq::Agent {
@@ -836,6 +838,12 @@ fn main() -> Result<(), BoxError> {
     }
     if std::env::var("KYB_BENCH_ONLY").as_deref() == Ok("docker") {
         return docker_bench(&bin, 100, 10);
+    }
+    if std::env::var("KYB_BENCH_ONLY").as_deref() == Ok("streams") {
+        let kyb = kyb
+            .as_deref()
+            .ok_or("the streams benchmark needs PATH/TO/kyb")?;
+        return streams::bench(&bin, kyb);
     }
 
     let (kybd, kurl) = start_kybd(&bin, "kybd")?;

@@ -14,7 +14,14 @@ fn exec_runs_commands_in_containers_for_kyb_kubectl_and_python() {
     k.ok(&kc, &["apply", "-f", "-"], Some(pod));
     status_when(&k, "box", 30, |s| s["state"]["running"].is_object());
 
-    for client in [&kyb, &kc] {
+    // kubectl up to 1.29 speaks SPDY instead of websockets: 1.27 and Debian's 1.20 where present.
+    let mut clients = vec![kyb.clone(), kc.clone()];
+    let old = std::path::PathBuf::from("/usr/lib/google-cloud-sdk/bin/kubectl.1.27");
+    if old.exists() {
+        clients.push(old);
+    }
+    clients.extend(kyb_e2e::kubectl_120());
+    for client in &clients {
         // Output on its own streams, the container's environment, and the exit code as the client's.
         let out = k.run(
             client,

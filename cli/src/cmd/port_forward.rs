@@ -252,7 +252,7 @@ async fn carry(ctx: &Ctx, pod: &str, conn: tokio::net::TcpStream, port: u16) -> 
     let (mut sink, mut stream) = socket.split();
     let (mut read, mut write) = conn.into_split();
     let upstream = tokio::spawn(async move {
-        let mut buf = vec![0u8; 32 * 1024];
+        let mut buf = vec![0u8; 256 * 1024];
         loop {
             match read.read(&mut buf).await {
                 Ok(0) | Err(_) => break,

@@ -346,7 +346,13 @@ pub async fn upgrade(api: &Api, mut req: axum::http::Request<Body>) -> ApiResult
         };
         let mut client = hyper_util::rt::TokioIo::new(upgraded);
         if client.write_all(&answer.rest).await.is_ok() {
-            let _ = tokio::io::copy_bidirectional(&mut client, &mut kubelet).await;
+            let _ = tokio::io::copy_bidirectional_with_sizes(
+                &mut client,
+                &mut kubelet,
+                256 << 10,
+                256 << 10,
+            )
+            .await;
         }
     });
     response

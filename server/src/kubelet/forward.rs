@@ -95,12 +95,15 @@ async fn forward(mut socket: WebSocket, ports: Vec<u16>, target: Target) {
                 open += 1;
                 let tx = out_tx.clone();
                 tokio::spawn(async move {
-                    let mut buf = vec![0u8; 32 * 1024];
+                    // Read straight in after the channel byte, so that each frame is built once.
+                    let channel = u8::try_from(2 * i).unwrap_or(u8::MAX);
+                    let mut buf = vec![0u8; 256 * 1024 + 1];
                     loop {
-                        match read.read(&mut buf).await {
+                        match read.read(&mut buf[1..]).await {
                             Ok(0) | Err(_) => break,
                             Ok(n) => {
-                                if tx.send((2 * i, buf[..n].to_vec())).await.is_err() {
+                                buf[0] = channel;
+                                if tx.send((2 * i, buf[..=n].to_vec())).await.is_err() {
                                     return;
                                 }
                             }
@@ -140,8 +143,9 @@ async fn forward(mut socket: WebSocket, ports: Vec<u16>, target: Target) {
             }
             out = out_rx.recv() => match out {
                 Some((usize::MAX, _)) => open -= 1,
-                Some((channel, data)) => {
-                    if socket.send(frame(channel, &data)).await.is_err() {
+                // Already a whole frame: the channel byte, then the pod's bytes.
+                Some((_, framed)) => {
+                    if socket.send(Message::Binary(framed.into())).await.is_err() {
                         return;
                     }
                 }
@@ -253,7 +257,7 @@ fn bridge(socket: WebSocket) -> tokio::io::DuplexStream {
         let _ = to_peer.shutdown().await;
     });
     tokio::spawn(async move {
-        let mut buf = vec![0u8; 32 * 1024];
+        let mut buf = vec![0u8; 256 * 1024];
         loop {
             match from_peer.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
@@ -418,7 +422,7 @@ async fn carry(
         }
         let _ = write.shutdown().await;
     });
-    let mut buf = vec![0u8; 32 * 1024];
+    let mut buf = vec![0u8; 256 * 1024];
     loop {
         match read.read(&mut buf).await {
             Ok(0) | Err(_) => break,

@@ -3,6 +3,7 @@
 //! With a real runtime (`runtime/`), this host is one node whose pods run through `pods.rs`.
 
 mod env;
+mod exec_spdy;
 mod forward;
 pub mod node;
 mod pods;

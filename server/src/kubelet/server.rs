@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -20,6 +20,7 @@ use futures::StreamExt;
 use kyb_api::status::Status;
 use serde_json::Value;
 
+use super::exec_spdy;
 use super::pods::Ctx;
 use super::runtime::{ContainerRuntime, ExecSession, LogOptions};
 
@@ -40,8 +41,14 @@ pub async fn serve<R: ContainerRuntime>(ctx: Arc<Ctx<R>>, listener: tokio::net::
             "/containerLogs/{namespace}/{pod}/{container}",
             get(container_logs::<R>),
         )
-        .route("/exec/{namespace}/{pod}/{container}", get(exec::<R>))
-        .route("/attach/{namespace}/{pod}/{container}", get(attach::<R>))
+        .route(
+            "/exec/{namespace}/{pod}/{container}",
+            get(exec::<R>).post(exec::<R>),
+        )
+        .route(
+            "/attach/{namespace}/{pod}/{container}",
+            get(attach::<R>).post(attach::<R>),
+        )
         .route(
             "/portForward/{namespace}/{pod}",
             get(super::forward::port_forward::<R>).post(super::forward::port_forward::<R>),
@@ -178,10 +185,9 @@ async fn exec<R: ContainerRuntime>(
     State(ctx): State<Arc<Ctx<R>>>,
     Path((namespace, pod, container)): Path<(String, String, String)>,
     Query(query): Query<Vec<(String, String)>>,
-    headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    req: Request<Body>,
 ) -> Response {
-    let pod = match authorized_pod(&ctx, &headers, &namespace, &pod).await {
+    let pod = match authorized_pod(&ctx, req.headers(), &namespace, &pod).await {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -212,18 +218,89 @@ async fn exec<R: ContainerRuntime>(
         Ok(s) => s,
         Err(e) => return status(Status::internal(e)),
     };
-    ws.protocols(["v5.channel.k8s.io", "v4.channel.k8s.io"])
-        .on_upgrade(move |socket| relay(socket, session))
+    upgrade(req, session, expect(&query)).await
+}
+
+/// The streams a SPDY client must open, from the request's flags.
+fn expect(query: &[(String, String)]) -> exec_spdy::Expect {
+    let flag = |k: &str| query.iter().any(|(q, v)| q == k && go_bool(v));
+    exec_spdy::Expect {
+        stdin: flag("stdin"),
+        stdout: flag("stdout"),
+        stderr: flag("stderr"),
+        tty: flag("tty"),
+    }
+}
+
+/// Serves an exec or attach session over what the client asked for: SPDY/3.1 (kubectl up to 1.29) or a
+/// websocket in the channel protocols.
+async fn upgrade(req: Request<Body>, session: ExecSession, expect: exec_spdy::Expect) -> Response {
+    let spdy = req
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("SPDY/3.1"));
+    if spdy {
+        let offered: Vec<String> = req
+            .headers()
+            .get_all("x-stream-protocol-version")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|v| v.trim().to_string())
+            .collect();
+        if !offered.iter().any(|p| p == exec_spdy::PROTOCOL) {
+            return status(Status::failure(
+                403,
+                "Forbidden",
+                format!(
+                    "unable to upgrade: unable to negotiate protocol: client supports {offered:?}, server accepts [{:?}]",
+                    exec_spdy::PROTOCOL
+                ),
+            ));
+        }
+        let mut req = req;
+        let io = hyper::upgrade::on(&mut req);
+        tokio::spawn(async move {
+            if let Ok(io) = io.await {
+                exec_spdy::serve(
+                    hyper_util::rt::TokioIo::new(io),
+                    session,
+                    expect,
+                    exit_status,
+                )
+                .await;
+            }
+        });
+        return (
+            StatusCode::SWITCHING_PROTOCOLS,
+            [
+                (header::CONNECTION, "Upgrade"),
+                (header::UPGRADE, "SPDY/3.1"),
+                (
+                    header::HeaderName::from_static("x-stream-protocol-version"),
+                    exec_spdy::PROTOCOL,
+                ),
+            ],
+        )
+            .into_response();
+    }
+    let (mut parts, _) = req.into_parts();
+    match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(ws) => ws
+            .protocols(["v5.channel.k8s.io", "v4.channel.k8s.io"])
+            .on_upgrade(move |socket| relay(socket, session)),
+        Err(rejection) => rejection.into_response(),
+    }
 }
 
 async fn attach<R: ContainerRuntime>(
     State(ctx): State<Arc<Ctx<R>>>,
     Path((namespace, pod, container)): Path<(String, String, String)>,
     Query(query): Query<Vec<(String, String)>>,
-    headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    req: Request<Body>,
 ) -> Response {
-    let pod = match authorized_pod(&ctx, &headers, &namespace, &pod).await {
+    let pod = match authorized_pod(&ctx, req.headers(), &namespace, &pod).await {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -243,8 +320,7 @@ async fn attach<R: ContainerRuntime>(
         Ok(s) => s,
         Err(e) => return status(Status::bad_request(e.to_string())),
     };
-    ws.protocols(["v5.channel.k8s.io", "v4.channel.k8s.io"])
-        .on_upgrade(move |socket| relay(socket, session))
+    upgrade(req, session, expect(&query)).await
 }
 
 /// The Status an exec ends with on channel 3, as kube's remotecommand writes it.
