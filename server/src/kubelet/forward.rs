@@ -84,76 +84,84 @@ async fn forward(mut socket: WebSocket, ports: Vec<u16>, target: Target) {
             }
         }
     }
-    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<(usize, Vec<u8>)>(64);
-    let mut writers = Vec::new();
-    let mut open = 0usize;
+    let mut streams = Vec::new();
     for (i, port) in ports.iter().enumerate() {
         match tokio::net::TcpStream::connect((target.ip.as_str(), *port)).await {
-            Ok(stream) => {
-                let (mut read, write) = stream.into_split();
-                writers.push(Some(write));
-                open += 1;
-                let tx = out_tx.clone();
-                tokio::spawn(async move {
-                    // Read straight in after the channel byte, so that each frame is built once.
-                    let channel = u8::try_from(2 * i).unwrap_or(u8::MAX);
-                    let mut buf = vec![0u8; 256 * 1024 + 1];
-                    loop {
-                        match read.read(&mut buf[1..]).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => {
-                                buf[0] = channel;
-                                if tx.send((2 * i, buf[..=n].to_vec())).await.is_err() {
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                    // An empty message on the error channel's slot tells the relay this port is done.
-                    let _ = tx.send((usize::MAX, vec![])).await;
-                });
-            }
+            Ok(stream) => streams.push(Some(stream)),
             Err(e) => {
-                writers.push(None);
+                streams.push(None);
                 let message = target.failure(*port, &e);
                 let _ = socket.send(frame(2 * i + 1, message.as_bytes())).await;
             }
         }
     }
-    drop(out_tx);
-    while open > 0 {
-        tokio::select! {
-            message = socket.recv() => {
-                let data: Vec<u8> = match message {
-                    Some(Ok(Message::Binary(b))) => b.to_vec(),
-                    Some(Ok(Message::Text(t))) => t.as_bytes().to_vec(),
-                    Some(Ok(_)) => continue,
-                    None | Some(Err(_)) => return,
-                };
-                if let Some((channel, rest)) = data.split_first() {
-                    let i = usize::from(*channel) / 2;
-                    if usize::from(*channel) % 2 == 0 {
-                        if let Some(Some(w)) = writers.get_mut(i) {
-                            if w.write_all(rest).await.is_err() {
-                                writers[i] = None;
-                            }
+    // Each port's bytes from the pod go straight into the websocket (a tokio mutex: held across the
+    // send, uncontended with one port); the websocket's frames go to their port's connection.
+    let (sink, mut incoming) = socket.split();
+    let sink = Arc::new(tokio::sync::Mutex::new(sink));
+    let mut writers = Vec::new();
+    let mut readers = Vec::new();
+    for (i, stream) in streams.into_iter().enumerate() {
+        let Some(stream) = stream else {
+            writers.push(None);
+            continue;
+        };
+        let (mut read, write) = stream.into_split();
+        writers.push(Some(write));
+        let sink = sink.clone();
+        readers.push(tokio::spawn(async move {
+            // Read straight in after the channel byte, so that each frame is built once.
+            let mut buf = vec![0u8; 256 * 1024 + 1];
+            buf[0] = u8::try_from(2 * i).unwrap_or(u8::MAX);
+            loop {
+                match read.read(&mut buf[1..]).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let message = Message::Binary(buf[..=n].to_vec().into());
+                        if sink.lock().await.send(message).await.is_err() {
+                            break;
                         }
                     }
                 }
             }
-            out = out_rx.recv() => match out {
-                Some((usize::MAX, _)) => open -= 1,
-                // Already a whole frame: the channel byte, then the pod's bytes.
-                Some((_, framed)) => {
-                    if socket.send(Message::Binary(framed.into())).await.is_err() {
-                        return;
+        }));
+    }
+    if readers.is_empty() {
+        let _ = sink.lock().await.send(Message::Close(None)).await;
+        return;
+    }
+    let mut inbound = tokio::spawn(async move {
+        while let Some(Ok(message)) = incoming.next().await {
+            let data: Vec<u8> = match message {
+                Message::Binary(b) => b.to_vec(),
+                Message::Text(t) => t.as_bytes().to_vec(),
+                Message::Close(_) => break,
+                _ => continue,
+            };
+            if let Some((channel, rest)) = data.split_first() {
+                let i = usize::from(*channel) / 2;
+                if usize::from(*channel) % 2 == 0 {
+                    if let Some(Some(w)) = writers.get_mut(i) {
+                        if w.write_all(rest).await.is_err() {
+                            writers[i] = None;
+                        }
                     }
                 }
-                None => break,
-            },
+            }
+        }
+    });
+    // Done when every pod connection has ended, or when the client has gone.
+    let aborts: Vec<_> = readers.iter().map(|r| r.abort_handle()).collect();
+    tokio::select! {
+        _ = futures::future::join_all(readers) => inbound.abort(),
+        _ = &mut inbound => {
+            for a in aborts {
+                a.abort();
+            }
+            return;
         }
     }
-    let _ = socket.send(Message::Close(None)).await;
+    let _ = sink.lock().await.send(Message::Close(None)).await;
 }
 
 /// GET or POST `/portForward/{namespace}/{pod}`: an upgrade to one of the three dialects.
