@@ -109,7 +109,8 @@ pub struct AgentArgs {
     /// The pod network's subnet (docker runtime), e.g. 10.88.0.0/16 [default: Docker chooses].
     #[arg(long)]
     pub pod_cidr: Option<String>,
-    /// The port of the kubelet's streaming server (logs), on every address; 0 picks a free one.
+    /// The port of the kubelet's streaming server (logs, exec, attach, port-forward), on the node's
+    /// address; 0 picks a free one.
     #[arg(long, default_value_t = 10250)]
     pub kubelet_port: u16,
     /// Where the agent keeps pod volumes and process containers [default: ~/.local/share/kybernet/agent].

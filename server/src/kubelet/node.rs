@@ -23,7 +23,7 @@ pub struct HostNode {
     pub lease_interval: Duration,
     /// Where pod volumes (and the process runtime's containers) live: `<root>/pods/<uid>/...`.
     pub root_dir: PathBuf,
-    /// The port of the kubelet's streaming server (0: any free one), on every address.
+    /// The port of the kubelet's streaming server (0: any free one), on the node's address.
     pub kubelet_port: u16,
 }
 
@@ -139,11 +139,13 @@ pub async fn run<R: ContainerRuntime>(
     version: String,
     address: String,
 ) -> Result<(), ClientError> {
-    let listener = match tokio::net::TcpListener::bind(("0.0.0.0", node.kubelet_port)).await {
+    // The kubelet listens on the node's address, where the API server reaches it, and nowhere else.
+    let listener = match tokio::net::TcpListener::bind((address.as_str(), node.kubelet_port)).await
+    {
         Ok(l) => l,
         Err(e) => {
             tracing::warn!(port = node.kubelet_port, error = %e, "the kubelet port is taken; using a free one");
-            tokio::net::TcpListener::bind(("0.0.0.0", 0))
+            tokio::net::TcpListener::bind((address.as_str(), 0))
                 .await
                 .map_err(|e| ClientError::Other(format!("binding the kubelet's server: {e}")))?
         }
