@@ -24,10 +24,11 @@ fn logs_stream_from_the_kubelet_to_kyb_kubectl_and_python() {
     let work = TempDir::new("logs");
     let go = work.0.join("go");
 
-    // A pod that writes three lines and one on stderr, then sleeps.
+    // A pod that writes three lines and, a moment later (stdout and stderr are separate pipes, so their
+    // order is only kept across a pause), one on stderr, then sleeps.
     let talk = container(
         "c",
-        "echo line 1; echo line 2; echo line 3; echo err >&2; exec sleep 600",
+        "echo line 1; echo line 2; echo line 3; sleep 0.5; echo err >&2; exec sleep 600",
     );
     k.ok(
         &kc,

@@ -2,8 +2,6 @@
 //! process over a websocket to `pods/attach`, its output from now on, and with `-i` its input (containers
 //! made with `stdin: true`); `-t` makes the local terminal raw for the session.
 
-use std::time::Duration;
-
 use clap::Args;
 
 use super::exec::{open, session, write_local, Input, RawMode};
@@ -36,33 +34,14 @@ pub async fn run(ctx: &Ctx, a: AttachArgs) -> CliResult {
             "expected POD, TYPE/NAME, or TYPE NAME, (at most 2 arguments) saw 0".into(),
         ));
     };
-    let timeout = super::parse_duration(&a.pod_running_timeout)
-        .map_err(|_| {
-            CliError::Msg(format!(
-                "invalid --pod-running-timeout {:?}",
-                a.pod_running_timeout
-            ))
-        })?
-        .unwrap_or(Duration::from_secs(60));
-    let pod = super::logs::pod_for(ctx, target, timeout).await?;
-    let phase = pod["status"]["phase"].as_str().unwrap_or_default();
-    if matches!(phase, "Succeeded" | "Failed") {
-        return Err(CliError::Msg(format!(
-            "cannot attach a container in a completed pod; current phase is {phase}"
-        )));
-    }
-    let name = pod["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let container = match &a.container {
-        Some(c) => c.clone(),
-        None => super::logs::sources(&pod, None, false)?
-            .into_iter()
-            .next()
-            .map(|s| s.container)
-            .unwrap_or_default(),
-    };
+    let (name, container) = super::logs::live_target(
+        ctx,
+        target,
+        a.container.as_deref(),
+        &a.pod_running_timeout,
+        "attach",
+    )
+    .await?;
     if a.stdin && a.tty && !a.quiet {
         eprintln!("If you don't see a command prompt, try pressing enter.");
     }

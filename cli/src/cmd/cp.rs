@@ -211,14 +211,7 @@ pub async fn run(ctx: &Ctx, a: CpArgs) -> CliResult {
     }
     let pod_name = remote.pod.clone().unwrap_or_default();
     let pod = super::logs::pod_for(&ctx, &pod_name, Duration::from_secs(20)).await?;
-    let container = match &a.container {
-        Some(c) => c.clone(),
-        None => super::logs::sources(&pod, None, false)?
-            .into_iter()
-            .next()
-            .map(|s| s.container)
-            .unwrap_or_default(),
-    };
+    let container = super::logs::container_of(&pod, a.container.as_deref())?;
     if src.pod.is_some() {
         let (out, err, code) = run_in(
             &ctx,

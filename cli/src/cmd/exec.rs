@@ -4,7 +4,6 @@
 //! the session, its size is sent at the start and on every change, and it is restored on every way out.
 
 use std::io::Write;
-use std::time::Duration;
 
 use clap::Args;
 use futures::{SinkExt, StreamExt};
@@ -98,33 +97,14 @@ pub async fn run(ctx: &Ctx, a: ExecArgs) -> CliResult {
             "you must specify at least one command for the container".into(),
         ));
     }
-    let timeout = super::parse_duration(&a.pod_running_timeout)
-        .map_err(|_| {
-            CliError::Msg(format!(
-                "invalid --pod-running-timeout {:?}",
-                a.pod_running_timeout
-            ))
-        })?
-        .unwrap_or(Duration::from_secs(60));
-    let pod = super::logs::pod_for(ctx, target, timeout).await?;
-    let phase = pod["status"]["phase"].as_str().unwrap_or_default();
-    if matches!(phase, "Succeeded" | "Failed") {
-        return Err(CliError::Msg(format!(
-            "cannot exec into a container in a completed pod; current phase is {phase}"
-        )));
-    }
-    let name = pod["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let container = match &a.container {
-        Some(c) => c.clone(),
-        None => super::logs::sources(&pod, None, false)?
-            .into_iter()
-            .next()
-            .map(|s| s.container)
-            .unwrap_or_default(),
-    };
+    let (name, container) = super::logs::live_target(
+        ctx,
+        target,
+        a.container.as_deref(),
+        &a.pod_running_timeout,
+        "exec into",
+    )
+    .await?;
     let (socket, v5) = open(ctx, &name, &container, ("exec", &a.command), a.stdin, a.tty).await?;
     let code = {
         // The terminal is raw only while the session runs; the guard restores it on every way out.

@@ -256,6 +256,54 @@ async fn pods(ctx: &Ctx, a: &LogsArgs, timeout: Duration) -> CliResult<Vec<Value
     Ok(vec![pod_for(ctx, &a.args[0], timeout).await?])
 }
 
+/// `--pod-running-timeout`, or `default` when it is zero.
+pub(super) fn running_timeout(flag: &str, default: Duration) -> CliResult<Duration> {
+    Ok(super::parse_duration(flag)
+        .map_err(|_| CliError::Msg(format!("invalid --pod-running-timeout {flag:?}")))?
+        .unwrap_or(default))
+}
+
+/// The container a command acts on: the one named, else the default one (annotation or first, with
+/// kubectl's note).
+pub(super) fn container_of(pod: &Value, named: Option<&str>) -> CliResult<String> {
+    Ok(match named {
+        Some(c) => c.to_string(),
+        None => sources(pod, None, false)?
+            .into_iter()
+            .next()
+            .map(|s| s.container)
+            .unwrap_or_default(),
+    })
+}
+
+/// The pod an exec or attach goes into, unless it has finished (`verb` words kubectl's refusal): its name
+/// and the container.
+pub(super) async fn live_target(
+    ctx: &Ctx,
+    target: &str,
+    container: Option<&str>,
+    timeout: &str,
+    verb: &str,
+) -> CliResult<(String, String)> {
+    let pod = pod_for(
+        ctx,
+        target,
+        running_timeout(timeout, Duration::from_secs(60))?,
+    )
+    .await?;
+    let phase = pod["status"]["phase"].as_str().unwrap_or_default();
+    if matches!(phase, "Succeeded" | "Failed") {
+        return Err(CliError::Msg(format!(
+            "cannot {verb} a container in a completed pod; current phase is {phase}"
+        )));
+    }
+    let name = pod["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    Ok((name, container_of(&pod, container)?))
+}
+
 /// The pod `POD` or `TYPE/NAME` names: the pod itself, or the one of a workload's pods kubectl would pick.
 pub(super) async fn pod_for(ctx: &Ctx, arg: &str, timeout: Duration) -> CliResult<Value> {
     let (typed, name) = match arg.split_once('/') {
@@ -443,14 +491,7 @@ pub async fn run(ctx: &Ctx, a: LogsArgs) -> CliResult {
     if let Some(l) = a.limit_bytes.filter(|l| *l != 0) {
         query.push_str(&format!("&limitBytes={l}"));
     }
-    let timeout = super::parse_duration(&a.pod_running_timeout)
-        .map_err(|_| {
-            CliError::Msg(format!(
-                "invalid --pod-running-timeout {:?}",
-                a.pod_running_timeout
-            ))
-        })?
-        .unwrap_or(Duration::from_secs(20));
+    let timeout = running_timeout(&a.pod_running_timeout, Duration::from_secs(20))?;
     let mut all = Vec::new();
     for pod in pods(ctx, &a, timeout).await? {
         all.extend(sources(&pod, container.as_deref(), a.all_containers)?);

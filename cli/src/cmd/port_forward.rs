@@ -110,14 +110,7 @@ pub async fn run(ctx: &Ctx, a: PortForwardArgs) -> CliResult {
         ));
     }
     let target = &a.args[0];
-    let timeout = super::parse_duration(&a.pod_running_timeout)
-        .map_err(|_| {
-            CliError::Msg(format!(
-                "invalid --pod-running-timeout {:?}",
-                a.pod_running_timeout
-            ))
-        })?
-        .unwrap_or(Duration::from_secs(60));
+    let timeout = super::logs::running_timeout(&a.pod_running_timeout, Duration::from_secs(60))?;
     let pod = super::logs::pod_for(ctx, target, timeout).await?;
     let service = match target.split_once('/') {
         Some(("svc" | "service" | "services", name)) => Some(

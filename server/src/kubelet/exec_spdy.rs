@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::runtime::ExecSession;
-use super::spdy::{Frame, Reader, Writer, FIN};
+use super::spdy::{self, Frame, Out, Writer, FIN};
 
 /// The one stream protocol served over SPDY.
 pub const PROTOCOL: &str = "v4.channel.k8s.io";
@@ -53,11 +53,6 @@ fn sizes(data: &[u8]) -> Vec<(u16, u16)> {
         .collect()
 }
 
-enum Out {
-    Reply(u32),
-    Frame(Vec<u8>),
-}
-
 /// Runs an exec or attach session over a SPDY connection.
 pub async fn serve<IO>(
     io: IO,
@@ -67,25 +62,10 @@ pub async fn serve<IO>(
 ) where
     IO: AsyncRead + AsyncWrite + Send + 'static,
 {
-    let (read, mut write) = tokio::io::split(io);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Out>();
-    let writer = tokio::spawn(async move {
-        let mut w = Writer::default();
-        while let Some(out) = rx.recv().await {
-            let bytes = match out {
-                Out::Reply(id) => w.syn_reply(id),
-                Out::Frame(f) => f,
-            };
-            if write.write_all(&bytes).await.is_err() {
-                break;
-            }
-        }
-        let _ = write.shutdown().await;
-    });
+    let (tx, mut reader, writer) = spdy::start(io);
     // Frames are read in a task of their own: a read cut short by select! would lose the stream's place.
     let (frames_tx, mut frames) = tokio::sync::mpsc::channel::<Frame>(64);
     let reader = tokio::spawn(async move {
-        let mut reader = Reader::new(read);
         while let Ok(Some(frame)) = reader.next().await {
             if frames_tx.send(frame).await.is_err() {
                 break;

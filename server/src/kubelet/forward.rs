@@ -21,7 +21,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use super::pods::Ctx;
 use super::runtime::ContainerRuntime;
 use super::server::{authorized_pod, status};
-use super::spdy::{Frame, Reader, Writer, FIN};
+use super::spdy::{self, Frame, Out, Writer, FIN};
 
 /// The websocket subprotocol kubectl 1.31+ tunnels SPDY in.
 const SPDY_TUNNEL: &str = "SPDY/3.1+portforward.k8s.io";
@@ -285,13 +285,6 @@ fn bridge(socket: WebSocket) -> tokio::io::DuplexStream {
     theirs
 }
 
-/// What the session's writer sends: a reply (whose header block needs the session's compressor) or a
-/// frame already built.
-enum Out {
-    Reply(u32),
-    Frame(Vec<u8>),
-}
-
 /// One forwarded connection's two streams, as they arrive.
 #[derive(Default)]
 struct Pair {
@@ -306,22 +299,7 @@ async fn spdy_session<IO>(io: IO, target: Target)
 where
     IO: AsyncRead + AsyncWrite + Send + 'static,
 {
-    let (read, mut write) = tokio::io::split(io);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Out>();
-    let writer = tokio::spawn(async move {
-        let mut w = Writer::default();
-        while let Some(out) = rx.recv().await {
-            let bytes = match out {
-                Out::Reply(id) => w.syn_reply(id),
-                Out::Frame(f) => f,
-            };
-            if write.write_all(&bytes).await.is_err() {
-                break;
-            }
-        }
-        let _ = write.shutdown().await;
-    });
-    let mut reader = Reader::new(read);
+    let (tx, mut reader, writer) = spdy::start(io);
     let mut pairs: HashMap<String, Pair> = HashMap::new();
     let mut inputs: HashMap<u32, tokio::sync::mpsc::UnboundedSender<Option<Vec<u8>>>> =
         HashMap::new();

@@ -167,6 +167,24 @@ pub(super) async fn authorized_pod<R>(
     }
 }
 
+/// The running container an exec or attach is for, once the request's credential and the pod are checked.
+async fn session_target<R>(
+    ctx: &Ctx<R>,
+    headers: &HeaderMap,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+) -> Result<String, Response> {
+    let pod = authorized_pod(ctx, headers, namespace, pod).await?;
+    running_container(&pod, container).ok_or_else(|| {
+        status(Status::failure(
+            404,
+            "NotFound",
+            format!("container not found ({container:?})"),
+        ))
+    })
+}
+
 /// The running container's runtime id, from the pod's status.
 fn running_container(pod: &Value, name: &str) -> Option<String> {
     ["initContainerStatuses", "containerStatuses"]
@@ -187,16 +205,9 @@ async fn exec<R: ContainerRuntime>(
     Query(query): Query<Vec<(String, String)>>,
     req: Request<Body>,
 ) -> Response {
-    let pod = match authorized_pod(&ctx, req.headers(), &namespace, &pod).await {
-        Ok(p) => p,
+    let id = match session_target(&ctx, req.headers(), &namespace, &pod, &container).await {
+        Ok(id) => id,
         Err(r) => return r,
-    };
-    let Some(id) = running_container(&pod, &container) else {
-        return status(Status::failure(
-            404,
-            "NotFound",
-            format!("container not found ({container:?})"),
-        ));
     };
     let flag = |k: &str| query.iter().any(|(q, v)| q == k && go_bool(v));
     let command: Vec<String> = query
@@ -300,16 +311,9 @@ async fn attach<R: ContainerRuntime>(
     Query(query): Query<Vec<(String, String)>>,
     req: Request<Body>,
 ) -> Response {
-    let pod = match authorized_pod(&ctx, req.headers(), &namespace, &pod).await {
-        Ok(p) => p,
+    let id = match session_target(&ctx, req.headers(), &namespace, &pod, &container).await {
+        Ok(id) => id,
         Err(r) => return r,
-    };
-    let Some(id) = running_container(&pod, &container) else {
-        return status(Status::failure(
-            404,
-            "NotFound",
-            format!("container not found ({container:?})"),
-        ));
     };
     let flag = |k: &str| query.iter().any(|(q, v)| q == k && go_bool(v));
     let session = match ctx

@@ -7,7 +7,7 @@
 use std::sync::OnceLock;
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// FLAG_FIN: the sender is done with the stream.
 pub const FIN: u8 = 0x01;
@@ -46,6 +46,43 @@ fn dictionary() -> &'static [u8] {
         d.extend_from_slice(TAIL.as_bytes());
         d
     })
+}
+
+/// What a session's writer sends: a reply (whose header block needs the session's compressor) or a
+/// frame already built.
+pub enum Out {
+    Reply(u32),
+    Frame(Vec<u8>),
+}
+
+/// Splits a SPDY connection: a writer task that owns the write half and the session's compressor, fed
+/// through the returned sender (it ends once every sender is gone), and the reader for the caller.
+pub fn start<IO>(
+    io: IO,
+) -> (
+    tokio::sync::mpsc::UnboundedSender<Out>,
+    Reader<tokio::io::ReadHalf<IO>>,
+    tokio::task::JoinHandle<()>,
+)
+where
+    IO: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (read, mut write) = tokio::io::split(io);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Out>();
+    let writer = tokio::spawn(async move {
+        let mut w = Writer::default();
+        while let Some(out) = rx.recv().await {
+            let bytes = match out {
+                Out::Reply(id) => w.syn_reply(id),
+                Out::Frame(f) => f,
+            };
+            if write.write_all(&bytes).await.is_err() {
+                break;
+            }
+        }
+        let _ = write.shutdown().await;
+    });
+    (tx, Reader::new(read), writer)
 }
 
 /// A frame as the session needs it; frames it has no use for are `Other`.
