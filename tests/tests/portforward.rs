@@ -17,6 +17,17 @@ fn free_port() -> u16 {
         .unwrap_or_else(|e| panic!("no free port: {e}"))
 }
 
+/// The answers to 20 GETs of `url` made at once.
+fn twenty(url: &str) -> Vec<Option<String>> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..20).map(|_| s.spawn(|| http_get(url))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    })
+}
+
 /// A running `kyb port-forward`, killed when dropped.
 pub(crate) struct Forward(Child);
 
@@ -89,13 +100,7 @@ fn port_forward_reaches_pods_for_kyb_and_python() {
     // A pod's named port on a free local port; 20 connections at once all get the page.
     let (_pf, mut out, local) = forward(&k, &[&format!("pod/{pod}"), ":http"]);
     let url = format!("http://127.0.0.1:{local}/");
-    let pages: Vec<Option<String>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..20).map(|_| s.spawn(|| http_get(&url))).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().ok().flatten())
-            .collect()
-    });
+    let pages = twenty(&url);
     assert!(
         pages
             .iter()
@@ -150,13 +155,7 @@ fn port_forward_reaches_pods_for_kyb_and_python() {
         let (_kubectl, _kubectl_out, local) =
             forward_with(client, &k, &[&pod, &format!(":{port}")]);
         let url = format!("http://127.0.0.1:{local}/");
-        let pages: Vec<Option<String>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..20).map(|_| s.spawn(|| http_get(&url))).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().ok().flatten())
-                .collect()
-        });
+        let pages = twenty(&url);
         assert!(
             pages
                 .iter()

@@ -124,6 +124,14 @@ fn container(pod: &Value, name: &str, asked: Option<&str>) -> ApiResult<String> 
     }
 }
 
+/// The node a pod is bound to.
+fn node_of<'a>(pod: &'a Value, name: &str) -> ApiResult<&'a str> {
+    pod.pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| bad_request(format!("pod {name} does not have a host assigned")))
+}
+
 /// A node's kubelet as `host:port`: its InternalIP and the port it reports.
 async fn kubelet_endpoint(api: &Api, node: &str) -> ApiResult<String> {
     let nodes = registry::lookup("", "v1", "nodes")
@@ -273,15 +281,7 @@ pub async fn upgrade(api: &Api, mut req: axum::http::Request<Body>) -> ApiResult
             container(&pod, name, asked.as_deref())?
         ),
     };
-    let node = pod
-        .pointer("/spec/nodeName")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if node.is_empty() {
-        return Err(bad_request(format!(
-            "pod {name} does not have a host assigned"
-        )));
-    }
+    let node = node_of(&pod, name)?;
     let endpoint = kubelet_endpoint(api, node).await?;
     let unreachable = |e: std::io::Error| {
         ApiError::from(Status::internal(format!(
@@ -367,15 +367,7 @@ pub async fn pod_log(api: &Api, target: &Target, req: &Req) -> ApiResult<Respons
     let pod = crud::read(api, target.resource, ns, name).await?;
     validate(req, name)?;
     let container = container(&pod, name, req.query("container"))?;
-    let node = pod
-        .pointer("/spec/nodeName")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if node.is_empty() {
-        return Err(bad_request(format!(
-            "pod {name} does not have a host assigned"
-        )));
-    }
+    let node = node_of(&pod, name)?;
     let client = kubelet(api, node).await?;
     let mut query: Vec<String> = Vec::new();
     for key in ["follow", "previous", "timestamps"] {
