@@ -16,6 +16,7 @@ mod process;
 mod python;
 mod recorded;
 mod scheduler;
+mod services;
 mod statefulsets;
 mod storage;
 mod tls;

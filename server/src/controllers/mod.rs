@@ -4,6 +4,7 @@ pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod disruption;
+pub mod endpoints;
 pub mod garbage_collector;
 pub mod history;
 pub mod job;
@@ -38,6 +39,7 @@ pub async fn run_workload_controllers(client: Client, options: crate::config::Co
         statefulset::run(i(), 2),
         namespace::run(i(), 2),
         disruption::run(i(), 2),
+        endpoints::run(i(), 2),
         provisioner::run(i(), &storage, 1),
     );
 }

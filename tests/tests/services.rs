@@ -1,0 +1,170 @@
+//! The Endpoints and EndpointSlice controllers on `kybd server` with simulated nodes: a Service's endpoints
+//! follow its pods (named target ports, readiness, publishNotReadyAddresses, scaling), headless services,
+//! selector-less services whose Endpoints are written by hand, and cleanup with the Service; seen through
+//! the real kubectl and kyb.
+
+use kyb_e2e::{bin, converge, kubectl, Kybd};
+use serde_json::Value;
+
+/// The IPs in an Endpoints' subsets under `field` (addresses or notReadyAddresses), sorted.
+fn ips(ep: &Value, field: &str) -> Vec<String> {
+    let mut out: Vec<String> = ep["subsets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s[field].as_array().into_iter().flatten())
+        .filter_map(|a| a["ip"].as_str().map(String::from))
+        .collect();
+    out.sort();
+    out
+}
+
+fn pod_ips(k: &Kybd, selector: &str) -> Vec<String> {
+    let mut out: Vec<String> = k
+        .running_pods(selector)
+        .iter()
+        .filter_map(|p| p["status"]["podIP"].as_str().map(String::from))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn endpoints_and_slices_follow_the_pods_services_select() {
+    let k = Kybd::start();
+    let _agent = k.simulated_nodes(2, "n-", &[]);
+    let (kc, kyb) = (kubectl(), bin("kyb"));
+    let web = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c, image: busybox:1.36, ports: [{name: http, containerPort: 8080}]}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web, labels: {tier: front}}\nspec:\n  selector: {app: web}\n  ports: [{name: web, port: 80, targetPort: http}]\n";
+    k.ok(&kc, &["apply", "-f", "-"], Some(web));
+    converge(30, "three ready pods", &3, || pod_ips(&k, "app=web").len());
+    let want = pod_ips(&k, "app=web");
+    converge(30, "the endpoints", &want, || {
+        ips(&k.get(&["endpoints", "web"]), "addresses")
+    });
+    let ep = k.get(&["endpoints", "web"]);
+    assert_eq!(
+        ep["subsets"][0]["ports"],
+        serde_json::json!([{"name": "web", "port": 8080, "protocol": "TCP"}])
+    );
+    assert_eq!(ep["metadata"]["labels"]["tier"], "front");
+    assert_eq!(ep["subsets"][0]["addresses"][0]["targetRef"]["kind"], "Pod");
+    // The table, from kyb and kubectl alike.
+    let table = k.ok(&kc, &["get", "endpoints", "web"], None);
+    assert_eq!(
+        k.ok(&kyb, &["get", "endpoints", "web"], None)
+            .lines()
+            .next(),
+        table.lines().next()
+    );
+    assert!(table.contains(&format!("{}:8080", want[0])), "{table}");
+
+    // One slice, owned by the Service, with the endpoints and their conditions.
+    let slices = k.get(&["endpointslices", "-l", "kubernetes.io/service-name=web"]);
+    let items = slices["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{slices}");
+    let slice = &items[0];
+    assert_eq!(slice["metadata"]["ownerReferences"][0]["kind"], "Service");
+    assert_eq!(
+        slice["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"],
+        "endpointslice-controller.k8s.io"
+    );
+    assert_eq!(
+        slice["ports"],
+        serde_json::json!([{"name": "web", "port": 8080, "protocol": "TCP"}])
+    );
+    assert_eq!(slice["endpoints"].as_array().map(Vec::len), Some(3));
+    assert_eq!(slice["endpoints"][0]["conditions"]["ready"], true);
+
+    // Scaling changes the endpoints.
+    k.ok(&kc, &["scale", "deploy/web", "--replicas=5"], None);
+    converge(30, "five endpoints", &5, || {
+        ips(&k.get(&["endpoints", "web"]), "addresses").len()
+    });
+
+    // A pod that is not ready moves to notReadyAddresses, or stays ready-listed under publishNotReadyAddresses.
+    let pod = k.running_pods("app=web")[0]["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let unready = r#"{"status": {"conditions": [{"type": "Ready", "status": "False"}]}}"#;
+    k.ok(
+        &kc,
+        &[
+            "patch",
+            "pod",
+            &pod,
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            unready,
+        ],
+        None,
+    );
+    converge(30, "one not-ready address", &1, || {
+        ips(&k.get(&["endpoints", "web"]), "notReadyAddresses").len()
+    });
+    let slice_ready = || -> usize {
+        k.get(&["endpointslices", "-l", "kubernetes.io/service-name=web"])["items"][0]["endpoints"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["conditions"]["ready"] == true)
+            .count()
+    };
+    converge(30, "four ready slice endpoints", &4, slice_ready);
+    k.ok(
+        &kc,
+        &[
+            "patch",
+            "svc",
+            "web",
+            "--type=merge",
+            "-p",
+            r#"{"spec": {"publishNotReadyAddresses": true}}"#,
+        ],
+        None,
+    );
+    converge(30, "all five published", &5, || {
+        ips(&k.get(&["endpoints", "web"]), "addresses").len()
+    });
+
+    // A headless service with no ports lists addresses alone, labelled headless.
+    let headless = "apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec: {clusterIP: None, selector: {app: web}}\n";
+    k.ok(&kc, &["apply", "-f", "-"], Some(headless));
+    converge(30, "headless addresses", &5, || {
+        let ep = k.get(&["endpoints", "db"]);
+        ips(&ep, "addresses").len() + ips(&ep, "notReadyAddresses").len()
+    });
+    let ep = k.get(&["endpoints", "db"]);
+    assert_eq!(
+        ep["metadata"]["labels"]["service.kubernetes.io/headless"],
+        ""
+    );
+    assert!(ep["subsets"][0].get("ports").is_none(), "{ep}");
+
+    // A service without a selector keeps the Endpoints written by hand.
+    let external = "apiVersion: v1\nkind: Service\nmetadata: {name: external}\nspec: {ports: [{port: 5432}]}\n---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: external}\nsubsets: [{addresses: [{ip: 127.0.0.1}], ports: [{port: 15432}]}]\n";
+    k.ok(&kc, &["apply", "-f", "-"], Some(external));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(
+        ips(&k.get(&["endpoints", "external"]), "addresses"),
+        ["127.0.0.1"]
+    );
+    assert_eq!(
+        k.get(&["endpoints", "external"])["subsets"][0]["ports"][0]["port"],
+        15432
+    );
+
+    // The Service gone, its Endpoints and slices go too.
+    k.ok(&kc, &["delete", "svc", "web"], None);
+    converge(30, "endpoints gone", &false, || {
+        k.run(&kc, &["get", "endpoints", "web"], None)
+            .status
+            .success()
+    });
+    converge(30, "slices gone", &0, || {
+        k.get(&["endpointslices", "-l", "kubernetes.io/service-name=web"])["items"]
+            .as_array()
+            .map_or(0, Vec::len)
+    });
+}
