@@ -11,8 +11,18 @@ fn exec_runs_commands_in_containers_for_kyb_kubectl_and_python() {
     let _node = k.process_node();
     let (kc, kyb) = (kubectl(), bin("kyb"));
     let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: box}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - {name: main, image: none, command: [sleep, '600'], env: [{name: GREETING, value: hi}]}\n  - {name: side, image: none, command: [sleep, '600']}\n";
+    // A service made before the pod shows in its environment, with the `kubernetes` service's.
+    let service = "apiVersion: v1\nkind: Service\nmetadata: {name: my-web}\nspec:\n  selector: {app: none}\n  ports: [{name: http, port: 80}, {name: dns, port: 53, protocol: UDP}]\n";
+    k.ok(&kc, &["apply", "-f", "-"], Some(service));
+    let ip = k.get(&["svc", "my-web"])["spec"]["clusterIP"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     k.ok(&kc, &["apply", "-f", "-"], Some(pod));
     status_when(&k, "box", 30, |s| s["state"]["running"].is_object());
+    let env = k.ok(&kyb, &["exec", "box", "-c", "main", "--", "sh", "-c",
+        "echo $MY_WEB_SERVICE_HOST $MY_WEB_SERVICE_PORT $MY_WEB_SERVICE_PORT_DNS $MY_WEB_PORT $MY_WEB_PORT_53_UDP_ADDR $KUBERNETES_SERVICE_HOST"], None);
+    assert_eq!(env, format!("{ip} 80 53 tcp://{ip}:80 {ip} 10.43.0.1\n"));
 
     // kubectl up to 1.29 speaks SPDY instead of websockets: 1.27 and Debian's 1.20 where present.
     let mut clients = vec![kyb.clone(), kc.clone()];

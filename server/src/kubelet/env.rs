@@ -1,7 +1,8 @@
 //! A container's environment, as the kubelet's makeEnvironmentVariables builds it: envFrom first, then
-//! env, with values, downward API fields, resources and ConfigMap or Secret keys resolved.
+//! env, with values, downward API fields, resources and ConfigMap or Secret keys resolved, then the
+//! services' variables the container has not set itself.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
@@ -17,7 +18,94 @@ pub struct Sources<'a> {
     cache: HashMap<String, Option<Value>>,
 }
 
+/// A name as an environment variable's (kube's makeEnvVariableName).
+fn env_name(s: &str) -> String {
+    s.replace('-', "_").to_uppercase()
+}
+
+/// A service's variables (kube's envvars.FromServices): `NAME_SERVICE_HOST`, `_SERVICE_PORT` and one per
+/// named port, and the Docker-link ones, `NAME_PORT` and `NAME_PORT_<port>_<PROTO>` with `_PROTO`, `_PORT`
+/// and `_ADDR`.
+fn service_variables(service: &Value) -> Vec<(String, String)> {
+    let ip = str_at(service, "/spec/clusterIP");
+    let ports: Vec<&Value> = service
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
+    if ip.is_empty() || ip == "None" || ports.is_empty() {
+        return Vec::new();
+    }
+    let prefix = env_name(str_at(service, "/metadata/name"));
+    let port_of = |p: &Value| p["port"].as_i64().unwrap_or(0);
+    let mut out = vec![
+        (format!("{prefix}_SERVICE_HOST"), ip.to_string()),
+        (
+            format!("{prefix}_SERVICE_PORT"),
+            port_of(ports[0]).to_string(),
+        ),
+    ];
+    for p in &ports {
+        let name = str_at(p, "/name");
+        if !name.is_empty() {
+            out.push((
+                format!("{prefix}_SERVICE_PORT_{}", env_name(name)),
+                port_of(p).to_string(),
+            ));
+        }
+    }
+    for (i, p) in ports.iter().enumerate() {
+        let protocol = match str_at(p, "/protocol") {
+            "" => "TCP",
+            other => other,
+        };
+        let lower = protocol.to_lowercase();
+        let url = format!("{lower}://{ip}:{}", port_of(p));
+        if i == 0 {
+            out.push((format!("{prefix}_PORT"), url.clone()));
+        }
+        let port_prefix = format!("{prefix}_PORT_{}_{}", port_of(p), protocol.to_uppercase());
+        out.push((port_prefix.clone(), url));
+        out.push((format!("{port_prefix}_PROTO"), lower));
+        out.push((format!("{port_prefix}_PORT"), port_of(p).to_string()));
+        out.push((format!("{port_prefix}_ADDR"), ip.to_string()));
+    }
+    out
+}
+
 impl<'a> Sources<'a> {
+    /// The variables of the services a container sees: those of its namespace under enableServiceLinks
+    /// (the default), and always the `kubernetes` service of `default`, as the kubelet gives them.
+    async fn service_variables(&mut self) -> Vec<(String, String)> {
+        let (ns, _) = namespace_and_name(self.pod);
+        let links = self
+            .pod
+            .pointer("/spec/enableServiceLinks")
+            .and_then(Value::as_bool)
+            != Some(false);
+        let mut services: BTreeMap<String, Value> = BTreeMap::new();
+        if links {
+            let path = format!("/api/v1/namespaces/{ns}/services");
+            if let Ok(list) = self.host.client.get_json(&path).await {
+                for s in list["items"].as_array().into_iter().flatten() {
+                    services.insert(str_at(s, "/metadata/name").to_string(), s.clone());
+                }
+            }
+        }
+        if ns == "default" || !services.contains_key("kubernetes") {
+            if let Ok(s) = self
+                .host
+                .client
+                .get_json("/api/v1/namespaces/default/services/kubernetes")
+                .await
+            {
+                services.insert("kubernetes".into(), s);
+            }
+        }
+        services.values().flat_map(service_variables).collect()
+    }
+
     pub fn new(host: &'a Host, pod: &'a Value) -> Self {
         Sources {
             host,
@@ -152,6 +240,34 @@ impl<'a> Sources<'a> {
                 }
             }
         }
+        // Then the services' variables, where the container set none of the same name.
+        for (k, v) in self.service_variables().await {
+            if !vars.iter().any(|(n, _)| *n == k) {
+                vars.push((k, v));
+            }
+        }
         Ok(vars.into_iter().map(|(k, v)| format!("{k}={v}")).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn service_variables_are_the_kubelets() {
+        let svc = json!({"metadata": {"name": "my-web"}, "spec": {"clusterIP": "10.43.0.9",
+            "ports": [{"name": "http", "port": 80}, {"name": "dns-udp", "port": 53, "protocol": "UDP"}]}});
+        let vars: BTreeMap<String, String> = service_variables(&svc).into_iter().collect();
+        assert_eq!(vars["MY_WEB_SERVICE_HOST"], "10.43.0.9");
+        assert_eq!(vars["MY_WEB_SERVICE_PORT"], "80");
+        assert_eq!(vars["MY_WEB_SERVICE_PORT_DNS_UDP"], "53");
+        assert_eq!(vars["MY_WEB_PORT"], "tcp://10.43.0.9:80");
+        assert_eq!(vars["MY_WEB_PORT_53_UDP"], "udp://10.43.0.9:53");
+        assert_eq!(vars["MY_WEB_PORT_53_UDP_PROTO"], "udp");
+        assert_eq!(vars["MY_WEB_PORT_80_TCP_ADDR"], "10.43.0.9");
+        let headless = json!({"metadata": {"name": "db"}, "spec": {"clusterIP": "None", "ports": [{"port": 5432}]}});
+        assert!(service_variables(&headless).is_empty());
     }
 }
