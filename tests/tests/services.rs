@@ -75,6 +75,24 @@ fn endpoints_and_slices_follow_the_pods_services_select() {
     assert_eq!(slice["endpoints"].as_array().map(Vec::len), Some(3));
     assert_eq!(slice["endpoints"][0]["conditions"]["ready"], true);
 
+    // kubectl describe reads the slices (an unnamed port's empty name included) and agrees with kyb's.
+    let unnamed = "apiVersion: v1\nkind: Service\nmetadata: {name: plain}\nspec:\n  selector: {app: web}\n  ports: [{port: 80, targetPort: 8080}]\n";
+    k.ok(&kc, &["apply", "-f", "-"], Some(unnamed));
+    converge(30, "plain's slice", &3, || {
+        k.get(&["endpointslices", "-l", "kubernetes.io/service-name=plain"])["items"][0]
+            ["endpoints"]
+            .as_array()
+            .map_or(0, Vec::len)
+    });
+    for svc in ["web", "plain"] {
+        let described = k.ok(&kc, &["describe", "svc", svc], None);
+        assert!(
+            described.contains(&format!("{}:8080", want[0])),
+            "{described}"
+        );
+        assert_eq!(k.ok(&kyb, &["describe", "svc", svc], None), described);
+    }
+
     // Scaling changes the endpoints.
     k.ok(&kc, &["scale", "deploy/web", "--replicas=5"], None);
     converge(30, "five endpoints", &5, || {

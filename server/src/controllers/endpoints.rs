@@ -111,6 +111,7 @@ fn members(service: &Value, pods: &[Arc<Value>]) -> Vec<Member> {
     out
 }
 
+/// Ports as Endpoints carry them (a name only when there is one).
 fn port_values(ports: &[(String, i64, String)]) -> Vec<Value> {
     let mut sorted = ports.to_vec();
     sorted.sort();
@@ -123,6 +124,17 @@ fn port_values(ports: &[(String, i64, String)]) -> Vec<Value> {
             }
             p
         })
+        .collect()
+}
+
+/// Ports as EndpointSlices carry them: the name always, empty or not, as kube's controller writes it
+/// (kubectl's describe reads it without checking).
+fn slice_ports(ports: &[(String, i64, String)]) -> Vec<Value> {
+    let mut sorted = ports.to_vec();
+    sorted.sort();
+    sorted
+        .into_iter()
+        .map(|(name, port, protocol)| json!({"name": name, "port": port, "protocol": protocol}))
         .collect()
 }
 
@@ -190,7 +202,7 @@ fn subsets(service: &Value, members: &[Member]) -> Vec<Value> {
 fn slice_contents(members: &[Member]) -> Vec<(Vec<Value>, Vec<Value>)> {
     let mut groups: BTreeMap<String, (Vec<Value>, Vec<Value>)> = BTreeMap::new();
     for m in members {
-        let ports = port_values(&m.ports);
+        let ports = slice_ports(&m.ports);
         let key = serde_json::to_string(&ports).unwrap_or_default();
         let mut endpoint = json!({
             "addresses": [m.ip],
