@@ -763,6 +763,25 @@ fn create_generators_match_kubectl() {
             "-c",
             "true",
         ],
+        &[
+            "expose",
+            "deployment",
+            "web",
+            "--port=80",
+            "--target-port=8080",
+            "--name=gen-exp",
+        ],
+        &["expose", "svc/web", "--name=gen-exp2", "--type=NodePort"],
+        &[
+            "expose",
+            "deploy",
+            "web",
+            "--name=gen-exp3",
+            "--labels=a=b",
+            "--session-affinity=ClientIP",
+        ],
+        &["expose", "configmap", "web-content"],
+        &["expose", "deploy", "web", "--session-affinity=Sticky"],
         &["run", "bad", "--image=busybox", "--labels=nolabel"],
         &["run", "bad", "--image=busybox", "--restart=Sometimes"],
         &["run", "--image=busybox"],
@@ -782,7 +801,8 @@ fn create_generators_match_kubectl() {
             let args: Vec<String> = g
                 .iter()
                 .map(|a| {
-                    if a.starts_with("gen-") {
+                    // Names (given as arguments or as --name) differ per client, so both can create.
+                    if a.starts_with("gen-") || a.starts_with("--name=gen-") {
                         format!("{a}-{who}")
                     } else {
                         a.to_string()

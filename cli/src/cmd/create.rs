@@ -115,11 +115,23 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> CliResult {
         manifests,
         &args.dry_run,
         args.output.as_deref(),
-        typed,
-        prefix,
+        (typed, prefix),
+        &CREATE,
     )
     .await
 }
+
+/// How a command that creates objects words itself: `create` (`created`, field manager `kubectl-create`),
+/// `run`, `expose`.
+pub struct Verb {
+    pub done: &'static str,
+    pub manager: &'static str,
+}
+
+pub const CREATE: Verb = Verb {
+    done: "created",
+    manager: "kubectl-create",
+};
 
 /// Creates each object and reports it as kubectl does; `typed` objects (from generators) print as JSON in
 /// Go's struct order, and their failures start with `failure_prefix`.
@@ -128,8 +140,8 @@ pub async fn create_all(
     manifests: Vec<manifests::Manifest>,
     dry_run: &str,
     output: Option<&str>,
-    typed: bool,
-    failure_prefix: Option<&str>,
+    (typed, failure_prefix): (bool, Option<&str>),
+    verb: &Verb,
 ) -> CliResult {
     let suffix = dry_run_suffix(dry_run)?;
     let output = output.map(|o| Output::parse(Some(o))).transpose()?;
@@ -150,8 +162,9 @@ pub async fn create_all(
             m.object.clone()
         } else {
             let mut path = format!(
-                "{}?fieldManager=kubectl-create&fieldValidation=Strict",
-                resource.path(Some(&ns))
+                "{}?fieldManager={}&fieldValidation=Strict",
+                resource.path(Some(&ns)),
+                verb.manager
             );
             if dry_run == "server" {
                 path.push_str("&dryRun=All");
@@ -196,7 +209,7 @@ pub async fn create_all(
                     .and_then(Value::as_str)
                     .unwrap_or(&name)
                     .to_string();
-                println!("{} created{suffix}", display_name(resource, &name));
+                println!("{} {}{suffix}", display_name(resource, &name), verb.done);
             }
         }
     }

@@ -14,6 +14,7 @@ mod diff;
 mod edit;
 mod exec;
 mod explain;
+mod expose;
 mod generators;
 mod get;
 mod label;
@@ -91,6 +92,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Set a new size for a deployment, replica set, replication controller, or stateful set.
     Scale(scale::ScaleArgs),
+    /// Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service.
+    Expose(expose::ExposeArgs),
     /// Attach to a running container.
     Attach(attach::AttachArgs),
     /// Forward one or more local ports to a pod.
@@ -190,6 +193,7 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Cp(a) => cp::run(&ctx, a).await,
                 Command::PortForward(a) => port_forward::run(&ctx, a).await,
                 Command::Attach(a) => attach::run(&ctx, a).await,
+                Command::Expose(a) => expose::run(&ctx, a).await,
                 Command::Run(a) => run::run(&ctx, a).await,
                 Command::Rollout(a) => rollout::run(&ctx, a).await,
                 Command::Set(a) => set::run(&ctx, a).await,

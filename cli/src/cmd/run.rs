@@ -132,13 +132,17 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> CliResult {
         source: String::new(),
         object,
     };
+    let verb = super::create::Verb {
+        done: "created",
+        manager: "kubectl-run",
+    };
     create_all(
         ctx,
         vec![manifest],
         &args.dry_run,
         args.output.as_deref(),
-        true,
-        None,
+        (true, None),
+        &verb,
     )
     .await
 }
