@@ -68,6 +68,11 @@ fn exec_runs_commands_in_containers_for_kyb_kubectl_and_python() {
         String::from_utf8_lossy(&out.stderr),
         "Defaulted container \"main\" out of: main, side\n"
     );
+    let quiet = k.run(&kyb, &["exec", "-q", "box", "--", "true"], None);
+    assert!(
+        quiet.status.success() && quiet.stderr.is_empty(),
+        "{quiet:?}"
+    );
 
     let script = scripts_dir().join("exec.py");
     let py = k.ok(

@@ -39,7 +39,7 @@ pub async fn run(ctx: &Ctx, a: AttachArgs) -> CliResult {
         target,
         a.container.as_deref(),
         &a.pod_running_timeout,
-        "attach",
+        ("attach", a.quiet),
     )
     .await?;
     if a.stdin && a.tty && !a.quiet {

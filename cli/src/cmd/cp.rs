@@ -211,7 +211,7 @@ pub async fn run(ctx: &Ctx, a: CpArgs) -> CliResult {
     }
     let pod_name = remote.pod.clone().unwrap_or_default();
     let pod = super::logs::pod_for(&ctx, &pod_name, Duration::from_secs(20)).await?;
-    let container = super::logs::container_of(&pod, a.container.as_deref())?;
+    let container = super::logs::container_of(&pod, a.container.as_deref(), false)?;
     if src.pod.is_some() {
         let (out, err, code) = run_in(
             &ctx,

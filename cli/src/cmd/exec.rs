@@ -102,7 +102,7 @@ pub async fn run(ctx: &Ctx, a: ExecArgs) -> CliResult {
         target,
         a.container.as_deref(),
         &a.pod_running_timeout,
-        "exec into",
+        ("exec into", a.quiet),
     )
     .await?;
     let (socket, v5) = open(ctx, &name, &container, ("exec", &a.command), a.stdin, a.tty).await?;

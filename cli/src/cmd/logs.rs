@@ -110,7 +110,11 @@ fn names(pod: &Value, field: &str) -> Vec<String> {
 }
 
 /// The containers of a pod to print, as kubectl's LogsForObject picks them.
-pub(super) fn sources(pod: &Value, container: Option<&str>, all: bool) -> CliResult<Vec<Source>> {
+pub(super) fn sources(
+    pod: &Value,
+    container: Option<&str>,
+    (all, quiet): (bool, bool),
+) -> CliResult<Vec<Source>> {
     let name = pod["metadata"]["name"]
         .as_str()
         .unwrap_or_default()
@@ -164,7 +168,9 @@ pub(super) fn sources(pod: &Value, container: Option<&str>, all: bool) -> CliRes
             .chain(ephemeral.iter().map(|c| format!("{c} (ephem)")))
             .chain(inits.iter().map(|c| format!("{c} (init)")))
             .collect();
-        eprintln!("Defaulted container {first:?} out of: {}", all.join(", "));
+        if !quiet {
+            eprintln!("Defaulted container {first:?} out of: {}", all.join(", "));
+        }
     }
     Ok(vec![source(first)])
 }
@@ -265,10 +271,10 @@ pub(super) fn running_timeout(flag: &str, default: Duration) -> CliResult<Durati
 
 /// The container a command acts on: the one named, else the default one (annotation or first, with
 /// kubectl's note).
-pub(super) fn container_of(pod: &Value, named: Option<&str>) -> CliResult<String> {
+pub(super) fn container_of(pod: &Value, named: Option<&str>, quiet: bool) -> CliResult<String> {
     Ok(match named {
         Some(c) => c.to_string(),
-        None => sources(pod, None, false)?
+        None => sources(pod, None, (false, quiet))?
             .into_iter()
             .next()
             .map(|s| s.container)
@@ -283,7 +289,7 @@ pub(super) async fn live_target(
     target: &str,
     container: Option<&str>,
     timeout: &str,
-    verb: &str,
+    (verb, quiet): (&str, bool),
 ) -> CliResult<(String, String)> {
     let pod = pod_for(
         ctx,
@@ -301,7 +307,7 @@ pub(super) async fn live_target(
         .as_str()
         .unwrap_or_default()
         .to_string();
-    Ok((name, container_of(&pod, container)?))
+    Ok((name, container_of(&pod, container, quiet)?))
 }
 
 /// The pod `POD` or `TYPE/NAME` names: the pod itself, or the one of a workload's pods kubectl would pick.
@@ -494,7 +500,11 @@ pub async fn run(ctx: &Ctx, a: LogsArgs) -> CliResult {
     let timeout = running_timeout(&a.pod_running_timeout, Duration::from_secs(20))?;
     let mut all = Vec::new();
     for pod in pods(ctx, &a, timeout).await? {
-        all.extend(sources(&pod, container.as_deref(), a.all_containers)?);
+        all.extend(sources(
+            &pod,
+            container.as_deref(),
+            (a.all_containers, false),
+        )?);
     }
     if a.follow && all.len() > 1 {
         if all.len() > a.max_log_requests {
@@ -588,7 +598,7 @@ mod tests {
         let pod = json!({"metadata": {"name": "p", "annotations": {"kubectl.kubernetes.io/default-container": "b"}},
             "spec": {"initContainers": [{"name": "i"}], "containers": [{"name": "a"}, {"name": "b"}]}});
         let pick = |c: Option<&str>, all: bool| -> Vec<String> {
-            sources(&pod, c, all)
+            sources(&pod, c, (all, false))
                 .unwrap_or_default()
                 .into_iter()
                 .map(|s| s.container)
