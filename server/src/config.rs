@@ -176,6 +176,12 @@ pub struct ServerArgs {
     /// Seconds between BOOKMARK events on watches that allow them.
     #[arg(long, default_value_t = 60, hide = true)]
     pub watch_bookmark_interval: u64,
+    /// The network cluster IPs are allocated from; its first address is the `kubernetes` service's.
+    #[arg(long, default_value = crate::apiserver::SERVICE_CIDR)]
+    pub service_cidr: String,
+    /// The range node ports are allocated from.
+    #[arg(long, default_value = crate::apiserver::NODE_PORT_RANGE)]
+    pub service_node_port_range: String,
 }
 
 /// The server's settings after validation.
@@ -237,6 +243,8 @@ impl TryFrom<ServerArgs> for ServerSettings {
                 watch_window: a.watch_window.max(1),
                 bookmark_interval: std::time::Duration::from_secs(a.watch_bookmark_interval.max(1)),
                 toleration_seconds: a.default_toleration_seconds.max(0),
+                service_cidr: a.service_cidr,
+                node_port_range: a.service_node_port_range,
             },
         })
     }
@@ -274,6 +282,8 @@ mod tests {
             controller_args: ControllerArgs::default(),
             watch_window: 10,
             watch_bookmark_interval: 60,
+            service_cidr: "10.43.0.0/16".into(),
+            service_node_port_range: "30000-32767".into(),
         }
     }
 

@@ -186,3 +186,143 @@ fn endpoints_and_slices_follow_the_pods_services_select() {
             .map_or(0, Vec::len)
     });
 }
+
+#[test]
+fn cluster_ips_and_node_ports_come_from_the_flags() {
+    let k = Kybd::start_with(&[
+        "--service-cidr",
+        "10.96.0.0/24",
+        "--service-node-port-range",
+        "31000-31010",
+    ]);
+    let kc = kubectl();
+    assert_eq!(
+        k.get(&["svc", "kubernetes"])["spec"]["clusterIP"],
+        "10.96.0.1"
+    );
+    let ip = |name: &str| {
+        k.get(&["svc", name])["spec"]["clusterIP"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    k.ok(
+        &kc,
+        &["create", "service", "clusterip", "any", "--tcp=80"],
+        None,
+    );
+    assert!(ip("any").starts_with("10.96.0."), "{}", ip("any"));
+    // A requested address is honoured; a taken or foreign one is refused with kube's words.
+    k.ok(
+        &kc,
+        &[
+            "create",
+            "service",
+            "clusterip",
+            "fixed",
+            "--tcp=80",
+            "--clusterip=10.96.0.50",
+        ],
+        None,
+    );
+    assert_eq!(ip("fixed"), "10.96.0.50");
+    let err = k.fails(
+        &kc,
+        &[
+            "create",
+            "service",
+            "clusterip",
+            "again",
+            "--tcp=80",
+            "--clusterip=10.96.0.50",
+        ],
+        None,
+    );
+    assert!(
+        err.contains("failed to allocate IP 10.96.0.50: provided IP is already allocated"),
+        "{err}"
+    );
+    let err = k.fails(
+        &kc,
+        &[
+            "create",
+            "service",
+            "clusterip",
+            "foreign",
+            "--tcp=80",
+            "--clusterip=10.43.0.9",
+        ],
+        None,
+    );
+    assert!(
+        err.contains("The range of valid IPs is 10.96.0.0/24"),
+        "{err}"
+    );
+    // Node ports likewise.
+    k.ok(
+        &kc,
+        &["create", "service", "nodeport", "np", "--tcp=80"],
+        None,
+    );
+    let port = k.get(&["svc", "np"])["spec"]["ports"][0]["nodePort"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!((31000..=31010).contains(&port), "{port}");
+    k.ok(
+        &kc,
+        &[
+            "create",
+            "service",
+            "nodeport",
+            "np-fixed",
+            "--tcp=80",
+            "--node-port=31005",
+        ],
+        None,
+    );
+    let err = k.fails(
+        &kc,
+        &[
+            "create",
+            "service",
+            "nodeport",
+            "np-again",
+            "--tcp=80",
+            "--node-port=31005",
+        ],
+        None,
+    );
+    assert!(err.contains("provided port is already allocated"), "{err}");
+    let err = k.fails(
+        &kc,
+        &[
+            "create",
+            "service",
+            "nodeport",
+            "np-out",
+            "--tcp=80",
+            "--node-port=30000",
+        ],
+        None,
+    );
+    assert!(
+        err.contains("The range of valid ports is 31000-31010"),
+        "{err}"
+    );
+    // A range that is not one is refused at start.
+    let out = std::process::Command::new(bin("kybd"))
+        .args([
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--disable-agent",
+            "--service-cidr",
+            "bogus",
+            "--data-dir",
+        ])
+        .arg(k.dir.0.join("other"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid --service-cidr \"bogus\""));
+}

@@ -12,19 +12,79 @@ use super::error::{ApiError, ApiResult};
 use super::validation::Cause;
 use super::{meta, WatchCache};
 
-/// The service CIDR, as k3s sets it: 10.43.0.0/16. The first address is the `kubernetes` service's.
-pub const SERVICE_NET: u32 = u32::from_be_bytes([10, 43, 0, 0]);
-const SERVICE_NET_SIZE: u32 = 1 << 16;
-pub const KUBERNETES_SERVICE_IP: &str = "10.43.0.1";
-const NODE_PORTS: std::ops::RangeInclusive<u16> = 30000..=32767;
+/// The service CIDR k3s uses, the default; the first address is the `kubernetes` service's.
+pub const SERVICE_CIDR: &str = "10.43.0.0/16";
+/// The node port range Kubernetes uses, the default.
+pub const NODE_PORT_RANGE: &str = "30000-32767";
 /// How long a fresh allocation is held back from others while its create reaches the cache.
 const HOLD: Duration = Duration::from_secs(30);
 
-/// Allocations handed out but perhaps not yet visible in the watch cache.
-#[derive(Default)]
+/// Cluster IPs from the service CIDR and node ports from their range; allocations handed out but perhaps
+/// not yet visible in the watch cache are held back.
 pub struct Allocator {
+    /// The service network's first address and size.
+    net: u32,
+    size: u32,
+    cidr: String,
+    node_ports: std::ops::RangeInclusive<u16>,
     // A std mutex: held only to pick numbers, never across an await.
     held: Mutex<Vec<(Held, Instant)>>,
+}
+
+impl Default for Allocator {
+    fn default() -> Self {
+        Allocator::new(SERVICE_CIDR, NODE_PORT_RANGE).unwrap_or_else(|_| Allocator {
+            net: u32::from_be_bytes([10, 43, 0, 0]),
+            size: 1 << 16,
+            cidr: SERVICE_CIDR.into(),
+            node_ports: 30000..=32767,
+            held: Mutex::default(),
+        })
+    }
+}
+
+impl Allocator {
+    /// From `--service-cidr` (an IPv4 network of at least 8 addresses) and `--service-node-port-range`
+    /// (`low-high`).
+    pub fn new(cidr: &str, ports: &str) -> Result<Self, String> {
+        let bad_cidr = || {
+            format!("invalid --service-cidr {cidr:?}: want an IPv4 network such as 10.43.0.0/16")
+        };
+        let (ip, bits) = cidr.split_once('/').ok_or_else(bad_cidr)?;
+        let ip: Ipv4Addr = ip.parse().map_err(|_| bad_cidr())?;
+        let bits: u32 = bits
+            .parse()
+            .ok()
+            .filter(|b| (8..=29).contains(b))
+            .ok_or_else(bad_cidr)?;
+        let size = 1u32 << (32 - bits);
+        let net = u32::from(ip) & !(size - 1);
+        let bad_ports = || {
+            format!(
+                "invalid --service-node-port-range {ports:?}: want low-high, such as 30000-32767"
+            )
+        };
+        let (low, high) = ports.split_once('-').ok_or_else(bad_ports)?;
+        let (low, high): (u16, u16) = (
+            low.trim().parse().map_err(|_| bad_ports())?,
+            high.trim().parse().map_err(|_| bad_ports())?,
+        );
+        if low == 0 || low > high {
+            return Err(bad_ports());
+        }
+        Ok(Allocator {
+            net,
+            size,
+            cidr: format!("{}/{bits}", Ipv4Addr::from(net)),
+            node_ports: low..=high,
+            held: Mutex::default(),
+        })
+    }
+
+    /// The `kubernetes` service's address: the network's first.
+    pub fn kubernetes_ip(&self) -> String {
+        Ipv4Addr::from(self.net + 1).to_string()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,9 +181,9 @@ impl Allocator {
                     .parse::<Ipv4Addr>()
                     .map(u32::from)
                     .ok()
-                    .filter(|n| n & !(SERVICE_NET_SIZE - 1) == SERVICE_NET);
+                    .filter(|n| n & !(self.size - 1) == self.net);
                 let Some(n) = parsed else {
-                    return Err(invalid(resource, &name, "spec.clusterIPs".into(), format!("Invalid value: []string{{\"{ip}\"}}: failed to allocate IP {ip}: the provided IP ({ip}) is not in the valid range. The range of valid IPs is 10.43.0.0/16")));
+                    return Err(invalid(resource, &name, "spec.clusterIPs".into(), format!("Invalid value: []string{{\"{ip}\"}}: failed to allocate IP {ip}: the provided IP ({ip}) is not in the valid range. The range of valid IPs is {}", self.cidr)));
                 };
                 if used.contains(&Held::Ip(n)) {
                     return Err(invalid(resource, &name, "spec.clusterIPs".into(), format!("Invalid value: []string{{\"{ip}\"}}: failed to allocate IP {ip}: provided IP is already allocated")));
@@ -133,9 +193,11 @@ impl Allocator {
             }
             (_, None, None) => {
                 let seed = uuid::Uuid::new_v4().as_u128() as u32;
-                let n = (0..SERVICE_NET_SIZE)
-                    .map(|i| SERVICE_NET | ((seed.wrapping_add(i)) % SERVICE_NET_SIZE))
-                    .filter(|n| n & 0xff != 0 && n & 0xffff != 0xffff && n & 0xffff != 1)
+                let (net, size) = (self.net, self.size);
+                // Not the network's address, the `kubernetes` service's, nor the broadcast address.
+                let n = (0..size)
+                    .map(|i| net | ((seed.wrapping_add(i)) % size))
+                    .filter(|n| !matches!(n - net, 0 | 1) && n - net != size - 1)
                     .find(|n| !used.contains(&Held::Ip(*n)))
                     .ok_or_else(|| {
                         ApiError::from(kyb_api::status::Status::internal(
@@ -183,9 +245,11 @@ impl Allocator {
                     (Some(n), Some(prev)) if n == prev => n as u16,
                     (None, Some(prev)) => prev as u16,
                     (Some(n), _) => {
-                        let n16 = u16::try_from(n).ok().filter(|n| NODE_PORTS.contains(n));
+                        let n16 = u16::try_from(n)
+                            .ok()
+                            .filter(|n| self.node_ports.contains(n));
                         let Some(n16) = n16 else {
-                            return Err(invalid(resource, &name, format!("spec.ports[{i}].nodePort"), format!("Invalid value: {n}: provided port is not in the valid range. The range of valid ports is 30000-32767")));
+                            return Err(invalid(resource, &name, format!("spec.ports[{i}].nodePort"), format!("Invalid value: {n}: provided port is not in the valid range. The range of valid ports is {}-{}", self.node_ports.start(), self.node_ports.end())));
                         };
                         if used.contains(&Held::Port(n16)) || fresh.contains(&Held::Port(n16)) {
                             return Err(invalid(
@@ -198,10 +262,12 @@ impl Allocator {
                         n16
                     }
                     (None, None) => {
-                        let span = (NODE_PORTS.end() - NODE_PORTS.start()) as u32 + 1;
+                        let span = (self.node_ports.end() - self.node_ports.start()) as u32 + 1;
                         let seed = uuid::Uuid::new_v4().as_u128() as u32;
                         (0..span)
-                            .map(|k| NODE_PORTS.start() + ((seed.wrapping_add(k)) % span) as u16)
+                            .map(|k| {
+                                self.node_ports.start() + ((seed.wrapping_add(k)) % span) as u16
+                            })
                             .find(|n| {
                                 !used.contains(&Held::Port(*n)) && !fresh.contains(&Held::Port(*n))
                             })

@@ -40,7 +40,7 @@ pub async fn ensure_system_namespaces(api: &Arc<Api>) -> Result<(), StoreError> 
         boot.push((services, Some("default"), json!({
             "apiVersion": "v1", "kind": "Service",
             "metadata": {"name": "kubernetes", "namespace": "default", "labels": {"component": "apiserver", "provider": "kubernetes"}},
-            "spec": {"type": "ClusterIP", "clusterIP": super::allocator::KUBERNETES_SERVICE_IP, "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
+            "spec": {"type": "ClusterIP", "clusterIP": api.allocator.kubernetes_ip(), "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
         })));
     }
     if let Some(secrets) = registry::lookup("", "v1", "secrets") {

@@ -32,6 +32,7 @@ use axum::Router;
 use kyb_api::status::Status;
 use tokio::net::TcpListener;
 
+pub use allocator::{NODE_PORT_RANGE, SERVICE_CIDR};
 pub use cache::WatchCache;
 use error::{ApiError, ApiResult};
 use path::Route;
@@ -63,6 +64,10 @@ pub struct ApiSettings {
     pub watch_window: usize,
     pub bookmark_interval: std::time::Duration,
     pub toleration_seconds: i64,
+    /// `--service-cidr`: where cluster IPs come from.
+    pub service_cidr: String,
+    /// `--service-node-port-range`: where node ports come from.
+    pub node_port_range: String,
 }
 
 impl Api {
@@ -76,7 +81,10 @@ impl Api {
         let api = Arc::new(Api {
             store,
             cache,
-            allocator: Default::default(),
+            allocator: Arc::new(
+                allocator::Allocator::new(&settings.service_cidr, &settings.node_port_range)
+                    .map_err(StoreError::Backend)?,
+            ),
             bookmark_interval: settings.bookmark_interval,
             toleration_seconds: settings.toleration_seconds,
             kubelet_token,
