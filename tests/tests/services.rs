@@ -173,6 +173,57 @@ fn endpoints_and_slices_follow_the_pods_services_select() {
         15432
     );
 
+    // A LoadBalancer service is given the ready nodes' addresses, as k3s's ServiceLB gives them.
+    k.ok(
+        &kc,
+        &["create", "service", "loadbalancer", "lb", "--tcp=80"],
+        None,
+    );
+    let mut nodes: Vec<String> = k.get(&["nodes"])["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| {
+            n["status"]["addresses"]
+                .as_array()?
+                .iter()
+                .find(|a| a["type"] == "InternalIP")?["address"]
+                .as_str()
+                .map(String::from)
+        })
+        .collect();
+    nodes.sort();
+    let ingress = || -> Vec<String> {
+        k.get(&["svc", "lb"])["status"]["loadBalancer"]["ingress"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["ip"].as_str().map(String::from))
+            .collect()
+    };
+    converge(30, "the load balancer's addresses", &nodes, ingress);
+    let table = k.ok(&kc, &["get", "svc", "lb"], None);
+    assert!(table.contains(&nodes.join(",")), "{table}");
+    // (As in Kubernetes, the node port and the traffic policy must go with the type.)
+    k.ok(
+        &kc,
+        &[
+            "patch",
+            "svc",
+            "lb",
+            "--type=merge",
+            "-p",
+            r#"{"spec": {"type": "ClusterIP", "externalTrafficPolicy": null, "ports": [{"name": "80", "port": 80, "targetPort": 80, "protocol": "TCP"}]}}"#,
+        ],
+        None,
+    );
+    converge(
+        30,
+        "no addresses once not a load balancer",
+        &Vec::<String>::new(),
+        ingress,
+    );
+
     // The Service gone, its Endpoints and slices go too.
     k.ok(&kc, &["delete", "svc", "web"], None);
     converge(30, "endpoints gone", &false, || {
@@ -258,16 +309,7 @@ fn cluster_ips_and_node_ports_come_from_the_flags() {
         err.contains("The range of valid IPs is 10.96.0.0/24"),
         "{err}"
     );
-    // Node ports likewise.
-    k.ok(
-        &kc,
-        &["create", "service", "nodeport", "np", "--tcp=80"],
-        None,
-    );
-    let port = k.get(&["svc", "np"])["spec"]["ports"][0]["nodePort"]
-        .as_u64()
-        .unwrap_or(0);
-    assert!((31000..=31010).contains(&port), "{port}");
+    // Node ports likewise (the fixed one first, so that the free one cannot take it).
     k.ok(
         &kc,
         &[
@@ -280,6 +322,15 @@ fn cluster_ips_and_node_ports_come_from_the_flags() {
         ],
         None,
     );
+    k.ok(
+        &kc,
+        &["create", "service", "nodeport", "np", "--tcp=80"],
+        None,
+    );
+    let port = k.get(&["svc", "np"])["spec"]["ports"][0]["nodePort"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!((31000..=31010).contains(&port) && port != 31005, "{port}");
     let err = k.fails(
         &kc,
         &[

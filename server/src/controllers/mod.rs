@@ -13,6 +13,7 @@ pub mod node_lifecycle;
 pub mod provisioner;
 pub mod replicaset;
 pub mod runtime;
+pub mod servicelb;
 pub mod statefulset;
 
 use kyb_api::client::{Client, Method};
@@ -40,6 +41,7 @@ pub async fn run_workload_controllers(client: Client, options: crate::config::Co
         namespace::run(i(), 2),
         disruption::run(i(), 2),
         endpoints::run(i(), 2),
+        servicelb::run(i(), 1),
         provisioner::run(i(), &storage, 1),
     );
 }
