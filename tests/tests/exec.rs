@@ -10,7 +10,7 @@ fn exec_runs_commands_in_containers_for_kyb_kubectl_and_python() {
     let k = Kybd::start();
     let _node = k.process_node();
     let (kc, kyb) = (kubectl(), bin("kyb"));
-    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: box}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - {name: main, image: none, command: [sleep, '600'], env: [{name: GREETING, value: hi}]}\n  - {name: side, image: none, command: [sleep, '600']}\n";
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: box}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - {name: main, image: none, command: [sleep, '$(NAP)'], env: [{name: GREETING, value: hi}, {name: NAP, value: '600'}, {name: PHRASE, value: '$(GREETING) there, $$(GREETING) $(NOPE)'}]}\n  - {name: side, image: none, command: [sleep, '600']}\n";
     // A service made before the pod shows in its environment, with the `kubernetes` service's.
     let service = "apiVersion: v1\nkind: Service\nmetadata: {name: my-web}\nspec:\n  selector: {app: none}\n  ports: [{name: http, port: 80}, {name: dns, port: 53, protocol: UDP}]\n";
     k.ok(&kc, &["apply", "-f", "-"], Some(service));
@@ -68,6 +68,13 @@ fn exec_runs_commands_in_containers_for_kyb_kubectl_and_python() {
         String::from_utf8_lossy(&out.stderr),
         "Defaulted container \"main\" out of: main, side\n"
     );
+    // $(NAME) references expand as the kubelet expands them (the command's `sleep $(NAP)` runs too).
+    let phrase = k.ok(
+        &kyb,
+        &["exec", "-q", "box", "--", "sh", "-c", "echo $PHRASE"],
+        None,
+    );
+    assert_eq!(phrase, "hi there, $(GREETING) $(NOPE)\n");
     let quiet = k.run(&kyb, &["exec", "-q", "box", "--", "true"], None);
     assert!(
         quiet.status.success() && quiet.stderr.is_empty(),

@@ -18,6 +18,46 @@ pub struct Sources<'a> {
     cache: HashMap<String, Option<Value>>,
 }
 
+/// Expands `$(NAME)` references as the kubelet does (kube's expansion.Expand): a defined name becomes its
+/// value, `$$` is a literal `$`, and anything else (undefined names, unclosed references) stays as written.
+pub fn expand(input: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut rest = input;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if after.is_empty() {
+            out.push('$');
+            rest = after;
+            break;
+        }
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+        } else if let Some(inner) = after.strip_prefix('(') {
+            match inner.find(')') {
+                Some(end) => {
+                    let name = &inner[..end];
+                    match lookup(name) {
+                        Some(v) => out.push_str(&v),
+                        None => out.push_str(&format!("$({name})")),
+                    }
+                    rest = &inner[end + 1..];
+                }
+                None => {
+                    out.push_str("$(");
+                    rest = inner;
+                }
+            }
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A name as an environment variable's (kube's makeEnvVariableName).
 fn env_name(s: &str) -> String {
     s.replace('-', "_").to_uppercase()
@@ -129,6 +169,7 @@ impl<'a> Sources<'a> {
     /// The container's environment as `NAME=value`; a missing source that is not optional stops the
     /// container, with the kubelet's words.
     pub async fn environment(&mut self, c: &Value, pod_ip: &str) -> Result<Vec<String>, String> {
+        let services = self.service_variables().await;
         let mut vars: Vec<(String, String)> = Vec::new();
         let set = |vars: &mut Vec<(String, String)>, k: String, v: String| match vars
             .iter_mut()
@@ -188,7 +229,14 @@ impl<'a> Sources<'a> {
         for e in c.get("env").and_then(Value::as_array).into_iter().flatten() {
             let name = str_at(e, "/name").to_string();
             if let Some(v) = e.get("value").and_then(Value::as_str) {
-                set(&mut vars, name, v.to_string());
+                // $(NAME) takes what is defined so far, the services' variables included.
+                let value = expand(v, |n| {
+                    vars.iter()
+                        .chain(services.iter())
+                        .find(|(k, _)| k == n)
+                        .map(|(_, v)| v.clone())
+                });
+                set(&mut vars, name, value);
                 continue;
             }
             if let Some((_, v)) = fields.iter().find(|(n, _)| *n == name) {
@@ -241,7 +289,7 @@ impl<'a> Sources<'a> {
             }
         }
         // Then the services' variables, where the container set none of the same name.
-        for (k, v) in self.service_variables().await {
+        for (k, v) in services {
             if !vars.iter().any(|(n, _)| *n == k) {
                 vars.push((k, v));
             }
@@ -254,6 +302,17 @@ impl<'a> Sources<'a> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn references_expand_as_the_kubelets() {
+        let lookup = |n: &str| (n == "A").then(|| "one".to_string());
+        assert_eq!(expand("x$(A)y", lookup), "xoney");
+        assert_eq!(
+            expand("$(B) and $$(A) and $(A", lookup),
+            "$(B) and $(A) and $(A"
+        );
+        assert_eq!(expand("cost: $5 $", lookup), "cost: $5 $");
+    }
 
     #[test]
     fn service_variables_are_the_kubelets() {

@@ -715,6 +715,14 @@ fn container_spec(
         (!names.is_empty()).then_some(names)
     };
     let flag = |path: &str| c.pointer(path).and_then(Value::as_bool);
+    // $(NAME) in the command and arguments takes the container's final environment.
+    let lookup = |n: &str| {
+        env.iter()
+            .find_map(|kv| kv.strip_prefix(n)?.strip_prefix('=').map(String::from))
+    };
+    let expanded = |v: Option<&Value>| {
+        strings(v).map(|list| list.iter().map(|s| super::env::expand(s, lookup)).collect())
+    };
     Spec {
         pod_uid: str_at(pod, "/metadata/uid").to_string(),
         pod_name: pod_name.to_string(),
@@ -723,8 +731,8 @@ fn container_spec(
         attempt,
         sandbox: sandbox.to_string(),
         image: str_at(c, "/image").to_string(),
-        command: strings(c.get("command")),
-        args: strings(c.get("args")),
+        command: expanded(c.get("command")),
+        args: expanded(c.get("args")),
         env,
         working_dir: c
             .get("workingDir")
