@@ -124,9 +124,16 @@ async fn run_node(
 ) -> anyhow::Result<()> {
     use kubelet::runtime::{docker::DockerRuntime, process::ProcessRuntime};
     if runtime == "docker" {
-        let docker = DockerRuntime::connect(&node.name, network, pod_cidr)
+        let mut docker = DockerRuntime::connect(&node.name, network, pod_cidr)
             .await
             .context("connecting to Docker")?;
+        // Cluster DNS on the pods' gateway, where their resolvers reach it; without it pods keep Docker's.
+        match kubelet::dns::serve(client.clone(), &docker.address).await {
+            Ok(()) => docker.runtime.dns = Some(docker.address.clone()),
+            Err(e) => {
+                tracing::warn!(address = docker.address, error = %e, "no cluster DNS on this node")
+            }
+        }
         kubelet::node::run(client, node, docker.runtime, docker.version, docker.address)
             .await
             .context("running the docker node")

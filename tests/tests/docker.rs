@@ -244,6 +244,62 @@ fn docker_pods_serve_restart_fail_and_survive_an_agent_restart() {
     // A pause container and an app container per pod, no more.
     assert_eq!(node.containers(&["status=running"]).len(), 6);
 
+    // Cluster DNS: from a pod, a Service's name gives its cluster IP, a headless one its pods, an
+    // ExternalName its CNAME, as kube-dns answers them.
+    let services = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{name: http, port: 80, targetPort: 8080}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web-headless}\nspec: {clusterIP: None, selector: {app: web}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: ext}\nspec: {type: ExternalName, externalName: web.default.svc.cluster.local}\n";
+    k.ok(&kc, &["apply", "-f", "-"], Some(services));
+    let cluster_ip = k.get(&["svc", "web"])["spec"]["clusterIP"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let lookup = |name: &str| {
+        let out = k.run(
+            &kyb,
+            &["exec", &pods[0].0, "--", "/bin/busybox", "nslookup", name],
+            None,
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let answer = eventually(30, || {
+        Some(lookup("web.default.svc.cluster.local")).filter(|a| a.contains(&cluster_ip))
+    });
+    assert!(
+        answer.is_some(),
+        "{}",
+        lookup("web.default.svc.cluster.local")
+    );
+    let headless = eventually(30, || {
+        Some(lookup("web-headless.default.svc.cluster.local"))
+            .filter(|a| pods.iter().all(|(_, ip)| a.contains(ip.as_str())))
+    });
+    assert!(
+        headless.is_some(),
+        "{}",
+        lookup("web-headless.default.svc.cluster.local")
+    );
+    let external = lookup("ext.default.svc.cluster.local");
+    assert!(
+        external.contains("canonical name = web.default.svc.cluster.local"),
+        "{external}"
+    );
+    let resolv = k.ok(
+        &kyb,
+        &[
+            "exec",
+            &pods[0].0,
+            "--",
+            "/bin/busybox",
+            "cat",
+            "/etc/resolv.conf",
+        ],
+        None,
+    );
+    assert!(
+        resolv.contains("search default.svc.cluster.local svc.cluster.local cluster.local"),
+        "{resolv}"
+    );
+    assert!(resolv.contains("ndots:5"), "{resolv}");
+
     // Exec into a Docker container: the exit code, piped stdin, and a terminal driven in tmux whose
     // resize reaches the container; then kyb cp round-trips a folder with the image's busybox tar.
     let web0 = pods[0].0.clone();

@@ -115,6 +115,8 @@ pub struct DockerRuntime {
     network: String,
     /// The network's subnet, when one is wanted (else Docker picks one).
     pod_cidr: Option<String>,
+    /// The cluster DNS server pods are given under dnsPolicy ClusterFirst, when this node serves one.
+    pub dns: Option<String>,
 }
 
 /// What connecting found: the runtime, its version as the node reports it, and the host's address on the
@@ -143,6 +145,7 @@ impl DockerRuntime {
             node: node.to_string(),
             network: network.to_string(),
             pod_cidr,
+            dns: None,
         };
         let address = runtime.ensure_network().await?;
         Ok(Connected {
@@ -301,6 +304,56 @@ fn session(
         resize: resize_tx,
         exit: exit_rx,
     }
+}
+
+/// The sandbox's resolver settings by the pod's dnsPolicy, as the kubelet writes resolv.conf: ClusterFirst
+/// (the default) points at the cluster DNS with kube's search path and ndots 5; None takes dnsConfig
+/// alone; Default keeps the host's. dnsConfig adds to whatever the policy gave.
+type DnsSettings = (
+    Option<Vec<String>>,
+    Option<Vec<String>>,
+    Option<Vec<String>>,
+);
+
+fn dns_settings(pod: &Value, cluster_dns: Option<&str>) -> DnsSettings {
+    let list = |path: &str| -> Vec<String> {
+        pod.pointer(path)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
+    };
+    let ns = str_at(pod, "/metadata/namespace");
+    let (mut servers, mut searches, mut options) =
+        match (str_at(pod, "/spec/dnsPolicy"), cluster_dns) {
+            ("" | "ClusterFirst" | "ClusterFirstWithHostNet", Some(dns)) => (
+                vec![dns.to_string()],
+                vec![
+                    format!("{ns}.svc.{}", super::super::dns::DOMAIN),
+                    format!("svc.{}", super::super::dns::DOMAIN),
+                    super::super::dns::DOMAIN.to_string(),
+                ],
+                vec!["ndots:5".to_string()],
+            ),
+            _ => (Vec::new(), Vec::new(), Vec::new()),
+        };
+    servers.extend(list("/spec/dnsConfig/nameservers"));
+    searches.extend(list("/spec/dnsConfig/searches"));
+    for o in pod
+        .pointer("/spec/dnsConfig/options")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        match (o["name"].as_str(), o["value"].as_str()) {
+            (Some(n), Some(v)) => options.push(format!("{n}:{v}")),
+            (Some(n), None) => options.push(n.to_string()),
+            _ => {}
+        }
+    }
+    let some = |v: Vec<String>| (!v.is_empty()).then_some(v);
+    (some(servers), some(searches), some(options))
 }
 
 /// Docker's name for a pod's container, as the kubelet's dockershim named them.
@@ -466,6 +519,7 @@ impl ContainerRuntime for DockerRuntime {
             .and_then(Value::as_str)
             .unwrap_or(name);
         let (exposed, bindings) = host_ports(pod);
+        let (dns, dns_search, dns_options) = dns_settings(pod, self.dns.as_deref());
         let body = ContainerCreateBody {
             image: Some(PAUSE_IMAGE.into()),
             hostname: Some(hostname.chars().take(63).collect()),
@@ -474,6 +528,9 @@ impl ContainerRuntime for DockerRuntime {
             host_config: Some(HostConfig {
                 network_mode: Some(self.network.clone()),
                 port_bindings: (!bindings.is_empty()).then_some(bindings),
+                dns,
+                dns_search,
+                dns_options,
                 ..Default::default()
             }),
             ..Default::default()
