@@ -193,9 +193,12 @@ async fn forward(
     })
     .await
     .ok()?;
+    // A random id, so that answers to someone else's question are not taken for ours.
+    let id = std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), name)
+        as u16;
     let mut message = Message::new();
     message
-        .set_id(std::process::id() as u16 ^ (name.len() as u16))
+        .set_id(id)
         .set_message_type(MessageType::Query)
         .set_op_code(OpCode::Query)
         .set_recursion_desired(true)
