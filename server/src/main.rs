@@ -6,6 +6,7 @@ mod controllers;
 mod cron;
 mod informer;
 mod kubelet;
+mod proxy;
 mod scheduler;
 mod store;
 
@@ -134,6 +135,7 @@ async fn run_node(
                 tracing::warn!(address = docker.address, error = %e, "no cluster DNS on this node")
             }
         }
+        tokio::spawn(proxy::run(client.clone(), docker.address.clone()));
         kubelet::node::run(client, node, docker.runtime, docker.version, docker.address)
             .await
             .context("running the docker node")
@@ -144,6 +146,7 @@ async fn run_node(
         tracing::warn!(
             "the process runtime runs containers as host processes, with no isolation: images, mounts, limits and users are not applied"
         );
+        tokio::spawn(proxy::run(client.clone(), address.to_string()));
         kubelet::node::run(
             client,
             node,

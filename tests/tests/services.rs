@@ -377,3 +377,70 @@ fn cluster_ips_and_node_ports_come_from_the_flags() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid --service-cidr \"bogus\""));
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+#[test]
+fn node_ports_and_load_balancers_spread_over_ready_endpoints() {
+    let k = Kybd::start_with(&["--service-node-port-range", "1024-65535"]);
+    let _node = k.process_node();
+    let kc = kubectl();
+    let work = kyb_e2e::TempDir::new("spread");
+    let flag = work.0.join("ready-2");
+    std::fs::write(&flag, "").unwrap_or_else(|e| panic!("{e}"));
+    // Three pods on the one host, each serving its name on a port of its own, all named `http`.
+    for i in 0..3 {
+        let dir = work.0.join(format!("www-{i}"));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.join("index.html"), format!("pod-{i}\n"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let port = free_port();
+        let pod = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: spread-{i}, labels: {{app: spread}}}}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: c\n    image: none\n    command: [busybox, httpd, -f, -p, '127.0.0.1:{port}', -h, '{}']\n    ports: [{{name: http, containerPort: {port}}}]\n    readinessProbe:\n      exec: {{command: [test, -e, '{}']}}\n      periodSeconds: 1\n",
+            dir.display(),
+            if i == 2 { flag.display().to_string() } else { "/".into() }
+        );
+        k.ok(&kc, &["apply", "-f", "-"], Some(&pod));
+    }
+    let (node_port, lb_port, sticky_port) = (free_port(), free_port(), free_port());
+    let services = format!(
+        "apiVersion: v1\nkind: Service\nmetadata: {{name: spread}}\nspec:\n  type: NodePort\n  selector: {{app: spread}}\n  ports: [{{name: web, port: 80, targetPort: http, nodePort: {node_port}}}]\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: spread-lb}}\nspec:\n  type: LoadBalancer\n  selector: {{app: spread}}\n  ports: [{{name: web, port: {lb_port}, targetPort: http}}]\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: sticky}}\nspec:\n  type: NodePort\n  sessionAffinity: ClientIP\n  selector: {{app: spread}}\n  ports: [{{name: web, port: 80, targetPort: http, nodePort: {sticky_port}}}]\n"
+    );
+    k.ok(&kc, &["apply", "-f", "-"], Some(&services));
+    converge(60, "three ready endpoints", &3, || {
+        ips(&k.get(&["endpoints", "spread"]), "addresses").len()
+    });
+    let seen = |port: u16, times: usize| -> std::collections::BTreeSet<String> {
+        (0..times)
+            .filter_map(|_| crate::docker::http_get(&format!("http://127.0.0.1:{port}/")))
+            .collect()
+    };
+    let all: std::collections::BTreeSet<String> = ["pod-0\n", "pod-1\n", "pod-2\n"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    // The node port spreads requests over every ready endpoint; so does the load balancer's port.
+    converge(30, "all three behind the node port", &all, || {
+        seen(node_port, 12)
+    });
+    converge(30, "all three behind the load balancer", &all, || {
+        seen(lb_port, 12)
+    });
+    // ClientIP affinity keeps one client on one endpoint.
+    converge(30, "one endpoint for one client", &1, || {
+        seen(sticky_port, 10).len()
+    });
+    // A pod that stops being ready gets no more requests.
+    std::fs::remove_file(&flag).unwrap_or_else(|e| panic!("{e}"));
+    let two: std::collections::BTreeSet<String> = ["pod-0\n", "pod-1\n"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    converge(30, "only the ready two", &two, || seen(node_port, 12));
+    k.ok(&kc, &["delete", "pod", "--all", "--grace-period=1"], None);
+}
