@@ -156,6 +156,7 @@ pub fn bench(bin: &Path, kyb: &Path) -> Result<(), BoxError> {
     let through_kyb = forwarded(kyb, &kubeconfig, "serve", port)?;
     let through_kubectl = forwarded(Path::new(KUBECTL), &kubeconfig, "serve", port)?;
     let _ = a.delete(&pod_url).call();
+    // The agent stops the pod's process as the pod goes (its processes outlive an agent by design).
     // The pod goes with its process before the node's folder does.
     let deadline = Instant::now() + Duration::from_secs(20);
     while a

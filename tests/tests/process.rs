@@ -263,6 +263,24 @@ fn process_pods_serve_restart_fail_and_survive_an_agent_restart() {
         "configmap \"absent\" not found"
     );
 
+    // A forced delete (no grace period) stops the pod's process at once.
+    k.ok(
+        &kc,
+        &["apply", "-f", "-"],
+        Some(&pod("forced", "Always", "exec sleep 3600", "")),
+    );
+    status_when(&k, "forced", 30, |s| s["state"]["running"].is_object());
+    let with_forced = node.running();
+    k.ok(
+        &kc,
+        &["delete", "pod", "forced", "--grace-period=0", "--force"],
+        None,
+    );
+    let stopped = eventually(20, || {
+        (node.running().len() + 1 == with_forced.len()).then_some(())
+    });
+    assert!(stopped.is_some(), "still running: {:?}", node.running());
+
     // Deleting pods stops and removes their processes.
     k.ok(
         &kc,

@@ -220,7 +220,16 @@ pub async fn run<R: ContainerRuntime>(
                 remove_strays(&ctx.runtime, &items).await;
                 items
             }
-            Update::Added(p) | Update::Modified(p) | Update::Deleted(p) => vec![p],
+            Update::Added(p) | Update::Modified(p) => vec![p],
+            // Gone from the API (a forced delete, or no grace period): its containers stop at once.
+            Update::Deleted(mut p) => {
+                if let Some(meta) = p.get_mut("metadata").and_then(Value::as_object_mut) {
+                    meta.entry("deletionTimestamp")
+                        .or_insert_with(|| json!(super::now()));
+                    meta.insert("deletionGracePeriodSeconds".into(), json!(0));
+                }
+                vec![p]
+            }
         };
         let Ok(mut workers) = workers.lock() else {
             break;
