@@ -468,9 +468,10 @@ fn docker_bench(bin: &Path, pods: usize, clients: usize) -> Result<(), BoxError>
     let node = format!("kyb-bench-{}", std::process::id());
     let root = temp_dir("docker-agent");
     // Whatever happens, the containers and the network go (after the agent, declared below, stops).
-    struct Cleanup(String);
+    struct Cleanup(String, PathBuf);
     impl Drop for Cleanup {
         fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.1);
             let ids = Command::new("docker")
                 .args([
                     "ps",
@@ -498,7 +499,7 @@ fn docker_bench(bin: &Path, pods: usize, clients: usize) -> Result<(), BoxError>
                 .output();
         }
     }
-    let _cleanup = Cleanup(node.clone());
+    let _cleanup = Cleanup(node.clone(), root.clone());
     let agent_proc = Proc::component(
         bin,
         "agent",
