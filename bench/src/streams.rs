@@ -189,36 +189,10 @@ pub fn bench(bin: &Path, kyb: &Path) -> Result<(), BoxError> {
     ] {
         println!("{who:>44} | {rate:>9.0} | {:>8.0}%", rate / direct * 100.0);
     }
-    kill_leftovers(&root);
+    // Whatever the node's containers left running goes (their processes outlive the agent by design).
+    kyb_e2e::kill_process_containers(&root);
     let _ = std::fs::remove_dir_all(&root);
     Ok(())
-}
-
-/// Kills whatever the node's containers left running (their processes outlive the agent by design), from
-/// the shims' state files.
-fn kill_leftovers(root: &Path) {
-    let Ok(entries) = std::fs::read_dir(root.join("containers")) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let Ok(state) = std::fs::read(e.path().join("state.json")) else {
-            continue;
-        };
-        let state: Value = serde_json::from_slice(&state).unwrap_or(Value::Null);
-        for (key, group) in [("pid", true), ("shim", false)] {
-            if let Some(pid) = state[key].as_u64().filter(|p| *p > 1) {
-                let target = if group {
-                    format!("-{pid}")
-                } else {
-                    pid.to_string()
-                };
-                let _ = Command::new("kill")
-                    .args(["-9", "--", &target])
-                    .stderr(Stdio::null())
-                    .status();
-            }
-        }
-    }
 }
 
 /// Whether something listens on the loopback port yet.

@@ -91,3 +91,23 @@ pub fn key(obj: &Value) -> String {
         .unwrap_or_default();
     format!("{ns}/{name}")
 }
+
+/// Applies a feed's update to a map of its objects by key (what a component that only looks things up
+/// keeps). A std lock: held only for the write, never across an await.
+pub fn apply(map: &std::sync::RwLock<std::collections::HashMap<String, Value>>, update: Update) {
+    let Ok(mut map) = map.write() else { return };
+    match update {
+        Update::Reset(items) => {
+            map.clear();
+            for i in items {
+                map.insert(key(&i), i);
+            }
+        }
+        Update::Added(i) | Update::Modified(i) => {
+            map.insert(key(&i), i);
+        }
+        Update::Deleted(i) => {
+            map.remove(&key(&i));
+        }
+    }
+}

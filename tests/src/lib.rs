@@ -571,19 +571,7 @@ impl ProcessNode {
 
     /// Each container's recorded state (`state.json`), by container id.
     fn states(&self) -> Vec<(String, Value)> {
-        let Ok(entries) = std::fs::read_dir(self.root.join("containers")) else {
-            return Vec::new();
-        };
-        entries
-            .filter_map(|e| {
-                let e = e.ok()?;
-                let state = std::fs::read(e.path().join("state.json")).ok()?;
-                Some((
-                    e.file_name().to_string_lossy().into_owned(),
-                    serde_json::from_slice(&state).ok()?,
-                ))
-            })
-            .collect()
+        states_at(&self.root)
     }
 
     /// The ids of this node's containers whose command still runs, sorted.
@@ -607,19 +595,42 @@ impl ProcessNode {
 impl Drop for ProcessNode {
     fn drop(&mut self) {
         self.agent.take();
-        for (_, s) in self.states() {
-            for (key, group) in [("pid", true), ("shim", false)] {
-                if let Some(pid) = s[key].as_u64().filter(|p| *p > 1) {
-                    let target = if group {
-                        format!("-{pid}")
-                    } else {
-                        pid.to_string()
-                    };
-                    let _ = Command::new("kill")
-                        .args(["-9", "--", &target])
-                        .stderr(Stdio::null())
-                        .status();
-                }
+        kill_process_containers(&self.root);
+    }
+}
+
+/// Each container's recorded state under a process-runtime node's `root`, by container id.
+fn states_at(root: &Path) -> Vec<(String, Value)> {
+    let Ok(entries) = std::fs::read_dir(root.join("containers")) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let state = std::fs::read(e.path().join("state.json")).ok()?;
+            Some((
+                e.file_name().to_string_lossy().into_owned(),
+                serde_json::from_slice(&state).ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// Kills what a process-runtime node under `root` left running (its containers' processes outlive the
+/// agent by design), from the shims' state files.
+pub fn kill_process_containers(root: &Path) {
+    for (_, s) in states_at(root) {
+        for (key, group) in [("pid", true), ("shim", false)] {
+            if let Some(pid) = s[key].as_u64().filter(|p| *p > 1) {
+                let target = if group {
+                    format!("-{pid}")
+                } else {
+                    pid.to_string()
+                };
+                let _ = Command::new("kill")
+                    .args(["-9", "--", &target])
+                    .stderr(Stdio::null())
+                    .status();
             }
         }
     }

@@ -21,7 +21,7 @@ use kyb_api::client::Client;
 use serde_json::Value;
 
 use crate::controllers::str_at;
-use crate::informer::{self, Update};
+use crate::informer;
 
 /// The cluster's domain.
 pub const DOMAIN: &str = "cluster.local";
@@ -154,24 +154,6 @@ impl Records {
             _ => Lookup::NoSuchName,
         }
     }
-
-    fn apply(map: &RwLock<HashMap<String, Value>>, update: Update) {
-        let Ok(mut map) = map.write() else { return };
-        match update {
-            Update::Reset(items) => {
-                map.clear();
-                for i in items {
-                    map.insert(informer::key(&i), i);
-                }
-            }
-            Update::Added(i) | Update::Modified(i) => {
-                map.insert(informer::key(&i), i);
-            }
-            Update::Deleted(i) => {
-                map.remove(&informer::key(&i));
-            }
-        }
-    }
 }
 
 struct Handler {
@@ -289,7 +271,7 @@ pub async fn serve(client: Client, address: &str) -> std::io::Result<()> {
                 } else {
                     &records.endpoints
                 };
-                Records::apply(map, update);
+                informer::apply(map, update);
             }
         });
     }
@@ -311,12 +293,13 @@ pub async fn serve(client: Client, address: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::informer::Update;
     use serde_json::json;
 
     fn records() -> Records {
         let r = Records::default();
         let svc = |name: &str, spec: Value| json!({"metadata": {"name": name, "namespace": "default"}, "spec": spec});
-        Records::apply(
+        informer::apply(
             &r.services,
             Update::Reset(vec![
                 svc(
@@ -330,7 +313,7 @@ mod tests {
                 ),
             ]),
         );
-        Records::apply(
+        informer::apply(
             &r.endpoints,
             Update::Reset(vec![
                 json!({"metadata": {"name": "db", "namespace": "default"},

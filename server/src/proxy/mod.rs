@@ -13,7 +13,7 @@ use kyb_api::client::Client;
 use serde_json::Value;
 
 use crate::controllers::str_at;
-use crate::informer::{self, Update};
+use crate::informer;
 
 /// What one listener serves: a Service's port, by the Service's key and the port's name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -29,24 +29,6 @@ struct Frontend {
 struct State {
     services: RwLock<HashMap<String, Value>>,
     endpoints: RwLock<HashMap<String, Value>>,
-}
-
-fn apply(map: &RwLock<HashMap<String, Value>>, update: Update) {
-    let Ok(mut map) = map.write() else { return };
-    match update {
-        Update::Reset(items) => {
-            map.clear();
-            for i in items {
-                map.insert(informer::key(&i), i);
-            }
-        }
-        Update::Added(i) | Update::Modified(i) => {
-            map.insert(informer::key(&i), i);
-        }
-        Update::Deleted(i) => {
-            map.remove(&informer::key(&i));
-        }
-    }
 }
 
 /// The listeners the Services ask for: node ports, and the service ports of LoadBalancer Services (TCP).
@@ -157,7 +139,7 @@ pub async fn run(client: Client, address: String) {
         let (state, tx) = (state.clone(), tx.clone());
         tokio::spawn(async move {
             while let Some(update) = feed.recv().await {
-                apply(
+                informer::apply(
                     if services {
                         &state.services
                     } else {
