@@ -4,6 +4,7 @@ mod apiserver;
 mod config;
 mod controllers;
 mod cron;
+mod dns;
 mod informer;
 mod kubelet;
 mod proxy;
@@ -129,7 +130,7 @@ async fn run_node(
             .await
             .context("connecting to Docker")?;
         // Cluster DNS on the pods' gateway, where their resolvers reach it; without it pods keep Docker's.
-        match kubelet::dns::serve(client.clone(), &docker.address).await {
+        match dns::serve(client.clone(), &docker.address).await {
             Ok(()) => docker.runtime.dns = Some(docker.address.clone()),
             Err(e) => {
                 tracing::warn!(address = docker.address, error = %e, "no cluster DNS on this node")

@@ -2,7 +2,6 @@
 //! status fresh, and plays the pods bound to them through their lifecycle without running anything (as KWOK).
 //! With a real runtime (`runtime/`), this host is one node whose pods run through `pods.rs`.
 
-pub mod dns;
 mod env;
 mod exec_spdy;
 mod forward;

@@ -330,9 +330,9 @@ fn dns_settings(pod: &Value, cluster_dns: Option<&str>) -> DnsSettings {
             ("" | "ClusterFirst" | "ClusterFirstWithHostNet", Some(dns)) => (
                 vec![dns.to_string()],
                 vec![
-                    format!("{ns}.svc.{}", super::super::dns::DOMAIN),
-                    format!("svc.{}", super::super::dns::DOMAIN),
-                    super::super::dns::DOMAIN.to_string(),
+                    format!("{ns}.svc.{}", crate::dns::DOMAIN),
+                    format!("svc.{}", crate::dns::DOMAIN),
+                    crate::dns::DOMAIN.to_string(),
                 ],
                 vec!["ndots:5".to_string()],
             ),
