@@ -60,19 +60,20 @@ impl Records {
             };
         };
         let parts: Vec<&str> = local.split('.').collect();
-        let services = self.services.read().map(|m| m.clone()).unwrap_or_default();
-        let endpoints = self.endpoints.read().map(|m| m.clone()).unwrap_or_default();
+        // Looked up in place under the read locks, which no await crosses: no copy of the maps per query.
+        let services = self.services.read().unwrap_or_else(|p| p.into_inner());
+        let endpoints = self.endpoints.read().unwrap_or_else(|p| p.into_inner());
         let ready = |ns: &str, svc: &str| -> Vec<(String, String)> {
             endpoints
                 .get(&format!("{ns}/{svc}"))
-                .and_then(|e| e["subsets"].as_array().cloned())
+                .and_then(|e| e["subsets"].as_array())
                 .into_iter()
                 .flatten()
-                .flat_map(|s| s["addresses"].as_array().cloned().unwrap_or_default())
+                .flat_map(|s| s["addresses"].as_array().into_iter().flatten())
                 .map(|a| {
                     (
-                        str_at(&a, "/ip").to_string(),
-                        str_at(&a, "/hostname").to_string(),
+                        str_at(a, "/ip").to_string(),
+                        str_at(a, "/hostname").to_string(),
                     )
                 })
                 .collect()

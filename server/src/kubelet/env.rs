@@ -16,6 +16,8 @@ pub struct Sources<'a> {
     pod: &'a Value,
     /// By `plural/name`; None: not found.
     cache: HashMap<String, Option<Value>>,
+    /// The services' variables, once read (the same for every container of the pod).
+    services: Option<Vec<(String, String)>>,
 }
 
 /// Expands `$(NAME)` references as the kubelet does (kube's expansion.Expand): a defined name becomes its
@@ -118,6 +120,9 @@ impl<'a> Sources<'a> {
     /// The variables of the services a container sees: those of its namespace under enableServiceLinks
     /// (the default), and always the `kubernetes` service of `default`, as the kubelet gives them.
     async fn service_variables(&mut self) -> Vec<(String, String)> {
+        if let Some(v) = &self.services {
+            return v.clone();
+        }
         let (ns, _) = namespace_and_name(self.pod);
         let links = self
             .pod
@@ -143,7 +148,10 @@ impl<'a> Sources<'a> {
                 services.insert("kubernetes".into(), s);
             }
         }
-        services.values().flat_map(service_variables).collect()
+        let variables: Vec<(String, String)> =
+            services.values().flat_map(service_variables).collect();
+        self.services = Some(variables.clone());
+        variables
     }
 
     pub fn new(host: &'a Host, pod: &'a Value) -> Self {
@@ -151,6 +159,7 @@ impl<'a> Sources<'a> {
             host,
             pod,
             cache: HashMap::new(),
+            services: None,
         }
     }
 
