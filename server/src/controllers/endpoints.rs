@@ -231,16 +231,52 @@ fn slice_contents(members: &[Member]) -> Vec<(Vec<Value>, Vec<Value>)> {
     out
 }
 
+/// The labels the Service's Endpoints and slices carry: the Service's own, and the headless mark.
+fn service_labels(service: &Value) -> Value {
+    let mut labels = service
+        .pointer("/metadata/labels")
+        .cloned()
+        .unwrap_or(json!({}));
+    if str_at(service, "/spec/clusterIP") == "None" {
+        labels["service.kubernetes.io/headless"] = json!("");
+    }
+    labels
+}
+
 impl Controller {
+    /// Writes `object` in the collection at `base`: over `old` (a PUT at its name, with its
+    /// resourceVersion, so that a concurrent write is a conflict), or as a new object.
+    async fn write(
+        &self,
+        base: &str,
+        old: Option<&Value>,
+        mut object: Value,
+    ) -> Result<Value, kyb_api::client::ClientError> {
+        let Some(old) = old else {
+            return self
+                .client
+                .send_json(Method::POST, base, "application/json", &object)
+                .await;
+        };
+        let name = str_at(old, "/metadata/name").to_string();
+        object["metadata"]["name"] = json!(name);
+        object["metadata"]["resourceVersion"] = old
+            .pointer("/metadata/resourceVersion")
+            .cloned()
+            .unwrap_or(Value::Null);
+        self.client
+            .send_json(
+                Method::PUT,
+                &format!("{base}/{name}"),
+                "application/json",
+                &object,
+            )
+            .await
+    }
+
     async fn put_endpoints(&self, service: &Value, subsets: Vec<Value>) -> Result<(), String> {
         let (ns, name) = namespace_and_name(service);
-        let mut labels = service
-            .pointer("/metadata/labels")
-            .cloned()
-            .unwrap_or(json!({}));
-        if str_at(service, "/spec/clusterIP") == "None" {
-            labels["service.kubernetes.io/headless"] = json!("");
-        }
+        let labels = service_labels(service);
         let key = format!("{ns}/{name}");
         let existing = self.endpoints.get(&key);
         if let Some(e) = &existing {
@@ -250,31 +286,10 @@ impl Controller {
                 return Ok(());
             }
         }
-        let mut object = json!({"apiVersion": "v1", "kind": "Endpoints",
+        let object = json!({"apiVersion": "v1", "kind": "Endpoints",
             "metadata": {"name": name, "namespace": ns, "labels": labels}, "subsets": subsets});
         let base = format!("/api/v1/namespaces/{ns}/endpoints");
-        let result = match existing {
-            Some(e) => {
-                object["metadata"]["resourceVersion"] = e
-                    .pointer("/metadata/resourceVersion")
-                    .cloned()
-                    .unwrap_or(Value::Null);
-                self.client
-                    .send_json(
-                        Method::PUT,
-                        &format!("{base}/{name}"),
-                        "application/json",
-                        &object,
-                    )
-                    .await
-            }
-            None => {
-                self.client
-                    .send_json(Method::POST, &base, "application/json", &object)
-                    .await
-            }
-        };
-        match result {
+        match self.write(&base, existing.as_deref(), object).await {
             Ok(_) => Ok(()),
             // Someone wrote it first: the next sync reads it again.
             Err(e) if e.status().is_some_and(|s| s.code == 409) => {
@@ -301,15 +316,9 @@ impl Controller {
         });
         existing.sort_by(|a, b| str_at(a, "/metadata/name").cmp(str_at(b, "/metadata/name")));
         let base = format!("/apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices");
-        let mut labels = service
-            .pointer("/metadata/labels")
-            .cloned()
-            .unwrap_or(json!({}));
+        let mut labels = service_labels(service);
         labels["kubernetes.io/service-name"] = json!(name);
         labels["endpointslice.kubernetes.io/managed-by"] = json!(MANAGED_BY);
-        if str_at(service, "/spec/clusterIP") == "None" {
-            labels["service.kubernetes.io/headless"] = json!("");
-        }
         // A service with no endpoints still has one (empty) slice, as kube keeps one.
         let contents = if contents.is_empty() {
             vec![(Vec::new(), Vec::new())]
@@ -323,39 +332,20 @@ impl Controller {
                     "ownerReferences": [{"apiVersion": "v1", "kind": "Service", "name": name, "uid": uid,
                         "controller": true, "blockOwnerDeletion": true}]},
                 "addressType": "IPv4", "endpoints": endpoints, "ports": ports});
-            match existing.get(i) {
-                Some(old) => {
-                    let same = old.get("endpoints").cloned().unwrap_or(json!([]))
-                        == slice["endpoints"]
-                        && old.get("ports").cloned().unwrap_or(json!([])) == slice["ports"]
-                        && old.pointer("/metadata/labels") == Some(&labels);
-                    if same {
-                        continue;
-                    }
-                    let slice_name = str_at(old, "/metadata/name").to_string();
-                    slice["metadata"]["name"] = json!(slice_name);
-                    slice["metadata"]["resourceVersion"] = old
-                        .pointer("/metadata/resourceVersion")
-                        .cloned()
-                        .unwrap_or(Value::Null);
-                    self.client
-                        .send_json(
-                            Method::PUT,
-                            &format!("{base}/{slice_name}"),
-                            "application/json",
-                            &slice,
-                        )
-                        .await
-                        .map_err(|e| e.to_string())?;
+            let old = existing.get(i).map(|o| o.as_ref());
+            if let Some(old) = old {
+                let same = old.get("endpoints").cloned().unwrap_or(json!([])) == slice["endpoints"]
+                    && old.get("ports").cloned().unwrap_or(json!([])) == slice["ports"]
+                    && old.pointer("/metadata/labels") == Some(&labels);
+                if same {
+                    continue;
                 }
-                None => {
-                    slice["metadata"]["generateName"] = json!(format!("{name}-"));
-                    self.client
-                        .send_json(Method::POST, &base, "application/json", &slice)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                }
+            } else {
+                slice["metadata"]["generateName"] = json!(format!("{name}-"));
             }
+            self.write(&base, old, slice)
+                .await
+                .map_err(|e| e.to_string())?;
         }
         for old in existing.iter().skip(wanted) {
             let path = format!("{base}/{}", str_at(old, "/metadata/name"));

@@ -209,7 +209,6 @@ async fn exec<R: ContainerRuntime>(
         Ok(id) => id,
         Err(r) => return r,
     };
-    let flag = |k: &str| query.iter().any(|(q, v)| q == k && go_bool(v));
     let command: Vec<String> = query
         .iter()
         .filter(|(k, _)| k == "command")
@@ -220,19 +219,20 @@ async fn exec<R: ContainerRuntime>(
             "you must specify at least one command for the container",
         ));
     }
-    let tty = flag("tty");
+    let want = expect(&query);
     let session = match ctx
         .runtime
-        .exec_session(&id, command, flag("stdin"), tty)
+        .exec_session(&id, command, want.stdin, want.tty)
         .await
     {
         Ok(s) => s,
         Err(e) => return status(Status::internal(e)),
     };
-    upgrade(req, session, expect(&query)).await
+    upgrade(req, session, want).await
 }
 
-/// The streams a SPDY client must open, from the request's flags.
+/// What the request asks for (stdin, stdout, stderr, tty): the session's shape, and the streams a SPDY
+/// client must open.
 fn expect(query: &[(String, String)]) -> exec_spdy::Expect {
     let flag = |k: &str| query.iter().any(|(q, v)| q == k && go_bool(v));
     exec_spdy::Expect {
@@ -315,16 +315,12 @@ async fn attach<R: ContainerRuntime>(
         Ok(id) => id,
         Err(r) => return r,
     };
-    let flag = |k: &str| query.iter().any(|(q, v)| q == k && go_bool(v));
-    let session = match ctx
-        .runtime
-        .attach_session(&id, flag("stdin"), flag("tty"))
-        .await
-    {
+    let want = expect(&query);
+    let session = match ctx.runtime.attach_session(&id, want.stdin, want.tty).await {
         Ok(s) => s,
         Err(e) => return status(Status::bad_request(e.to_string())),
     };
-    upgrade(req, session, expect(&query)).await
+    upgrade(req, session, want).await
 }
 
 /// The Status an exec ends with on channel 3, as kube's remotecommand writes it.
