@@ -6,16 +6,9 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use kyb_e2e::{bin, kubectl, python, scripts_dir, Kybd, TempDir};
+use kyb_e2e::{bin, free_port, kubectl, python, scripts_dir, Kybd, TempDir};
 
 use crate::docker::{http_get, status_when};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
-}
 
 /// The answers to 20 GETs of `url` made at once.
 fn twenty(url: &str) -> Vec<Option<String>> {

@@ -3,17 +3,10 @@
 //! Secret values, status, graceful deletion, adoption after an agent restart), driven by kyb and the real
 //! kubectl. Commands are the host's `sh` and Debian's static busybox.
 
-use kyb_e2e::{bin, eventually, kubectl, Kybd, TempDir};
+use kyb_e2e::{bin, eventually, free_port, kubectl, Kybd, TempDir};
 use serde_json::Value;
 
 use crate::docker::{container_status, http_get, status_when};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
-}
 
 /// A one-replica Deployment whose pod serves a page with its name, a ConfigMap value, a Secret value and
 /// its working directory, on the host's loopback; readiness waits for the page, preStop leaves a mark.

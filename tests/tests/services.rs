@@ -3,7 +3,7 @@
 //! selector-less services whose Endpoints are written by hand, and cleanup with the Service; seen through
 //! the real kubectl and kyb.
 
-use kyb_e2e::{bin, converge, kubectl, Kybd};
+use kyb_e2e::{bin, converge, free_port, kubectl, Kybd};
 use serde_json::Value;
 
 /// The IPs in an Endpoints' subsets under `field` (addresses or notReadyAddresses), sorted.
@@ -376,13 +376,6 @@ fn cluster_ips_and_node_ports_come_from_the_flags() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid --service-cidr \"bogus\""));
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
 }
 
 #[test]
