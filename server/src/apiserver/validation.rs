@@ -43,6 +43,7 @@ pub fn validate(group: &str, plural: &str, obj: &Value, old: Option<&Value>) -> 
         }
         ("", "replicationcontrollers") => kinds::replication_controller(&mut e, spec),
         ("", "services") => kinds::service(&mut e, spec, old_spec),
+        ("", "endpoints") => kinds::endpoints(&mut e, obj),
         ("", "configmaps") => kinds::config_map(&mut e, obj),
         ("", "secrets") => kinds::secret(&mut e, obj, old),
         ("apps", "deployments" | "replicasets" | "daemonsets" | "statefulsets") => {

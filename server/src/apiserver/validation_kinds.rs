@@ -317,6 +317,71 @@ pub(super) fn cron_job(e: &mut Errs, spec: &Value) {
 // ---------------------------------------------------------------------------------------------
 // Services, ConfigMaps, Secrets.
 
+/// `ValidateNonSpecialIP`, less its loopback rule: an address traffic may be sent to.
+fn non_special_ip(e: &mut Errs, field: &str, ip: &str) {
+    let Ok(parsed) = ip.parse::<std::net::IpAddr>() else {
+        e.invalid(field, &go_quote(ip), "must be a valid IP address");
+        return;
+    };
+    let (link_local, link_local_multicast) = match parsed {
+        std::net::IpAddr::V4(a) => (a.is_link_local(), a.octets()[..3] == [224, 0, 0]),
+        std::net::IpAddr::V6(a) => (
+            a.segments()[0] & 0xffc0 == 0xfe80,
+            a.segments()[0] & 0xff0f == 0xff02,
+        ),
+    };
+    let value = go_quote(ip);
+    if parsed.is_unspecified() {
+        e.invalid(field, &value, &format!("may not be unspecified ({ip})"));
+    }
+    // Kubernetes refuses loopback addresses too; here process-runtime pods live on 127.0.0.1, and
+    // Endpoints written by hand may name a server on the node's loopback.
+    if link_local {
+        e.invalid(
+            field,
+            &value,
+            "may not be in the link-local range (169.254.0.0/16, fe80::/10)",
+        );
+    }
+    if link_local_multicast {
+        e.invalid(
+            field,
+            &value,
+            "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)",
+        );
+    }
+}
+
+/// Endpoints, as `ValidateEndpoints`: every subset has addresses, every address is one traffic may be sent
+/// to, every port is a port.
+pub(super) fn endpoints(e: &mut Errs, obj: &Value) {
+    for (i, subset) in e.arr(obj, "subsets", "").iter().enumerate() {
+        let path = format!("subsets[{i}]");
+        let ready = e.arr(subset, "addresses", &path);
+        let not_ready = e.arr(subset, "notReadyAddresses", &path);
+        if ready.is_empty() && not_ready.is_empty() {
+            e.required(&path, "must specify `addresses` or `notReadyAddresses`");
+        }
+        for (field, list) in [("addresses", ready), ("notReadyAddresses", not_ready)] {
+            for (j, a) in list.iter().enumerate() {
+                let p = format!("{path}.{field}[{j}]");
+                let ip = e.str(a, "ip", &p);
+                non_special_ip(e, &format!("{p}.ip"), ip);
+            }
+        }
+        let ports = e.arr(subset, "ports", &path);
+        for (j, port) in ports.iter().enumerate() {
+            let pp = format!("{path}.ports[{j}]");
+            let n = e.int(port, "port", &pp).unwrap_or(0);
+            e.invalid_all(&format!("{pp}.port"), &n.to_string(), port_num(n));
+            match e.str(port, "protocol", &pp) {
+                "TCP" | "UDP" | "SCTP" | "" => {}
+                other => e.not_supported(&format!("{pp}.protocol"), other, &["SCTP", "TCP", "UDP"]),
+            }
+        }
+    }
+}
+
 pub(super) fn service(e: &mut Errs, spec: &Value, old_spec: Option<&Value>) {
     let ty = e.str(spec, "type", "spec");
     let cluster_ip = e.str(spec, "clusterIP", "spec");
@@ -605,6 +670,24 @@ mod tests {
         let rc = json!({"metadata": {"name": "r"}, "spec": {"selector": {"a": "b"}, "template": {"metadata": {"labels": {"a": "c"}},
             "spec": {"containers": [{"name": "c", "image": "b"}]}}}});
         assert_eq!(run("", "replicationcontrollers", rc).len(), 1);
+    }
+
+    #[test]
+    fn endpoints_name_addresses_traffic_may_go_to() {
+        let ep = json!({"metadata": {"name": "e"}, "subsets": [
+            {"addresses": [{"ip": "127.0.0.1"}, {"ip": "10.0.0.1"}], "notReadyAddresses": [{"ip": "bogus"}],
+             "ports": [{"port": 70000}, {"port": 80, "protocol": "HTTP"}]},
+            {"ports": [{"port": 80}]},
+            {"addresses": [{"ip": "169.254.1.1"}, {"ip": "0.0.0.0"}, {"ip": "224.0.0.5"}]}]});
+        assert_eq!(texts(&run("", "endpoints", ep)), vec![
+            "subsets[0].notReadyAddresses[0].ip: Invalid value: \"bogus\": must be a valid IP address",
+            "subsets[0].ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive",
+            "subsets[0].ports[1].protocol: Unsupported value: \"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\"",
+            "subsets[1]: Required value: must specify `addresses` or `notReadyAddresses`",
+            "subsets[2].addresses[0].ip: Invalid value: \"169.254.1.1\": may not be in the link-local range (169.254.0.0/16, fe80::/10)",
+            "subsets[2].addresses[1].ip: Invalid value: \"0.0.0.0\": may not be unspecified (0.0.0.0)",
+            "subsets[2].addresses[2].ip: Invalid value: \"224.0.0.5\": may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)",
+        ]);
     }
 
     #[test]
