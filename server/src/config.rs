@@ -31,6 +31,8 @@ pub enum Command {
     Scheduler(ClientArgs),
     /// Run the workload controllers and the garbage collector against an API server.
     ControllerManager(ControllerManagerArgs),
+    /// Run the service proxy alone on this host (every agent runs one already).
+    Proxy(ProxyCommandArgs),
     /// Run one container of the process runtime to its end (started by the agent, not by hand).
     #[command(hide = true)]
     Shim(ShimArgs),
@@ -134,6 +136,41 @@ pub struct AgentArgs {
     /// Seconds between Lease renewals.
     #[arg(long, default_value_t = 10, hide = true)]
     pub lease_interval_seconds: u64,
+    #[command(flatten)]
+    pub proxy: ProxyArgs,
+}
+
+/// How the service proxy runs, in an agent or alone.
+#[derive(Debug, Clone, Args)]
+pub struct ProxyArgs {
+    /// The service proxy's mode: `auto` (iptables where this process may change the host's rules and pods
+    /// live on a bridge, else userspace), `iptables`, or `userspace` (node ports and load balancer ports
+    /// only: cluster IPs do not answer).
+    #[arg(long, default_value = "auto")]
+    pub proxy_mode: String,
+    /// Where the proxy serves /metrics and /proxyMode; port 0 picks a free one, empty turns them off.
+    #[arg(long, default_value = "127.0.0.1:10249")]
+    pub metrics_bind_address: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProxyCommandArgs {
+    #[command(flatten)]
+    pub client: ClientArgs,
+    #[command(flatten)]
+    pub proxy: ProxyArgs,
+    /// The name that tags this host's rules [default: the host name].
+    #[arg(long)]
+    pub hostname_override: Option<String>,
+    /// The address node ports and load balancer ports are served on.
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind_address: String,
+    /// The Docker network the host's pods live on, whose traffic to cluster IPs is rewritten.
+    #[arg(long)]
+    pub docker_network: Option<String>,
+    /// Remove this host's proxy rules (those tagged with its name) and exit.
+    #[arg(long)]
+    pub cleanup: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -25,7 +25,7 @@ fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KYBD_LOG")
-                .unwrap_or_else(|_| "info".into()),
+                .unwrap_or_else(|_| "info,hickory_server=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -45,6 +45,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Shim(_) => Ok(()),
+        Command::Proxy(args) => runtime.block_on(run_proxy(args)),
         Command::ControllerManager(args) => runtime.block_on(async move {
             let client = args
                 .client
@@ -105,59 +106,119 @@ async fn run_agent(args: config::AgentArgs) -> anyhow::Result<()> {
             "unknown runtime {other:?}: use --runtime auto, docker, process or simulated"
         ),
     };
-    tokio::select! {
-        r = run_node(client, node, runtime, &args.docker_network, args.pod_cidr) => r?,
-        _ = shutdown_signal() => {}
-    }
-    Ok(())
+    run_node(
+        client,
+        node,
+        runtime,
+        &args.docker_network,
+        args.pod_cidr,
+        args.proxy,
+    )
+    .await
 }
 
 fn host_name() -> std::io::Result<String> {
     std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_lowercase())
 }
 
-/// Runs this host as a node on the `docker` or `process` runtime until the process ends.
+/// Runs this host as a node on the `docker` or `process` runtime, with its service proxy, until a signal
+/// comes; then takes the proxy's rules off the host.
 async fn run_node(
     client: kyb_api::client::Client,
     node: kubelet::node::HostNode,
     runtime: &str,
     network: &str,
     pod_cidr: Option<String>,
+    proxy_args: config::ProxyArgs,
 ) -> anyhow::Result<()> {
     use kubelet::runtime::{docker::DockerRuntime, process::ProcessRuntime};
+    let mut proxy = proxy::Options {
+        node: node.name.clone(),
+        address: "127.0.0.1".into(),
+        mode: proxy_args.proxy_mode,
+        bridge: None,
+        pod_subnet: None,
+        metrics_address: proxy_args.metrics_bind_address,
+    };
     if runtime == "docker" {
         let mut docker = DockerRuntime::connect(&node.name, network, pod_cidr)
             .await
             .context("connecting to Docker")?;
+        let address = docker.network.gateway.clone();
         // Cluster DNS on the pods' gateway, where their resolvers reach it; without it pods keep Docker's.
-        match dns::serve(client.clone(), &docker.address).await {
-            Ok(()) => docker.runtime.dns = Some(docker.address.clone()),
+        match dns::serve(client.clone(), &address).await {
+            Ok(()) => docker.runtime.dns = Some(address.clone()),
             Err(e) => {
-                tracing::warn!(address = docker.address, error = %e, "no cluster DNS on this node")
+                tracing::warn!(address, error = %e, "no cluster DNS on this node")
             }
         }
-        tokio::spawn(proxy::run(client.clone(), docker.address.clone()));
-        kubelet::node::run(client, node, docker.runtime, docker.version, docker.address)
+        proxy.address = address.clone();
+        proxy.bridge = Some(docker.network.bridge);
+        proxy.pod_subnet = Some(docker.network.subnet);
+        let proxy = proxy::Proxy::start(client.clone(), proxy)
             .await
-            .context("running the docker node")
+            .map_err(anyhow::Error::msg)?;
+        let node = kubelet::node::run(client, node, docker.runtime, docker.version, address);
+        let r = tokio::select! {
+            r = node => r.context("running the docker node"),
+            _ = shutdown_signal() => Ok(()),
+        };
+        proxy.stop().await;
+        r
     } else {
-        let address = "127.0.0.1";
-        let processes = ProcessRuntime::new(node.root_dir.join("containers"), address)
+        let processes = ProcessRuntime::new(node.root_dir.join("containers"), &proxy.address)
             .context("setting up the process runtime")?;
         tracing::warn!(
             "the process runtime runs containers as host processes, with no isolation: images, mounts, limits and users are not applied"
         );
-        tokio::spawn(proxy::run(client.clone(), address.to_string()));
-        kubelet::node::run(
-            client,
-            node,
-            processes,
-            ProcessRuntime::version(),
-            address.into(),
-        )
-        .await
-        .context("running the process node")
+        let address = proxy.address.clone();
+        let proxy = proxy::Proxy::start(client.clone(), proxy)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let node = kubelet::node::run(client, node, processes, ProcessRuntime::version(), address);
+        let r = tokio::select! {
+            r = node => r.context("running the process node"),
+            _ = shutdown_signal() => Ok(()),
+        };
+        proxy.stop().await;
+        r
     }
+}
+
+/// `kybd proxy`: the service proxy alone, until a signal comes.
+async fn run_proxy(args: config::ProxyCommandArgs) -> anyhow::Result<()> {
+    let node = match args.hostname_override {
+        Some(n) => n,
+        None => host_name().context("reading the host name; pass --hostname-override")?,
+    };
+    if args.cleanup {
+        return proxy::cleanup(&node).map_err(anyhow::Error::msg);
+    }
+    let client = args
+        .client
+        .client()
+        .context("connecting to the API server")?;
+    let mut options = proxy::Options {
+        node,
+        address: args.bind_address,
+        mode: args.proxy.proxy_mode,
+        bridge: None,
+        pod_subnet: None,
+        metrics_address: args.proxy.metrics_bind_address,
+    };
+    if let Some(network) = args.docker_network {
+        let pods = kubelet::runtime::docker::pod_network(&network)
+            .await
+            .with_context(|| format!("reading the Docker network {network}"))?;
+        options.bridge = Some(pods.bridge);
+        options.pod_subnet = Some(pods.subnet);
+    }
+    let proxy = proxy::Proxy::start(client, options)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    shutdown_signal().await;
+    proxy.stop().await;
+    Ok(())
 }
 
 async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
@@ -179,6 +240,7 @@ async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
     config::write_kubeconfig(&settings.kubeconfig, addr)
         .with_context(|| format!("writing {}", settings.kubeconfig.display()))?;
     tracing::info!(%addr, kubeconfig = %settings.kubeconfig.display(), "kybd API server ready");
+    let mut agent = None;
     if settings.agent {
         // This host becomes a node: on Docker when its daemon answers, else as host processes.
         let args = config::ClientArgs {
@@ -197,11 +259,15 @@ async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
         } else {
             "process"
         };
-        tokio::spawn(async move {
-            if let Err(e) = run_node(client, node, runtime, "kybernet", None).await {
+        let proxy = config::ProxyArgs {
+            proxy_mode: "auto".into(),
+            metrics_bind_address: "127.0.0.1:10249".into(),
+        };
+        agent = Some(tokio::spawn(async move {
+            if let Err(e) = run_node(client, node, runtime, "kybernet", None, proxy).await {
                 tracing::error!(error = %format!("{e:#}"), "the embedded node agent stopped");
             }
-        });
+        }));
     }
     if settings.scheduler {
         // The embedded scheduler is a client of this server like any other: no side channel.
@@ -234,6 +300,10 @@ async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
         tokio::spawn(controllers::node_lifecycle::run(client, grace));
     }
     apiserver::serve(listener, api, shutdown_signal()).await?;
+    if let Some(agent) = agent {
+        // The agent saw the same signal: let it take its proxy rules off the host.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), agent).await;
+    }
     tracing::info!("kybd stopped");
     Ok(())
 }

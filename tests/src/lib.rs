@@ -281,6 +281,23 @@ impl Drop for Kybd {
 /// A child process killed (and waited for) on drop.
 pub struct Guard(pub Child);
 
+impl Guard {
+    /// Stops the process as a signal from its operator would (SIGTERM), killing it if it has not ended
+    /// within ten seconds.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !matches!(self.0.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 impl Drop for Guard {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -291,7 +308,12 @@ impl Drop for Guard {
 impl Kybd {
     /// Starts `kybd agent` against this server with the given flags; its log goes to the server's folder.
     pub fn agent(&self, args: &[&str]) -> Guard {
-        self.component("agent", args)
+        // Each agent's proxy metrics on a port of its own, unless the test names one.
+        let mut args = args.to_vec();
+        if !args.contains(&"--metrics-bind-address") {
+            args.extend(["--metrics-bind-address", "127.0.0.1:0"]);
+        }
+        self.component("agent", &args)
     }
 
     /// Starts `kybd controller-manager` against this server (for a server started without its own).
@@ -461,6 +483,8 @@ pub struct DockerNode {
     agent: Option<Guard>,
     pub name: String,
     pub network: String,
+    /// Where the node's service proxy serves /metrics and /proxyMode.
+    pub proxy_metrics: String,
 }
 
 impl DockerNode {
@@ -488,7 +512,14 @@ impl DockerNode {
 
 impl Drop for DockerNode {
     fn drop(&mut self) {
-        self.agent.take();
+        // A stopping agent takes its proxy rules off the host; one that was killed leaves them to --cleanup.
+        if let Some(agent) = self.agent.take() {
+            agent.stop();
+        }
+        let _ = Command::new(bin("kybd"))
+            .args(["proxy", "--cleanup", "--hostname-override", &self.name])
+            .stderr(Stdio::null())
+            .status();
         let ids = self.containers(&[]);
         if !ids.is_empty() {
             let mut args = vec!["rm", "-f"];
@@ -519,6 +550,7 @@ impl Kybd {
             agent: None,
             network: name.clone(),
             name: name.clone(),
+            proxy_metrics: format!("127.0.0.1:{}", free_port()),
         };
         node.agent = Some(self.start_docker_agent(&node));
         node
@@ -543,6 +575,8 @@ impl Kybd {
             "0",
             "--lease-interval-seconds",
             "1",
+            "--metrics-bind-address",
+            &node.proxy_metrics,
         ])
     }
 

@@ -1,9 +1,12 @@
-//! The Endpoints and EndpointSlice controllers on `kybd server` with simulated nodes: a Service's endpoints
-//! follow its pods (named target ports, readiness, publishNotReadyAddresses, scaling), headless services,
-//! selector-less services whose Endpoints are written by hand, and cleanup with the Service; seen through
-//! the real kubectl and kyb.
+//! Services. The Endpoints and EndpointSlice controllers on `kybd server` with simulated nodes: a Service's
+//! endpoints follow its pods (named target ports, readiness, publishNotReadyAddresses, scaling), headless
+//! services, selector-less services whose Endpoints are written by hand, and cleanup with the Service; seen
+//! through the real kubectl and kyb. The service proxy: node ports and load balancer ports on a process
+//! node, and cluster IPs (iptables mode) from pods on a Docker node.
 
-use kyb_e2e::{bin, converge, free_port, kubectl, Kybd};
+use std::collections::BTreeSet;
+
+use kyb_e2e::{bin, busybox_image, converge, free_port, kubectl, Kybd};
 use serde_json::Value;
 
 /// The IPs in an Endpoints' subsets under `field` (addresses or notReadyAddresses), sorted.
@@ -161,16 +164,21 @@ fn endpoints_and_slices_follow_the_pods_services_select() {
     assert!(ep["subsets"][0].get("ports").is_none(), "{ep}");
 
     // A service without a selector keeps the Endpoints written by hand.
-    let external = "apiVersion: v1\nkind: Service\nmetadata: {name: external}\nspec: {ports: [{port: 5432}]}\n---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: external}\nsubsets: [{addresses: [{ip: 127.0.0.1}], ports: [{port: 15432}]}]\n";
+    let external = "apiVersion: v1\nkind: Service\nmetadata: {name: external}\nspec: {ports: [{port: 5432}]}\n---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: external}\nsubsets: [{addresses: [{ip: 192.0.2.10}], ports: [{port: 15432}]}]\n";
     k.ok(&kc, &["apply", "-f", "-"], Some(external));
     std::thread::sleep(std::time::Duration::from_secs(2));
     assert_eq!(
         ips(&k.get(&["endpoints", "external"]), "addresses"),
-        ["127.0.0.1"]
+        ["192.0.2.10"]
     );
-    assert_eq!(
-        k.get(&["endpoints", "external"])["subsets"][0]["ports"][0]["port"],
-        15432
+    // Endpoints naming no address that traffic may go to are refused, in kube-apiserver's words.
+    let bad = "apiVersion: v1\nkind: Endpoints\nmetadata: {name: external}\nsubsets: [{addresses: [{ip: 169.254.1.1}], ports: [{port: 15432}]}]\n";
+    let out = k.run(&kc, &["apply", "-f", "-"], Some(bad));
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("The Endpoints \"external\" is invalid: subsets[0].addresses[0].ip: Invalid value: \"169.254.1.1\": may not be in the link-local range (169.254.0.0/16, fe80::/10)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 
     // A LoadBalancer service is given the ready nodes' addresses, as k3s's ServiceLB gives them.
@@ -435,5 +443,219 @@ fn node_ports_and_load_balancers_spread_over_ready_endpoints() {
         .map(|s| s.to_string())
         .collect();
     converge(30, "only the ready two", &two, || seen(node_port, 12));
+
+    // A selector-less Service whose Endpoints name a server outside the cluster, on the loopback.
+    let (outside, outside_node_port) = (serve_outside("127.0.0.1"), free_port());
+    k.ok(
+        &kc,
+        &["apply", "-f", "-"],
+        Some(&outside_service(
+            "127.0.0.1",
+            outside,
+            Some(outside_node_port),
+        )),
+    );
+    let want: std::collections::BTreeSet<String> = ["outside\n".to_string()].into();
+    converge(30, "the server outside the cluster", &want, || {
+        seen(outside_node_port, 2)
+    });
     k.ok(&kc, &["delete", "pod", "--all", "--grace-period=1"], None);
+}
+
+/// An HTTP server outside the cluster, on `address`, answering every request with "outside"; its port.
+fn serve_outside(address: &str) -> u16 {
+    let listener = std::net::TcpListener::bind((address, 0))
+        .unwrap_or_else(|e| panic!("binding on {address}: {e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(
+                b"HTTP/1.0 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\noutside\n",
+            );
+        }
+    });
+    port
+}
+
+/// A selector-less Service named `outside`, its Endpoints written by hand to `ip:port`.
+fn outside_service(ip: &str, port: u16, node_port: Option<u16>) -> String {
+    let ty = match node_port {
+        Some(n) => format!("type: NodePort, ports: [{{port: 80, nodePort: {n}}}]"),
+        None => "ports: [{port: 80}]".to_string(),
+    };
+    format!(
+        "apiVersion: v1\nkind: Service\nmetadata: {{name: outside}}\nspec: {{{ty}}}\n---\napiVersion: v1\nkind: Endpoints\nmetadata: {{name: outside}}\nsubsets: [{{addresses: [{{ip: {ip}}}], ports: [{{port: {port}}}]}}]\n"
+    )
+}
+
+/// The pod names that `times` requests to `url` from inside `pod` were answered with.
+fn answers(k: &Kybd, pod: &str, url: &str, times: usize) -> BTreeSet<String> {
+    let script = format!(
+        "for i in $(/bin/busybox seq {times}); do /bin/busybox timeout 5 /bin/busybox wget -qO- {url}; done; true"
+    );
+    let out = k.run(
+        &bin("kyb"),
+        &["exec", pod, "--", "/bin/busybox", "sh", "-c", &script],
+        None,
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn cluster_ips_answer_from_docker_pods() {
+    let k = Kybd::start_with(&["--service-cidr", "10.97.0.0/16"]);
+    let node = k.docker_node();
+    let kc = kubectl();
+    let image = busybox_image();
+    // Three web pods serving their names, ready while /www/ready exists; a client pod; the Service.
+    let manifests = format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web}}
+spec:
+  replicas: 3
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: web
+        image: {image}
+        imagePullPolicy: IfNotPresent
+        env: [{{name: POD_NAME, valueFrom: {{fieldRef: {{fieldPath: metadata.name}}}}}}]
+        command: [/bin/busybox, sh, -c]
+        args: ["/bin/busybox mkdir -p /www && echo $POD_NAME > /www/index.html && /bin/busybox touch /www/ready && exec /bin/busybox httpd -f -p 8080 -h /www"]
+        ports: [{{name: http, containerPort: 8080}}]
+        readinessProbe:
+          exec: {{command: [/bin/busybox, test, -e, /www/ready]}}
+          periodSeconds: 1
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: client, labels: {{role: client}}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: {image}
+    imagePullPolicy: IfNotPresent
+    command: [/bin/busybox, sleep, "3600"]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web}}
+spec:
+  selector: {{app: web}}
+  ports: [{{name: http, port: 80, targetPort: http}}]
+"#
+    );
+    k.ok(&kc, &["apply", "-f", "-"], Some(&manifests));
+    converge(90, "three ready web endpoints", &3, || {
+        ips(&k.get(&["endpoints", "web"]), "addresses").len()
+    });
+    converge(60, "the client running", &1, || {
+        k.running_pods("role=client").len()
+    });
+    let names = |k: &Kybd| -> BTreeSet<String> {
+        k.running_pods("app=web")
+            .iter()
+            .filter(|p| {
+                p["status"]["conditions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
+            })
+            .filter_map(|p| p["metadata"]["name"].as_str().map(String::from))
+            .collect()
+    };
+    let all = names(&k);
+    assert_eq!(all.len(), 3, "{all:?}");
+
+    // By name, short and whole, and by cluster IP, requests spread over every ready pod.
+    let ip = k.get(&["svc", "web"])["spec"]["clusterIP"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(ip.starts_with("10.97."), "{ip}");
+    for url in [
+        "http://web".to_string(),
+        "http://web.default.svc.cluster.local".to_string(),
+        format!("http://{ip}/"),
+    ] {
+        converge(30, &format!("every pod behind {url}"), &all, || {
+            answers(&k, "client", &url, 30)
+        });
+    }
+    // A pod reaches itself through its own Service (hairpin).
+    let first = all.iter().next().cloned().unwrap_or_default();
+    converge(30, "every pod, itself too, from a web pod", &all, || {
+        answers(&k, &first, "http://web", 30)
+    });
+
+    // A pod that fails readiness gets no traffic, and gets it again once ready.
+    k.ok(
+        &bin("kyb"),
+        &["exec", &first, "--", "/bin/busybox", "rm", "/www/ready"],
+        None,
+    );
+    let others: BTreeSet<String> = all.iter().filter(|n| **n != first).cloned().collect();
+    converge(30, "only the two ready pods", &others, || {
+        answers(&k, "client", "http://web", 30)
+    });
+    k.ok(
+        &bin("kyb"),
+        &["exec", &first, "--", "/bin/busybox", "touch", "/www/ready"],
+        None,
+    );
+    converge(30, "the third back", &all, || {
+        answers(&k, "client", "http://web", 30)
+    });
+
+    // A selector-less Service whose Endpoints name a server outside the cluster, on this host.
+    let gateway = k.get(&["node", &node.name])["status"]["addresses"][0]["address"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let outside_port = serve_outside(&gateway);
+    let external = outside_service(&gateway, outside_port, None);
+    k.ok(&kc, &["apply", "-f", "-"], Some(&external));
+    let want: BTreeSet<String> = ["outside".to_string()].into();
+    converge(30, "the server outside the cluster", &want, || {
+        answers(&k, "client", "http://outside", 3)
+    });
+
+    // The proxy says which mode it runs in, in /metrics and /proxyMode, as kube-proxy does.
+    let base = format!("http://{}", node.proxy_metrics);
+    assert_eq!(
+        crate::docker::http_get(&format!("{base}/proxyMode")).as_deref(),
+        Some("iptables")
+    );
+    let metrics = crate::docker::http_get(&format!("{base}/metrics")).unwrap_or_default();
+    assert!(
+        metrics.contains("kybernet_proxy_mode{mode=\"iptables\"} 1"),
+        "{metrics}"
+    );
+
+    // Scaling down takes the gone pods out of the rules; stopping the node takes the rules off the host.
+    k.ok(&kc, &["scale", "deployment", "web", "--replicas=1"], None);
+    converge(30, "one pod behind the service", &1, || {
+        answers(&k, "client", "http://web", 10).len()
+    });
+    let rules = || {
+        let out = std::process::Command::new("iptables-save")
+            .output()
+            .unwrap_or_else(|e| panic!("iptables-save: {e}"));
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{ip}/32"))
+    };
+    assert!(rules());
+    drop(node);
+    assert!(!rules(), "the cluster IP's rules outlived the node");
 }

@@ -1,19 +1,23 @@
-//! The service proxy, in userspace mode: on the node's address it listens on every NodePort (and, for
+//! The service proxy, in every node agent. On the node's address it listens on every NodePort (and, for
 //! LoadBalancer Services, on the service port, where k3s's ServiceLB would) and carries each connection to
 //! one of the Service's ready endpoints, in turn, or by client address under sessionAffinity ClientIP.
-//! Listeners follow Services and Endpoints as they change. Cluster IPs need packet rewriting (iptables or
-//! nftables), which this mode does not do; the log says so.
+//! In iptables mode (where this process may change the host's rules) cluster IPs and external IPs answer
+//! too, through NAT rules (`iptables.rs`); in userspace mode they do not. The log and `/metrics` say which.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use kyb_api::client::Client;
 use serde_json::Value;
 
 use crate::controllers::str_at;
 use crate::informer;
+
+mod iptables;
+pub use iptables::cleanup;
+use iptables::Iptables;
 
 /// What one listener serves: a Service's port, by the Service's key and the port's name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -125,13 +129,169 @@ async fn listen(listener: tokio::net::TcpListener, front: Frontend, state: Arc<S
     }
 }
 
-/// Runs the proxy on `address` until the process ends.
-pub async fn run(client: Client, address: String) {
-    tracing::info!(
-        address,
-        mode = "userspace",
-        "service proxy: node ports and load balancer ports are served here; cluster IPs are not (no packet rewriting in this mode)"
-    );
+/// How the proxy was asked to run, from `kybd agent` or `kybd proxy`.
+pub struct Options {
+    /// The node's name: it tags the node's iptables chains.
+    pub node: String,
+    /// The node's address, where node ports and load balancer ports are served.
+    pub address: String,
+    /// `auto`, `iptables` or `userspace`.
+    pub mode: String,
+    /// The pods' bridge interface and subnet, when pods live on one.
+    pub bridge: Option<String>,
+    pub pod_subnet: Option<String>,
+    /// Where `/metrics` and `/proxyMode` are served; empty for nowhere.
+    pub metrics_address: String,
+}
+
+/// What the proxy has done, for `/metrics`.
+#[derive(Default)]
+struct Metrics {
+    syncs: AtomicU64,
+    sync_errors: AtomicU64,
+    sync_micros: AtomicU64,
+    last_sync_unix_millis: AtomicU64,
+}
+
+/// A running proxy; [`Proxy::stop`] takes its rules off the host.
+pub struct Proxy {
+    task: tokio::task::JoinHandle<()>,
+    rules: Option<Arc<Mutex<Iptables>>>,
+}
+
+impl Proxy {
+    /// Starts the proxy in the mode asked for (`auto`: iptables where this process may change the host's
+    /// rules and pods live on a bridge, else userspace). Fails only when iptables was asked for and cannot be.
+    pub async fn start(client: Client, options: Options) -> Result<Proxy, String> {
+        let rules = match options.mode.as_str() {
+            "userspace" => None,
+            "iptables" | "auto" => {
+                let (node, bridge, subnet) = (
+                    options.node.clone(),
+                    options.bridge.clone(),
+                    options.pod_subnet.clone(),
+                );
+                let wanted = options.mode == "iptables" || bridge.is_some();
+                let started = match wanted {
+                    true => {
+                        tokio::task::spawn_blocking(move || Iptables::start(&node, bridge, subnet))
+                            .await
+                            .map_err(|e| e.to_string())
+                            .and_then(|r| r)
+                    }
+                    false => Err("pods share the host's network".to_string()),
+                };
+                match started {
+                    Ok(r) => Some(Arc::new(Mutex::new(r))),
+                    Err(e) if options.mode == "auto" => {
+                        tracing::info!(reason = e, "service proxy: iptables mode not used");
+                        None
+                    }
+                    Err(e) => return Err(format!("--proxy-mode iptables: {e}")),
+                }
+            }
+            other => {
+                return Err(format!(
+                    "unknown proxy mode {other:?}: use auto, iptables or userspace"
+                ))
+            }
+        };
+        let mode = if rules.is_some() {
+            "iptables"
+        } else {
+            "userspace"
+        };
+        match mode {
+            "iptables" => tracing::info!(
+                address = options.address,
+                mode,
+                "service proxy: cluster IPs by iptables rules; node ports and load balancer ports by listeners here"
+            ),
+            _ => tracing::info!(
+                address = options.address,
+                mode,
+                "service proxy: node ports and load balancer ports are served here; cluster IPs are not (this mode rewrites no packets)"
+            ),
+        }
+        let metrics = Arc::new(Metrics::default());
+        if !options.metrics_address.is_empty() {
+            serve_metrics(&options.metrics_address, mode, metrics.clone()).await;
+        }
+        let task = tokio::spawn(run(client, options.address, rules.clone(), metrics));
+        Ok(Proxy { task, rules })
+    }
+
+    /// Stops proxying and removes the rules from the host.
+    pub async fn stop(self) {
+        self.task.abort();
+        if let Some(rules) = self.rules {
+            let _ = tokio::task::spawn_blocking(move || {
+                if let Ok(mut r) = rules.lock() {
+                    r.stop();
+                }
+            })
+            .await;
+        }
+    }
+}
+
+/// Serves `/metrics` (Prometheus text) and `/proxyMode`, as kube-proxy does on its metrics address.
+async fn serve_metrics(address: &str, mode: &'static str, metrics: Arc<Metrics>) {
+    use axum::routing::get;
+    let listener = match tokio::net::TcpListener::bind(address).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(address, error = %e, "service proxy: no metrics");
+            return;
+        }
+    };
+    if let Ok(bound) = listener.local_addr() {
+        tracing::info!(address = %bound, "service proxy metrics");
+    }
+    let app = axum::Router::new()
+        .route("/proxyMode", get(move || async move { mode }))
+        .route(
+            "/metrics",
+            get(move || async move {
+                let m = &metrics;
+                let micros = m.sync_micros.load(Ordering::Relaxed);
+                format!(
+                    "# HELP kybernet_proxy_mode The service proxy's mode: 1 for the one in use.\n\
+                     # TYPE kybernet_proxy_mode gauge\n\
+                     kybernet_proxy_mode{{mode=\"{mode}\"}} 1\n\
+                     # HELP kybernet_proxy_sync_rules_total Times the proxy wrote its rules or listeners.\n\
+                     # TYPE kybernet_proxy_sync_rules_total counter\n\
+                     kybernet_proxy_sync_rules_total {}\n\
+                     # HELP kybernet_proxy_sync_rules_errors_total Syncs that failed.\n\
+                     # TYPE kybernet_proxy_sync_rules_errors_total counter\n\
+                     kybernet_proxy_sync_rules_errors_total {}\n\
+                     # HELP kybernet_proxy_sync_rules_duration_seconds_sum Time spent writing rules.\n\
+                     # TYPE kybernet_proxy_sync_rules_duration_seconds_sum counter\n\
+                     kybernet_proxy_sync_rules_duration_seconds_sum {}\n\
+                     # HELP kybernet_proxy_sync_rules_last_timestamp_seconds When the last sync ended.\n\
+                     # TYPE kybernet_proxy_sync_rules_last_timestamp_seconds gauge\n\
+                     kybernet_proxy_sync_rules_last_timestamp_seconds {}\n",
+                    m.syncs.load(Ordering::Relaxed),
+                    m.sync_errors.load(Ordering::Relaxed),
+                    micros as f64 / 1e6,
+                    m.last_sync_unix_millis.load(Ordering::Relaxed) as f64 / 1e3,
+                )
+            }),
+        );
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::warn!(error = %e, "service proxy metrics stopped");
+        }
+    });
+}
+
+/// Follows Services and Endpoints, and keeps the listeners (and the rules, in iptables mode) in step.
+async fn run(
+    client: Client,
+    address: String,
+    rules: Option<Arc<Mutex<Iptables>>>,
+    metrics: Arc<Metrics>,
+) {
     let state = Arc::new(State::default());
     let (tx, mut changed) = tokio::sync::mpsc::unbounded_channel::<()>();
     for (path, services) in [("/api/v1/services", true), ("/api/v1/endpoints", false)] {
@@ -147,7 +307,7 @@ pub async fn run(client: Client, address: String) {
                     },
                     update,
                 );
-                if services && tx.send(()).is_err() {
+                if tx.send(()).is_err() {
                     return;
                 }
             }
@@ -156,6 +316,25 @@ pub async fn run(client: Client, address: String) {
     drop(tx);
     let mut running: HashMap<Frontend, tokio::task::JoinHandle<()>> = HashMap::new();
     while changed.recv().await.is_some() {
+        // One sync for everything that arrived meanwhile.
+        while changed.try_recv().is_ok() {}
+        let began = std::time::Instant::now();
+        if let Some(rules) = &rules {
+            let (rules, state) = (rules.clone(), state.clone());
+            let synced = tokio::task::spawn_blocking(move || {
+                let services = state.services.read().map_err(|e| e.to_string())?;
+                let endpoints = state.endpoints.read().map_err(|e| e.to_string())?;
+                let mut rules = rules.lock().map_err(|e| e.to_string())?;
+                rules.sync(&services, &endpoints)
+            })
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r);
+            if let Err(e) = synced {
+                metrics.sync_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = e, "service proxy: writing the rules failed");
+            }
+        }
         let wanted = state
             .services
             .read()
@@ -182,6 +361,17 @@ pub async fn run(client: Client, address: String) {
                 }
             }
         }
+        metrics.syncs.fetch_add(1, Ordering::Relaxed);
+        metrics
+            .sync_micros
+            .fetch_add(began.elapsed().as_micros() as u64, Ordering::Relaxed);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        metrics.last_sync_unix_millis.store(now, Ordering::Relaxed);
+    }
+    for task in running.values() {
+        task.abort();
     }
 }
 

@@ -119,12 +119,73 @@ pub struct DockerRuntime {
     pub dns: Option<String>,
 }
 
-/// What connecting found: the runtime, its version as the node reports it, and the host's address on the
-/// pods' network.
+/// What connecting found: the runtime, its version as the node reports it, and the pods' network.
 pub struct Connected {
     pub runtime: DockerRuntime,
     pub version: String,
-    pub address: String,
+    pub network: PodNetwork,
+}
+
+/// A pods' network as the host sees it.
+pub struct PodNetwork {
+    /// The host's address on it: the pods' gateway.
+    pub gateway: String,
+    /// The bridge interface, as Docker names it.
+    pub bridge: String,
+    pub subnet: String,
+}
+
+impl PodNetwork {
+    fn of(n: &bollard::models::Network) -> PodNetwork {
+        let ipam = n
+            .ipam
+            .as_ref()
+            .and_then(|i| i.config.as_ref())
+            .and_then(|c| c.first());
+        let bridge = n
+            .options
+            .as_ref()
+            .and_then(|o| o.get("com.docker.network.bridge.name"))
+            .cloned()
+            .unwrap_or_else(|| {
+                let id = n.id.as_deref().unwrap_or_default();
+                format!("br-{}", id.get(..12).unwrap_or(id))
+            });
+        PodNetwork {
+            gateway: ipam.and_then(|c| c.gateway.clone()).unwrap_or_default(),
+            bridge,
+            subnet: ipam.and_then(|c| c.subnet.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// Lets a pod reach itself through its own Service: with the bridge's traffic passing iptables, a
+/// connection DNATed back to its sender leaves by the port it came in on, which a bridge port allows only in
+/// hairpin mode (the kubelet's `--hairpin-mode=hairpin-veth`). Sets it on every port of `bridge` lacking it.
+fn hairpin(bridge: &str) {
+    let Ok(ports) = std::fs::read_dir(format!("/sys/class/net/{bridge}/brif")) else {
+        return;
+    };
+    for port in ports.flatten() {
+        let mode = port.path().join("hairpin_mode");
+        if std::fs::read_to_string(&mode).is_ok_and(|m| m.trim() == "0") {
+            if let Err(e) = std::fs::write(&mode, "1") {
+                tracing::debug!(port = %port.path().display(), error = %e, "no hairpin mode");
+            }
+        }
+    }
+}
+
+/// The named Docker network, as [`PodNetwork`].
+pub async fn pod_network(name: &str) -> Result<PodNetwork, RuntimeError> {
+    let docker = Docker::connect_with_local_defaults()?;
+    let n = docker
+        .inspect_network(
+            name,
+            None::<bollard::query_parameters::InspectNetworkOptions>,
+        )
+        .await?;
+    Ok(PodNetwork::of(&n))
 }
 
 impl DockerRuntime {
@@ -147,24 +208,16 @@ impl DockerRuntime {
             pod_cidr,
             dns: None,
         };
-        let address = runtime.ensure_network().await?;
+        let network = runtime.ensure_network().await?;
         Ok(Connected {
             runtime,
             version,
-            address,
+            network,
         })
     }
 
-    /// The pods' network, made when absent; returns its gateway address.
-    async fn ensure_network(&self) -> Result<String, RuntimeError> {
-        let gateway = |n: &bollard::models::Network| {
-            n.ipam
-                .as_ref()
-                .and_then(|i| i.config.as_ref())
-                .and_then(|c| c.first())
-                .and_then(|c| c.gateway.clone())
-                .unwrap_or_default()
-        };
+    /// The pods' network, made when absent.
+    async fn ensure_network(&self) -> Result<PodNetwork, RuntimeError> {
         let inspect = || {
             self.docker.inspect_network(
                 &self.network,
@@ -172,7 +225,7 @@ impl DockerRuntime {
             )
         };
         if let Ok(n) = inspect().await {
-            return Ok(gateway(&n));
+            return Ok(PodNetwork::of(&n));
         }
         let request = NetworkCreateRequest {
             name: self.network.clone(),
@@ -188,7 +241,7 @@ impl DockerRuntime {
             ..Default::default()
         };
         self.docker.create_network(request).await?;
-        Ok(gateway(&inspect().await?))
+        Ok(PodNetwork::of(&inspect().await?))
     }
 
     fn labels(
@@ -551,6 +604,9 @@ impl ContainerRuntime for DockerRuntime {
             .await
             .map(|i| ip_of(&i))
             .unwrap_or_default();
+        if let Ok(n) = self.ensure_network().await {
+            hairpin(&n.bridge);
+        }
         Ok(Sandbox {
             id,
             ip,
