@@ -507,7 +507,20 @@ pub async fn update(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Res
     meta::check_name(&mut obj, name)?;
     meta::check_namespace(resource, &mut obj, target.namespace.as_deref())?;
     super::fields::check(resource, &obj, req.strict_fields()?)?;
-    let current = read(api, resource, target.namespace.as_deref(), name).await?;
+    let current = match read(api, resource, target.namespace.as_deref(), name).await {
+        // Some kinds are made by a PUT of one that does not exist yet, as their kube strategies allow.
+        Err(e)
+            if e.0.code == 404
+                && target.subresource.is_none()
+                && meta::resource_version(&obj).is_none()
+                && creates_on_update(resource) =>
+        {
+            let ns = target.namespace.as_deref();
+            let created = create_object(api, resource, ns, obj, req.dry_run()?).await?;
+            return respond(req, resource, &created, StatusCode::CREATED);
+        }
+        other => other?,
+    };
     if let Some(rv) = meta::resource_version(&obj) {
         if Some(rv) != meta::resource_version(&current) {
             meta::parse_rv(rv)?;
@@ -521,6 +534,16 @@ pub async fn update(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Res
     let new = merge_for_subresource(resource, &current, obj, target.subresource.as_deref());
     let saved = store_update(api, resource, &current, new, req.dry_run()?).await?;
     respond(req, resource, &saved, StatusCode::OK)
+}
+
+/// The kinds whose kube strategies allow create on update (`AllowCreateOnUpdate`).
+fn creates_on_update(resource: &Resource) -> bool {
+    matches!(
+        (resource.group, resource.plural),
+        ("", "endpoints" | "events" | "limitranges")
+            | ("events.k8s.io", "events")
+            | ("coordination.k8s.io", "leases")
+    )
 }
 
 /// Builds the object a write produces: a main-resource write keeps the stored status, a status write keeps everything but status, and `finalize` takes only the namespace's spec.finalizers.
