@@ -117,6 +117,8 @@ pub struct DockerRuntime {
     pod_cidr: Option<String>,
     /// The cluster DNS server pods are given under dnsPolicy ClusterFirst, when this node serves one.
     pub dns: Option<String>,
+    /// The host's address on the pods' network: the IP of hostNetwork pods.
+    host_ip: String,
 }
 
 /// What connecting found: the runtime, its version as the node reports it, and the pods' network.
@@ -201,14 +203,16 @@ impl DockerRuntime {
         let version = docker.version().await?;
         let version = format!("docker://{}", version.version.unwrap_or_default());
         ensure_pause_image(&docker).await?;
-        let runtime = DockerRuntime {
+        let mut runtime = DockerRuntime {
             docker,
             node: node.to_string(),
             network: network.to_string(),
             pod_cidr,
             dns: None,
+            host_ip: String::new(),
         };
         let network = runtime.ensure_network().await?;
+        runtime.host_ip = network.gateway.clone();
         Ok(Connected {
             runtime,
             version,
@@ -378,19 +382,26 @@ fn dns_settings(pod: &Value, cluster_dns: Option<&str>) -> DnsSettings {
             .collect()
     };
     let ns = str_at(pod, "/metadata/namespace");
-    let (mut servers, mut searches, mut options) =
-        match (str_at(pod, "/spec/dnsPolicy"), cluster_dns) {
-            ("" | "ClusterFirst" | "ClusterFirstWithHostNet", Some(dns)) => (
-                vec![dns.to_string()],
-                vec![
-                    format!("{ns}.svc.{}", crate::dns::DOMAIN),
-                    format!("svc.{}", crate::dns::DOMAIN),
-                    crate::dns::DOMAIN.to_string(),
-                ],
-                vec!["ndots:5".to_string()],
-            ),
-            _ => (Vec::new(), Vec::new(), Vec::new()),
-        };
+    // ClusterFirst gives a hostNetwork pod the host's resolvers; ClusterFirstWithHostNet gives it the
+    // cluster's.
+    let host_network = pod.pointer("/spec/hostNetwork").and_then(Value::as_bool) == Some(true);
+    let cluster = match str_at(pod, "/spec/dnsPolicy") {
+        "" | "ClusterFirst" => !host_network,
+        "ClusterFirstWithHostNet" => true,
+        _ => false,
+    };
+    let (mut servers, mut searches, mut options) = match (cluster, cluster_dns) {
+        (true, Some(dns)) => (
+            vec![dns.to_string()],
+            vec![
+                format!("{ns}.svc.{}", crate::dns::DOMAIN),
+                format!("svc.{}", crate::dns::DOMAIN),
+                crate::dns::DOMAIN.to_string(),
+            ],
+            vec!["ndots:5".to_string()],
+        ),
+        _ => (Vec::new(), Vec::new(), Vec::new()),
+    };
     servers.extend(list("/spec/dnsConfig/nameservers"));
     searches.extend(list("/spec/dnsConfig/searches"));
     for o in pod
@@ -541,7 +552,11 @@ impl ContainerRuntime for DockerRuntime {
             .iter()
             .filter(|c| c.name == SANDBOX)
             .max_by_key(|c| c.attempt);
+        let host_network = pod.pointer("/spec/hostNetwork").and_then(Value::as_bool) == Some(true);
         let ip_of = |i: &ContainerInspectResponse| {
+            if host_network {
+                return self.host_ip.clone();
+            }
             i.network_settings
                 .as_ref()
                 .and_then(|n| n.networks.as_ref())
@@ -573,14 +588,20 @@ impl ContainerRuntime for DockerRuntime {
             .unwrap_or(name);
         let (exposed, bindings) = host_ports(pod);
         let (dns, dns_search, dns_options) = dns_settings(pod, self.dns.as_deref());
+        // A hostNetwork pod lives in the host's network and takes its name, as the kubelet runs it; its
+        // ports are the host's own.
         let body = ContainerCreateBody {
             image: Some(PAUSE_IMAGE.into()),
-            hostname: Some(hostname.chars().take(63).collect()),
+            hostname: (!host_network).then(|| hostname.chars().take(63).collect()),
             labels: Some(self.labels(uid, name, ns, SANDBOX, next)),
-            exposed_ports: (!exposed.is_empty()).then_some(exposed),
+            exposed_ports: (!exposed.is_empty() && !host_network).then_some(exposed),
             host_config: Some(HostConfig {
-                network_mode: Some(self.network.clone()),
-                port_bindings: (!bindings.is_empty()).then_some(bindings),
+                network_mode: Some(match host_network {
+                    true => "host".into(),
+                    false => self.network.clone(),
+                }),
+                uts_mode: host_network.then(|| "host".into()),
+                port_bindings: (!bindings.is_empty() && !host_network).then_some(bindings),
                 dns,
                 dns_search,
                 dns_options,
@@ -919,6 +940,41 @@ impl ContainerRuntime for DockerRuntime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dns_follows_the_policy_and_the_host_network() {
+        let servers = |spec: Value| {
+            let pod = serde_json::json!({"metadata": {"namespace": "ns"}, "spec": spec});
+            dns_settings(&pod, Some("172.18.0.1")).0
+        };
+        let cluster = Some(vec!["172.18.0.1".to_string()]);
+        assert_eq!(servers(serde_json::json!({})), cluster);
+        assert_eq!(servers(serde_json::json!({"hostNetwork": true})), None);
+        assert_eq!(
+            servers(
+                serde_json::json!({"hostNetwork": true, "dnsPolicy": "ClusterFirstWithHostNet"})
+            ),
+            cluster
+        );
+        assert_eq!(servers(serde_json::json!({"dnsPolicy": "Default"})), None);
+        assert_eq!(
+            servers(
+                serde_json::json!({"dnsPolicy": "None", "dnsConfig": {"nameservers": ["192.0.2.1"]}})
+            ),
+            Some(vec!["192.0.2.1".to_string()])
+        );
+        let pod = serde_json::json!({"metadata": {"namespace": "ns"}, "spec": {}});
+        let (_, search, options) = dns_settings(&pod, Some("172.18.0.1"));
+        assert_eq!(
+            search,
+            Some(vec![
+                "ns.svc.cluster.local".to_string(),
+                "svc.cluster.local".to_string(),
+                "cluster.local".to_string()
+            ])
+        );
+        assert_eq!(options, Some(vec!["ndots:5".to_string()]));
+    }
 
     #[test]
     fn the_pause_program_is_a_complete_elf() {
