@@ -111,6 +111,10 @@ pub struct AgentArgs {
     /// The pod network's subnet (docker runtime), e.g. 10.88.0.0/16 [default: Docker chooses].
     #[arg(long)]
     pub pod_cidr: Option<String>,
+    /// Where cluster DNS forwards names outside the cluster (docker runtime), as HOST:PORT [default: the
+    /// host's first resolver in /etc/resolv.conf].
+    #[arg(long)]
+    pub cluster_dns_upstream: Option<SocketAddr>,
     /// The port of the kubelet's streaming server (logs, exec, attach, port-forward), on the node's
     /// address; 0 picks a free one.
     #[arg(long, default_value_t = 10250)]

@@ -112,6 +112,7 @@ async fn run_agent(args: config::AgentArgs) -> anyhow::Result<()> {
         runtime,
         &args.docker_network,
         args.pod_cidr,
+        args.cluster_dns_upstream,
         args.proxy,
     )
     .await
@@ -129,6 +130,7 @@ async fn run_node(
     runtime: &str,
     network: &str,
     pod_cidr: Option<String>,
+    dns_upstream: Option<std::net::SocketAddr>,
     proxy_args: config::ProxyArgs,
 ) -> anyhow::Result<()> {
     use kubelet::runtime::{docker::DockerRuntime, process::ProcessRuntime};
@@ -146,7 +148,7 @@ async fn run_node(
             .context("connecting to Docker")?;
         let address = docker.network.gateway.clone();
         // Cluster DNS on the pods' gateway, where their resolvers reach it; without it pods keep Docker's.
-        match dns::serve(client.clone(), &address).await {
+        match dns::serve(client.clone(), &address, dns_upstream).await {
             Ok(()) => docker.runtime.dns = Some(address.clone()),
             Err(e) => {
                 tracing::warn!(address, error = %e, "no cluster DNS on this node")
@@ -264,7 +266,7 @@ async fn run_server(args: ServerArgs) -> anyhow::Result<()> {
             metrics_bind_address: "127.0.0.1:10249".into(),
         };
         agent = Some(tokio::spawn(async move {
-            if let Err(e) = run_node(client, node, runtime, "kybernet", None, proxy).await {
+            if let Err(e) = run_node(client, node, runtime, "kybernet", None, None, proxy).await {
                 tracing::error!(error = %format!("{e:#}"), "the embedded node agent stopped");
             }
         }));

@@ -241,7 +241,7 @@ impl RequestHandler for Handler {
 }
 
 /// The host's first resolver that is not `own`, from /etc/resolv.conf.
-fn upstream(own: &str) -> Option<SocketAddr> {
+fn host_resolver(own: &str) -> Option<SocketAddr> {
     std::fs::read_to_string("/etc/resolv.conf")
         .ok()?
         .lines()
@@ -256,9 +256,14 @@ fn upstream(own: &str) -> Option<SocketAddr> {
         })
 }
 
-/// Serves cluster DNS on `address`:53 (UDP and TCP) until the process ends; Err when the port cannot be
-/// had, so that the node runs without it.
-pub async fn serve(client: Client, address: &str) -> std::io::Result<()> {
+/// Serves cluster DNS on `address`:53 (UDP and TCP) until the process ends, forwarding other names to
+/// `upstream` (else the host's first resolver); Err when the port cannot be had, so that the node runs
+/// without it.
+pub async fn serve(
+    client: Client,
+    address: &str,
+    upstream: Option<SocketAddr>,
+) -> std::io::Result<()> {
     let udp = tokio::net::UdpSocket::bind((address, 53)).await?;
     let tcp = tokio::net::TcpListener::bind((address, 53)).await?;
     let records = Arc::new(Records::default());
@@ -278,7 +283,7 @@ pub async fn serve(client: Client, address: &str) -> std::io::Result<()> {
     }
     let handler = Handler {
         records,
-        upstream: upstream(address),
+        upstream: upstream.or_else(|| host_resolver(address)),
     };
     let mut server = ServerFuture::new(handler);
     server.register_socket(udp);
