@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+mod services;
 mod streams;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -52,6 +53,17 @@ impl Proc {
         })
     }
 
+    /// Stops the process with SIGTERM, as an operator would, and waits up to ten seconds for it.
+    fn terminate(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// CPU seconds used so far (user and system), from /proc.
     fn cpu_seconds(&self) -> f64 {
         let stat =
@@ -80,6 +92,44 @@ impl Proc {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0.0);
         kb / 1024.0
+    }
+}
+
+/// A Docker node's leftovers, removed on drop: its containers, its network, its folder, and any proxy rules
+/// tagged with its name (`kybd proxy --cleanup`, with the kybd at the path given).
+struct DockerCleanup(String, PathBuf, PathBuf);
+
+impl Drop for DockerCleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.1);
+        let ids = Command::new("docker")
+            .args([
+                "ps",
+                "-aq",
+                "--filter",
+                &format!("label=io.kybernet.node={}", self.0),
+            ])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .split_whitespace()
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        if !ids.is_empty() {
+            let _ = Command::new("docker")
+                .arg("rm")
+                .arg("-f")
+                .args(&ids)
+                .output();
+        }
+        let _ = Command::new("docker")
+            .args(["network", "rm", &self.0])
+            .output();
+        let _ = Command::new(&self.2)
+            .args(["proxy", "--cleanup", "--hostname-override", &self.0])
+            .output();
     }
 }
 
@@ -468,38 +518,7 @@ fn docker_bench(bin: &Path, pods: usize, clients: usize) -> Result<(), BoxError>
     let node = format!("kyb-bench-{}", std::process::id());
     let root = temp_dir("docker-agent");
     // Whatever happens, the containers and the network go (after the agent, declared below, stops).
-    struct Cleanup(String, PathBuf);
-    impl Drop for Cleanup {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.1);
-            let ids = Command::new("docker")
-                .args([
-                    "ps",
-                    "-aq",
-                    "--filter",
-                    &format!("label=io.kybernet.node={}", self.0),
-                ])
-                .output()
-                .map(|o| {
-                    String::from_utf8_lossy(&o.stdout)
-                        .split_whitespace()
-                        .map(String::from)
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default();
-            if !ids.is_empty() {
-                let _ = Command::new("docker")
-                    .arg("rm")
-                    .arg("-f")
-                    .args(&ids)
-                    .output();
-            }
-            let _ = Command::new("docker")
-                .args(["network", "rm", &self.0])
-                .output();
-        }
-    }
-    let _cleanup = Cleanup(node.clone(), root.clone());
+    let _cleanup = DockerCleanup(node.clone(), root.clone(), bin.to_path_buf());
     let agent_proc = Proc::component(
         bin,
         "agent",
@@ -812,6 +831,13 @@ fn cli_bench(kybd: &Proc, url: &str, kyb: &Path) -> Result<(), BoxError> {
 }
 
 fn main() -> Result<(), BoxError> {
+    // Inside the services benchmark's pods, this binary is the HTTP server and the load generator.
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("http-serve") if args.len() == 4 => return services::serve(&args[2], &args[3]),
+        Some("http-load") if args.len() == 4 => return services::load(&args[2], &args[3]),
+        _ => {}
+    }
     let bin = std::env::args()
         .nth(1)
         .map(PathBuf::from)
@@ -839,6 +865,9 @@ fn main() -> Result<(), BoxError> {
     }
     if std::env::var("KYB_BENCH_ONLY").as_deref() == Ok("docker") {
         return docker_bench(&bin, 100, 10);
+    }
+    if std::env::var("KYB_BENCH_ONLY").as_deref() == Ok("services") {
+        return services::bench(&bin);
     }
     if std::env::var("KYB_BENCH_ONLY").as_deref() == Ok("streams") {
         let kyb = kyb

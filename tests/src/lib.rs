@@ -485,6 +485,8 @@ pub struct DockerNode {
     pub network: String,
     /// Where the node's service proxy serves /metrics and /proxyMode.
     pub proxy_metrics: String,
+    /// Flags the agent is started with besides the harness's own.
+    extra: Vec<String>,
 }
 
 impl DockerNode {
@@ -543,6 +545,11 @@ impl Drop for DockerNode {
 impl Kybd {
     /// Starts a Docker node (see [`DockerNode`]) against this server.
     pub fn docker_node(&self) -> DockerNode {
+        self.docker_node_with(&[])
+    }
+
+    /// Starts a Docker node whose agent is given `extra` flags too.
+    pub fn docker_node_with(&self, extra: &[&str]) -> DockerNode {
         static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let name = format!("kyb-e2e-{}-{n}", std::process::id());
@@ -551,6 +558,7 @@ impl Kybd {
             network: name.clone(),
             name: name.clone(),
             proxy_metrics: format!("127.0.0.1:{}", free_port()),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
         };
         node.agent = Some(self.start_docker_agent(&node));
         node
@@ -558,7 +566,9 @@ impl Kybd {
 
     /// Starts (again) the agent of a Docker node.
     pub fn start_docker_agent(&self, node: &DockerNode) -> Guard {
-        self.agent(&[
+        let root = self.dir.0.join(format!("agent-{}", node.name));
+        let root = root.to_string_lossy();
+        let mut args = vec![
             "--runtime",
             "docker",
             "--node-name",
@@ -566,18 +576,16 @@ impl Kybd {
             "--docker-network",
             &node.network,
             "--root-dir",
-            &self
-                .dir
-                .0
-                .join(format!("agent-{}", node.name))
-                .to_string_lossy(),
+            &root,
             "--kubelet-port",
             "0",
             "--lease-interval-seconds",
             "1",
             "--metrics-bind-address",
             &node.proxy_metrics,
-        ])
+        ];
+        args.extend(node.extra.iter().map(String::as_str));
+        self.agent(&args)
     }
 
     /// Restarts a Docker node's agent after [`DockerNode::kill_agent`].

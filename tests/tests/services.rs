@@ -171,6 +171,28 @@ fn endpoints_and_slices_follow_the_pods_services_select() {
         ips(&k.get(&["endpoints", "external"]), "addresses"),
         ["192.0.2.10"]
     );
+    // A PUT makes Endpoints that do not exist yet (kube allows create on update for them), not ConfigMaps.
+    let selectorless = "apiVersion: v1\nkind: Service\nmetadata: {name: made-by-put}\nspec: {ports: [{port: 80}]}\n";
+    k.ok(&kc, &["apply", "-f", "-"], Some(selectorless));
+    let made = "apiVersion: v1\nkind: Endpoints\nmetadata: {name: made-by-put}\nsubsets: [{addresses: [{ip: 192.0.2.11}], ports: [{port: 80}]}]\n";
+    assert_eq!(
+        k.ok(&kc, &["replace", "-f", "-"], Some(made)),
+        "endpoints/made-by-put replaced\n"
+    );
+    assert_eq!(
+        ips(&k.get(&["endpoints", "made-by-put"]), "addresses"),
+        ["192.0.2.11"]
+    );
+    let out = k.run(
+        &kc,
+        &["replace", "-f", "-"],
+        Some("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nope}\n"),
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Error from server (NotFound): error when replacing \"STDIN\": configmaps \"nope\" not found\n"
+    );
+
     // Endpoints naming no address that traffic may go to are refused, in kube-apiserver's words.
     let bad = "apiVersion: v1\nkind: Endpoints\nmetadata: {name: external}\nsubsets: [{addresses: [{ip: 169.254.1.1}], ports: [{port: 15432}]}]\n";
     let out = k.run(&kc, &["apply", "-f", "-"], Some(bad));
@@ -491,6 +513,35 @@ fn outside_service(ip: &str, port: u16, node_port: Option<u16>) -> String {
     )
 }
 
+/// A DNS server of the test's own on the loopback, standing for the host's resolver: every A question is
+/// answered with 192.0.2.55, any other with no records. Its port.
+fn fake_upstream() -> u16 {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = socket.local_addr().map(|a| a.port()).unwrap_or_default();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok((n, peer)) = socket.recv_from(&mut buf) {
+            let q = &buf[..n];
+            // The question's name: labels from byte 12 to a zero byte; then its type and class.
+            let mut i = 12;
+            while i < n && q[i] != 0 {
+                i += 1 + q[i] as usize;
+            }
+            if i + 5 > n {
+                continue;
+            }
+            let a = u16::from_be_bytes([q[i + 1], q[i + 2]]) == 1;
+            let mut reply = q[..i + 5].to_vec();
+            reply[2..12].copy_from_slice(&[0x81, 0x80, 0, 1, 0, u8::from(a), 0, 0, 0, 0]);
+            if a {
+                reply.extend([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 55]);
+            }
+            let _ = socket.send_to(&reply, peer);
+        }
+    });
+    port
+}
+
 /// The pod names that `times` requests to `url` from inside `pod` were answered with.
 fn answers(k: &Kybd, pod: &str, url: &str, times: usize) -> BTreeSet<String> {
     let script = format!(
@@ -510,7 +561,8 @@ fn answers(k: &Kybd, pod: &str, url: &str, times: usize) -> BTreeSet<String> {
 #[test]
 fn cluster_ips_answer_from_docker_pods() {
     let k = Kybd::start_with(&["--service-cidr", "10.97.0.0/16"]);
-    let node = k.docker_node();
+    let upstream = format!("127.0.0.1:{}", fake_upstream());
+    let node = k.docker_node_with(&["--cluster-dns-upstream", &upstream]);
     let kc = kubectl();
     let image = busybox_image();
     // Three web pods serving their names, ready while /www/ready exists; a client pod; the Service.
@@ -631,6 +683,73 @@ spec:
     converge(30, "the server outside the cluster", &want, || {
         answers(&k, "client", "http://outside", 3)
     });
+
+    // UDP through a cluster IP: a Service in front of the node's cluster DNS, asked from the client.
+    let dns = format!(
+        "apiVersion: v1\nkind: Service\nmetadata: {{name: dns}}\nspec: {{ports: [{{name: dns, port: 53, protocol: UDP}}]}}\n---\napiVersion: v1\nkind: Endpoints\nmetadata: {{name: dns}}\nsubsets: [{{addresses: [{{ip: {gateway}}}], ports: [{{name: dns, port: 53, protocol: UDP}}]}}]\n"
+    );
+    k.ok(&kc, &["apply", "-f", "-"], Some(&dns));
+    let dns_ip = k.get(&["svc", "dns"])["spec"]["clusterIP"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let nslookup = |name: &str, server: &str| {
+        let mut args = vec!["exec", "client", "--", "/bin/busybox", "nslookup", name];
+        args.extend((!server.is_empty()).then_some(server));
+        let out = k.run(&bin("kyb"), &args, None);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let answer = kyb_e2e::eventually(30, || {
+        Some(nslookup("web.default.svc.cluster.local", &dns_ip)).filter(|a| a.contains(&ip))
+    });
+    assert!(
+        answer.is_some(),
+        "{}",
+        nslookup("web.default.svc.cluster.local", &dns_ip)
+    );
+    // Names outside the cluster go to the host's resolver (here the test's own, on the loopback).
+    let forwarded = nslookup("kybernet-upstream.example.", "");
+    assert!(forwarded.contains("192.0.2.55"), "{forwarded}");
+
+    // hostNetwork pods have the node's address; ClusterFirstWithHostNet gives them the cluster's DNS,
+    // ClusterFirst the host's resolvers; cluster IPs answer in the host's network too.
+    let on_host = |name: &str, policy: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, labels: {{role: on-host}}}}\nspec:\n  hostNetwork: true\n  dnsPolicy: {policy}\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: c\n    image: {image}\n    imagePullPolicy: IfNotPresent\n    command: [/bin/busybox, sleep, '3600']\n"
+        )
+    };
+    let both = format!(
+        "{}---\n{}",
+        on_host("on-host", "ClusterFirstWithHostNet"),
+        on_host("on-host-default", "ClusterFirst")
+    );
+    k.ok(&kc, &["apply", "-f", "-"], Some(&both));
+    converge(60, "both hostNetwork pods running", &2, || {
+        k.running_pods("role=on-host").len()
+    });
+    assert_eq!(
+        k.get(&["pod", "on-host"])["status"]["podIP"],
+        gateway.as_str()
+    );
+    let resolv = |pod: &str| {
+        k.ok(
+            &bin("kyb"),
+            &["exec", pod, "--", "/bin/busybox", "cat", "/etc/resolv.conf"],
+            None,
+        )
+    };
+    let search = "search default.svc.cluster.local svc.cluster.local cluster.local";
+    let with_cluster = resolv("on-host");
+    assert!(
+        with_cluster.contains(search) && with_cluster.contains(&format!("nameserver {gateway}")),
+        "{with_cluster}"
+    );
+    assert!(!resolv("on-host-default").contains(search));
+    let from_host = answers(&k, "on-host", "http://web.default.svc.cluster.local", 10);
+    assert!(
+        !from_host.is_empty() && from_host.is_subset(&all),
+        "{from_host:?}"
+    );
 
     // The proxy says which mode it runs in, in /metrics and /proxyMode, as kube-proxy does.
     let base = format!("http://{}", node.proxy_metrics);

@@ -30,7 +30,7 @@ pub struct Iptables {
     pod_subnet: Option<String>,
     /// Chains the last sync wrote, by table, to remove when a sync no longer needs them.
     chains: HashMap<&'static str, BTreeSet<String>>,
-    /// The last rules written, to skip a sync that would change nothing.
+    /// The last rules written, to skip a sync that would change nothing; emptied by [`Iptables::refresh`].
     last: String,
 }
 
@@ -104,7 +104,18 @@ impl Iptables {
             me.chains.insert(table, chains);
         }
         me.sync(&HashMap::new(), &HashMap::new())?;
-        for (table, hook, jump) in me.jumps() {
+        Ok(me)
+    }
+
+    /// Makes the next sync write every rule again and check the jumps into them, in case something else
+    /// (a firewall reload, say) took them away.
+    pub fn refresh(&mut self) {
+        self.last.clear();
+    }
+
+    /// Puts back any jump into our chains that is missing.
+    fn ensure_jumps(&self) -> Result<(), String> {
+        for (table, hook, jump) in self.jumps() {
             let mut rule = vec!["-w", "-t", table, "-C", hook.as_str()];
             rule.extend(jump.iter().map(String::as_str));
             if run("iptables", &rule, None).is_err() {
@@ -113,7 +124,7 @@ impl Iptables {
                 run("iptables", &rule, None)?;
             }
         }
-        Ok(me)
+        Ok(())
     }
 
     fn chain(&self, kind: &str, key: &str) -> String {
@@ -178,6 +189,9 @@ impl Iptables {
             return Ok(false);
         }
         run("iptables-restore", &["-w", "--noflush"], Some(&text))?;
+        if self.last.is_empty() {
+            self.ensure_jumps()?;
+        }
         self.chains.insert("nat", nat.chains);
         self.chains.insert("filter", filter.chains);
         self.last = text;

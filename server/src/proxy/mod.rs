@@ -315,7 +315,18 @@ async fn run(
     }
     drop(tx);
     let mut running: HashMap<Frontend, tokio::task::JoinHandle<()>> = HashMap::new();
-    while changed.recv().await.is_some() {
+    // Every minute the rules are written whole again, as kube-proxy's periodic sync does.
+    let mut refresh = tokio::time::interval(std::time::Duration::from_secs(60));
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            more = changed.recv() => if more.is_none() { break },
+            _ = refresh.tick() => {
+                if let Some(Ok(mut r)) = rules.as_ref().map(|r| r.lock()) {
+                    r.refresh();
+                }
+            }
+        }
         // One sync for everything that arrived meanwhile.
         while changed.try_recv().is_ok() {}
         let began = std::time::Instant::now();
