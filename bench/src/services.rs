@@ -351,7 +351,7 @@ pub fn bench(bin: &Path) -> Result<(), BoxError> {
     })?;
 
     println!(
-        "Services on Docker: a client pod to 3 backend pods, {CONNECTIONS} connections, {SECONDS} s per row"
+        "Services on Docker: a client pod to 3 backend pods, {CONNECTIONS} connections, best of two {SECONDS} s runs (goal: ClusterIP at least 80% of direct)"
     );
     println!(
         "{:<34} | {:>9} {:>8} {:>8} | {:>9} {:>8} {:>8} | {:>6}",
@@ -361,9 +361,20 @@ pub fn bench(bin: &Path) -> Result<(), BoxError> {
         ("requests on kept-open connections", false),
         ("a new connection per request", true),
     ] {
-        let through = measure(&node, &via, close)?;
-        let straight = measure(&node, &direct.join(","), close)?;
+        // Turn about, twice each, keeping each path's better run: the machine's noise is larger than
+        // the difference being measured.
         let rps = |m: &Value| m["rps"].as_f64().unwrap_or(0.0);
+        let (mut through, mut straight) = (Value::Null, Value::Null);
+        for _ in 0..2 {
+            let t = measure(&node, &via, close)?;
+            if rps(&t) > rps(&through) {
+                through = t;
+            }
+            let d = measure(&node, &direct.join(","), close)?;
+            if rps(&d) > rps(&straight) {
+                straight = d;
+            }
+        }
         println!(
             "{what:<34} | {:>9.0} {:>8.2} {:>8.2} | {:>9.0} {:>8.2} {:>8.2} | {:>5.0}%",
             rps(&through),

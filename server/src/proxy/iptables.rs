@@ -152,12 +152,10 @@ impl Iptables {
             "POSTROUTING".to_string(),
             vec!["-j".into(), self.chain("POSTROUTING", "")],
         ));
+        // Only a connection's first packet is looked at, as kube-proxy's filter jumps do.
         for hook in ["FORWARD", "OUTPUT"] {
-            out.push((
-                "filter",
-                hook.to_string(),
-                vec!["-j".into(), filter.clone()],
-            ));
+            let jump = ["-m", "conntrack", "--ctstate", "NEW", "-j", filter.as_str()];
+            out.push(("filter", hook.to_string(), jump.map(String::from).to_vec()));
         }
         out
     }
