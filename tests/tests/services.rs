@@ -542,6 +542,11 @@ fn fake_upstream() -> u16 {
     port
 }
 
+/// The value `f` gives within `secs` seconds.
+fn converge_some<T>(secs: u64, f: impl FnMut() -> Option<T>) -> T {
+    kyb_e2e::eventually(secs, f).unwrap_or_else(|| panic!("nothing within {secs} s"))
+}
+
 /// The pod names that `times` requests to `url` from inside `pod` were answered with.
 fn answers(k: &Kybd, pod: &str, url: &str, times: usize) -> BTreeSet<String> {
     let script = format!(
@@ -710,6 +715,28 @@ spec:
     // Names outside the cluster go to the host's resolver (here the test's own, on the loopback).
     let forwarded = nslookup("kybernet-upstream.example.", "");
     assert!(forwarded.contains("192.0.2.55"), "{forwarded}");
+
+    // The node port and the load balancer's address answer from the host, on the node's address.
+    let lb_port = free_port();
+    let exposed = format!(
+        "apiVersion: v1\nkind: Service\nmetadata: {{name: web-lb}}\nspec: {{type: LoadBalancer, selector: {{app: web}}, ports: [{{name: http, port: {lb_port}, targetPort: http}}]}}\n"
+    );
+    k.ok(&kc, &["apply", "-f", "-"], Some(&exposed));
+    let node_port = converge_some(30, || {
+        k.get(&["svc", "web-lb"])["spec"]["ports"][0]["nodePort"].as_u64()
+    });
+    let from_host = |port: u64| -> BTreeSet<String> {
+        (0..12)
+            .filter_map(|_| crate::docker::http_get(&format!("http://{gateway}:{port}/")))
+            .map(|page| page.trim().to_string())
+            .collect()
+    };
+    converge(30, "every pod behind the node port", &all, || {
+        from_host(node_port)
+    });
+    converge(30, "every pod behind the load balancer", &all, || {
+        from_host(u64::from(lb_port))
+    });
 
     // hostNetwork pods have the node's address; ClusterFirstWithHostNet gives them the cluster's DNS,
     // ClusterFirst the host's resolvers; cluster IPs answer in the host's network too.
