@@ -4,6 +4,7 @@ mod api;
 mod bad_input;
 mod controllers;
 mod daemonsets;
+mod dashboard;
 mod docker;
 mod durability;
 mod exec;

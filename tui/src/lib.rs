@@ -1,4 +1,8 @@
-//! kyb-tui: the dashboard behind `kyb dashboard`. A skeleton until the dashboard issue lands.
+//! kyb-tui: the dashboard behind `kyb dashboard`. State and its one `update` in [`app`], drawing in
+//! [`view`], the terminal, keys and I/O tasks in [`run`] (DESIGN §1: state, actions and rendering apart).
 
-/// What `kyb dashboard` says until the dashboard exists.
-pub const NOT_YET: &str = "the dashboard is not built yet";
+pub mod app;
+pub mod run;
+pub mod view;
+
+pub use run::{run, DescribeFn, Options};

@@ -227,6 +227,43 @@ async fn objects(ctx: &Ctx, args: &DescribeArgs) -> CliResult<Vec<(ApiResource, 
     Ok(out)
 }
 
+/// One object's describe text, as `kyb describe TYPE NAME` prints it, for the dashboard.
+pub async fn page(
+    client: kyb_api::client::Client,
+    view: kyb_tui::app::View,
+    namespace: String,
+    name: String,
+) -> CliResult<String> {
+    let ctx = Ctx { client };
+    let r = ApiResource {
+        group: view.group,
+        version: view.version,
+        kind: view.kind,
+        name: view.plural,
+        singular: String::new(),
+        namespaced: view.namespaced,
+        short_names: Vec::new(),
+        categories: Vec::new(),
+        verbs: Vec::new(),
+        preferred: true,
+    };
+    let ns = (!namespace.is_empty()).then_some(namespace.as_str());
+    let path = format!("{}/{}", r.path(ns), encode(&name));
+    let mut obj = ctx.client.get_json(&path).await?;
+    obj["kind"] = Value::String(r.kind.clone());
+    let extra = Extra {
+        events: events(&ctx, &r, &obj).await,
+        related: related(&ctx, &r, &obj).await,
+    };
+    Ok(describe::describe(
+        &r.group,
+        &r.name,
+        &obj,
+        &extra,
+        chrono::Utc::now(),
+    ))
+}
+
 pub async fn run(ctx: &Ctx, args: DescribeArgs) -> CliResult {
     let found = objects(ctx, &args).await?;
     if found.is_empty() {

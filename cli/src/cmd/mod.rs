@@ -8,6 +8,7 @@ mod cluster_info;
 mod config;
 mod cp;
 mod create;
+mod dashboard;
 mod delete;
 mod describe;
 mod diff;
@@ -110,8 +111,8 @@ pub enum Command {
     ClusterInfo,
     /// Output shell completion code for the specified shell (bash, zsh or fish).
     Completion { shell: clap_complete::Shell },
-    /// The terminal dashboard.
-    Dashboard,
+    /// The terminal dashboard: live lists, describe, YAML, scale and delete.
+    Dashboard(dashboard::DashboardArgs),
 }
 
 /// A command's failure, printed the way kubectl prints it.
@@ -159,7 +160,6 @@ impl Ctx {
 pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
     let result = match command {
         Command::Config(c) => config::run(c, &overrides),
-        Command::Dashboard => Err(CliError::Msg(kyb_tui::NOT_YET.to_string())),
         Command::Completion { shell } => {
             let mut cli = <crate::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cli, "kyb", &mut std::io::stdout());
@@ -198,7 +198,8 @@ pub async fn run(command: Command, overrides: Overrides) -> ExitCode {
                 Command::Rollout(a) => rollout::run(&ctx, a).await,
                 Command::Set(a) => set::run(&ctx, a).await,
                 Command::Version(a) => version::run(&ctx, a).await,
-                Command::Config(_) | Command::Dashboard | Command::Completion { .. } => Ok(()),
+                Command::Dashboard(a) => dashboard::run(&ctx, &overrides, a).await,
+                Command::Config(_) | Command::Completion { .. } => Ok(()),
             },
             Err(e) => Err(e),
         },

@@ -1,0 +1,177 @@
+//! `kyb dashboard` in a real terminal (tmux) against `kybd` with simulated nodes: keys move between views,
+//! filter, scale a deployment and delete a pod; the screen and the cluster both show it; `q` gives the
+//! terminal back.
+
+use std::process::{Command, Output};
+
+use kyb_e2e::{bin, converge, kubectl, Kybd};
+
+/// A tmux server of the test's own (its own socket), killed on drop.
+struct Tmux(String);
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.0])
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("tmux: {e}"))
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "dash"];
+        args.extend(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    /// Types text literally.
+    fn text(&self, text: &str) {
+        assert!(self
+            .run(&["send-keys", "-t", "dash", "-l", text])
+            .status
+            .success());
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "dash"]).stdout)
+            .into_owned()
+    }
+
+    fn format(&self, what: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "dash", what]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Waits until the screen shows `text`.
+    fn shows(&self, text: &str) {
+        converge(30, &format!("the screen showing {text:?}"), &true, || {
+            self.screen().contains(text)
+        });
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.0, "kill-server"])
+            .output();
+    }
+}
+
+#[test]
+fn dashboard_views_filter_scale_delete_and_quit() {
+    let k = Kybd::start();
+    let _nodes = k.simulated_nodes(2, "dash-node-", &[]);
+    let kc = kubectl();
+    k.ok(
+        &kc,
+        &[
+            "create",
+            "deployment",
+            "web",
+            "--image=busybox",
+            "--replicas=2",
+        ],
+        None,
+    );
+    k.ok(&kc, &["run", "lonely", "--image=busybox"], None);
+    converge(30, "three running pods", &3, || k.running_pods("").len());
+
+    let tmux = Tmux(format!("kyb-e2e-dash-{}", std::process::id()));
+    assert!(tmux
+        .run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "dash",
+            "-x",
+            "160",
+            "-y",
+            "40",
+            "bash --norc --noprofile"
+        ])
+        .status
+        .success());
+    tmux.text(&format!(
+        "KUBECONFIG={} {} dashboard; echo EXITED-$?",
+        k.kubeconfig.display(),
+        bin("kyb").display()
+    ));
+    tmux.keys(&["Enter"]);
+    // The pods view comes first, live from the watch.
+    tmux.shows("pods(default) [3]");
+    tmux.shows("lonely");
+    assert_eq!(tmux.format("#{alternate_on}"), "1");
+
+    // A filter keeps the matching rows.
+    tmux.text("/web");
+    tmux.keys(&["Enter"]);
+    tmux.shows("pods(default) [2]");
+    assert!(!tmux.screen().contains("lonely"));
+    tmux.keys(&["Escape"]);
+    tmux.shows("pods(default) [3]");
+
+    // :deploy, then scale web to 4: the cluster follows, and so does the screen.
+    tmux.text(":deploy");
+    tmux.keys(&["Enter"]);
+    tmux.shows("deployments(default) [1]");
+    tmux.text("s");
+    tmux.shows("Scale web");
+    tmux.text("4");
+    tmux.keys(&["Enter"]);
+    converge(30, "web scaled to 4", &4, || {
+        k.get(&["deployment", "web"])["spec"]["replicas"]
+            .as_u64()
+            .unwrap_or(0)
+    });
+    tmux.shows("4/4");
+
+    // Enter drills down to the deployment's pods; describe one; Esc back; delete one, confirmed.
+    tmux.keys(&["Enter"]);
+    tmux.shows("-l app=web");
+    tmux.shows("pods(default) [4]");
+    tmux.text("d");
+    tmux.shows("Describe pod/web-");
+    tmux.shows("Controlled By:  ReplicaSet/web-");
+    tmux.keys(&["Escape"]);
+    tmux.text("/lonely");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
+    tmux.shows("deployments(default) [1]");
+    tmux.keys(&["Escape"]);
+    tmux.shows("pods(default)");
+    tmux.text("/lonely");
+    tmux.keys(&["Enter"]);
+    tmux.shows("pods(default) [1]");
+    tmux.keys(&["C-d"]);
+    tmux.shows("Delete Pod lonely? (y/n)");
+    tmux.text("y");
+    converge(30, "lonely deleted", &true, || {
+        k.get(&["pods"])["items"]
+            .as_array()
+            .is_some_and(|items| items.iter().all(|p| p["metadata"]["name"] != "lonely"))
+    });
+    tmux.shows("pods(default) [0]");
+
+    // Help, then quit: the shell is back on the main screen with the cursor shown.
+    tmux.keys(&["Escape"]);
+    tmux.text("?");
+    tmux.shows("drill down");
+    tmux.keys(&["Escape"]);
+    tmux.text("q");
+    tmux.shows("EXITED-0");
+    assert_eq!(tmux.format("#{alternate_on}"), "0");
+    assert_eq!(tmux.format("#{cursor_flag}"), "1");
+}
+
+#[test]
+fn dashboard_without_a_server_says_so() {
+    let out = Command::new(bin("kyb"))
+        .args(["dashboard", "--server", "http://127.0.0.1:1"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: the terminal"), "{err}");
+}

@@ -1,0 +1,906 @@
+//! The dashboard's state and its one `update`: every key and every piece of data from the server arrives as
+//! an [`Action`]; `update` changes the [`App`] and returns the [`Effect`]s (I/O) for the runner to start.
+//! Nothing here waits or touches the terminal, so tests drive it synchronously.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+/// One column of the server's Table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    /// 0 for the columns `kubectl get` shows, more for `-o wide` ones.
+    pub priority: i64,
+}
+
+/// One row: the object's key and its cells as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub namespace: String,
+    pub name: String,
+    pub cells: Vec<String>,
+    /// `metadata.creationTimestamp`, for the live age.
+    pub created: Option<chrono::DateTime<chrono::Utc>>,
+    pub labels: HashMap<String, String>,
+}
+
+impl Row {
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+}
+
+/// What the list shows: a kind, where, and by which selectors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    /// The kind's plural, group and version, as discovery names them.
+    pub plural: String,
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub namespaced: bool,
+    /// None for all namespaces.
+    pub namespace: Option<String>,
+    pub label_selector: Option<String>,
+    pub field_selector: Option<String>,
+}
+
+/// The list filter typed after `/`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    pub text: String,
+}
+
+impl Filter {
+    /// Whether a row passes: a regular expression (or, when the text is not one, a substring) matching one
+    /// of the row's cells or its namespace, `!` inverting;
+    /// `-l` selectors are applied by the server instead.
+    pub fn keeps(&self, row: &Row) -> bool {
+        let (invert, pattern) = match self.text.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, self.text.as_str()),
+        };
+        if pattern.is_empty() || pattern.starts_with("-l ") {
+            return true;
+        }
+        let re = regex::Regex::new(pattern).ok();
+        let found = std::iter::once(&row.namespace)
+            .chain(&row.cells)
+            .any(|cell| match &re {
+                Some(re) => re.is_match(cell),
+                None => cell.contains(pattern),
+            });
+        found != invert
+    }
+}
+
+/// What the screen is doing besides showing the list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    /// Typing a `:` command.
+    Command(String),
+    /// Typing a `/` filter.
+    Filter(String),
+    Help,
+    /// Asking before an action; `y` confirms.
+    Confirm {
+        question: String,
+        effect: Box<Effect>,
+    },
+    /// Asking for the replicas of a scale.
+    Scale {
+        name: String,
+        input: String,
+    },
+    /// A describe or YAML page.
+    Text {
+        title: String,
+        body: String,
+        scroll: u16,
+    },
+}
+
+/// Everything that changes the state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// `:`
+    StartCommand,
+    /// `/`
+    StartFilter,
+    Input(char),
+    Backspace,
+    Submit,
+    /// Esc: closes what is open, else goes back a view.
+    Back,
+    Help,
+    Describe,
+    Yaml,
+    Delete,
+    Scale,
+    /// `y` in a confirmation, or anything else to refuse.
+    Confirm(bool),
+    /// Enter on a row: its pods.
+    DrillDown,
+    /// `0`: every namespace.
+    AllNamespaces,
+    /// Sort by the next column, or turn the order round.
+    SortNext,
+    SortReverse,
+    Quit,
+    // From the runner:
+    /// A fresh list of the view with this generation (columns and rows).
+    Listed {
+        generation: u64,
+        columns: Vec<Column>,
+        rows: Vec<Row>,
+    },
+    /// One watch event for the view with this generation.
+    Changed {
+        generation: u64,
+        deleted: bool,
+        row: Row,
+    },
+    /// A kind named by `:kind` was found (or not) in discovery.
+    Resolved(Option<View>),
+    /// A page to show.
+    Page {
+        title: String,
+        body: String,
+    },
+    /// A view to open (drill down).
+    Open(View),
+    /// A message for the status line.
+    Status(String),
+}
+
+/// I/O for the runner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// List and watch this view (replacing any watch), tagging what comes back with `generation`.
+    Watch {
+        view: View,
+        generation: u64,
+    },
+    /// Look a typed kind up in discovery (`:deploy`), keeping the namespace.
+    Resolve {
+        typed: String,
+        namespace: Option<String>,
+    },
+    Describe {
+        view: View,
+        namespace: String,
+        name: String,
+    },
+    Yaml {
+        view: View,
+        namespace: String,
+        name: String,
+    },
+    Delete {
+        view: View,
+        namespace: String,
+        name: String,
+    },
+    Scale {
+        view: View,
+        namespace: String,
+        name: String,
+        replicas: u32,
+    },
+    /// Fetch the object and open the view of its pods.
+    DrillDown {
+        view: View,
+        namespace: String,
+        name: String,
+    },
+    Quit,
+}
+
+pub struct App {
+    pub view: View,
+    /// Bumped with every new view, so that late data of an old one is dropped.
+    pub generation: u64,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+    pub filter: Filter,
+    pub selected: usize,
+    pub sort: Option<(usize, bool)>,
+    pub mode: Mode,
+    pub status: String,
+    /// Views to go back to with Esc.
+    pub history: Vec<View>,
+    /// For the header.
+    pub context: String,
+    pub server: String,
+    pub version: String,
+    pub readonly: bool,
+    pub loaded: bool,
+}
+
+/// The kinds that have a scale subresource the dashboard offers.
+fn scalable(plural: &str) -> bool {
+    matches!(
+        plural,
+        "deployments" | "replicasets" | "statefulsets" | "replicationcontrollers"
+    )
+}
+
+impl App {
+    pub fn new(view: View) -> App {
+        App {
+            view,
+            generation: 0,
+            columns: Vec::new(),
+            rows: Vec::new(),
+            filter: Filter::default(),
+            selected: 0,
+            sort: None,
+            mode: Mode::Normal,
+            status: String::new(),
+            history: Vec::new(),
+            context: String::new(),
+            server: String::new(),
+            version: String::new(),
+            readonly: false,
+            loaded: false,
+        }
+    }
+
+    /// The effect that starts the first view.
+    pub fn start(&mut self) -> Vec<Effect> {
+        self.open(self.view.clone(), false)
+    }
+
+    /// The rows shown, filtered and sorted.
+    pub fn visible(&self) -> Vec<&Row> {
+        let mut rows: Vec<&Row> = self.rows.iter().filter(|r| self.filter.keeps(r)).collect();
+        if let Some((col, reverse)) = self.sort {
+            let age = self.columns.get(col).is_some_and(|c| c.name == "Age");
+            rows.sort_by(|a, b| {
+                let order = if age {
+                    b.created.cmp(&a.created)
+                } else {
+                    natural(
+                        a.cells.get(col).map_or("", String::as_str),
+                        b.cells.get(col).map_or("", String::as_str),
+                    )
+                };
+                if reverse {
+                    order.reverse()
+                } else {
+                    order
+                }
+            });
+        }
+        rows
+    }
+
+    fn current(&self) -> Option<Row> {
+        self.visible().get(self.selected).map(|r| (*r).clone())
+    }
+
+    fn open(&mut self, view: View, remember: bool) -> Vec<Effect> {
+        if remember {
+            self.history.push(self.view.clone());
+        }
+        self.view = view;
+        self.generation += 1;
+        self.rows.clear();
+        self.columns.clear();
+        self.selected = 0;
+        self.sort = None;
+        self.loaded = false;
+        vec![Effect::Watch {
+            view: self.view.clone(),
+            generation: self.generation,
+        }]
+    }
+
+    fn move_to(&mut self, i: isize) {
+        let n = self.visible().len() as isize;
+        self.selected = i.clamp(0, (n - 1).max(0)) as usize;
+    }
+
+    /// A `:` command: `ns NAME`, `ctx`, `q`, or a kind.
+    fn command(&mut self, text: &str) -> Vec<Effect> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        match words.as_slice() {
+            [] => Vec::new(),
+            ["q" | "quit" | "q!"] => vec![Effect::Quit],
+            ["ns" | "namespace", name] => {
+                let mut view = self.view.clone();
+                view.namespace = (*name != "all" && *name != "0").then(|| name.to_string());
+                self.open(view, true)
+            }
+            ["ns" | "namespace"] => {
+                let view = self.view.clone();
+                self.resolve("namespaces", view.namespace)
+            }
+            [typed, rest @ ..] => {
+                let mut ns = self.view.namespace.clone();
+                if let ["-n" | "--namespace", name] = rest {
+                    ns = Some(name.to_string());
+                } else if let ["-A" | "--all-namespaces"] = rest {
+                    ns = None;
+                }
+                self.resolve(typed, ns)
+            }
+        }
+    }
+
+    fn resolve(&mut self, typed: &str, namespace: Option<String>) -> Vec<Effect> {
+        vec![Effect::Resolve {
+            typed: typed.to_string(),
+            namespace,
+        }]
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        // Data for the view, whatever the screen is doing.
+        match action {
+            Action::Listed {
+                generation,
+                columns,
+                rows,
+            } => {
+                if generation == self.generation {
+                    self.columns = columns;
+                    self.rows = rows;
+                    self.loaded = true;
+                    self.move_to(self.selected as isize);
+                }
+                return Vec::new();
+            }
+            Action::Changed {
+                generation,
+                deleted,
+                row,
+            } => {
+                if generation == self.generation {
+                    let key = row.key();
+                    let at = self.rows.iter().position(|r| r.key() == key);
+                    match (at, deleted) {
+                        (Some(i), true) => {
+                            self.rows.remove(i);
+                        }
+                        (Some(i), false) => self.rows[i] = row,
+                        (None, false) => self.rows.push(row),
+                        (None, true) => {}
+                    }
+                    self.move_to(self.selected as isize);
+                }
+                return Vec::new();
+            }
+            Action::Resolved(found) => {
+                return match found {
+                    Some(view) => self.open(view, true),
+                    None => {
+                        self.status = "unknown resource type".into();
+                        Vec::new()
+                    }
+                };
+            }
+            Action::Page { title, body } => {
+                self.mode = Mode::Text {
+                    title,
+                    body,
+                    scroll: 0,
+                };
+                return Vec::new();
+            }
+            Action::Open(view) => return self.open(view, true),
+            Action::Status(s) => {
+                self.status = s;
+                return Vec::new();
+            }
+            _ => {}
+        }
+        match std::mem::replace(&mut self.mode, Mode::Normal) {
+            Mode::Command(mut text) => match action {
+                Action::Input(c) => {
+                    text.push(c);
+                    self.mode = Mode::Command(text);
+                }
+                Action::Backspace => {
+                    text.pop();
+                    self.mode = Mode::Command(text);
+                }
+                Action::Submit => return self.command(&text),
+                Action::Back => {}
+                _ => self.mode = Mode::Command(text),
+            },
+            Mode::Filter(mut text) => match action {
+                Action::Input(c) => {
+                    text.push(c);
+                    self.filter.text = text.clone();
+                    self.mode = Mode::Filter(text);
+                    self.move_to(0);
+                }
+                Action::Backspace => {
+                    text.pop();
+                    self.filter.text = text.clone();
+                    self.mode = Mode::Filter(text);
+                }
+                Action::Submit => {
+                    // `-l SELECTOR` asks the server for the labelled objects.
+                    if let Some(sel) = text.strip_prefix("-l ") {
+                        let mut view = self.view.clone();
+                        view.label_selector = Some(sel.trim().to_string());
+                        self.filter.text.clear();
+                        return self.open(view, true);
+                    }
+                }
+                Action::Back => self.filter.text.clear(),
+                _ => self.mode = Mode::Filter(text),
+            },
+            Mode::Help => {
+                if !matches!(action, Action::Back | Action::Help | Action::Quit) {
+                    self.mode = Mode::Help;
+                }
+            }
+            Mode::Confirm { question, effect } => match action {
+                Action::Confirm(true) => return vec![*effect],
+                Action::Confirm(false) | Action::Back => {}
+                _ => self.mode = Mode::Confirm { question, effect },
+            },
+            Mode::Scale { name, mut input } => match action {
+                Action::Input(c) if c.is_ascii_digit() => {
+                    input.push(c);
+                    self.mode = Mode::Scale { name, input };
+                }
+                Action::Backspace => {
+                    input.pop();
+                    self.mode = Mode::Scale { name, input };
+                }
+                Action::Submit => match (input.parse::<u32>(), self.current()) {
+                    (Ok(replicas), Some(row)) if row.name == name => {
+                        return vec![Effect::Scale {
+                            view: self.view.clone(),
+                            namespace: row.namespace,
+                            name,
+                            replicas,
+                        }];
+                    }
+                    _ => self.status = "scale: a number of replicas, please".into(),
+                },
+                Action::Back => {}
+                _ => self.mode = Mode::Scale { name, input },
+            },
+            Mode::Text {
+                title,
+                body,
+                mut scroll,
+            } => match action {
+                Action::Back | Action::Quit => {}
+                Action::Down => {
+                    scroll = scroll.saturating_add(1);
+                    self.mode = Mode::Text {
+                        title,
+                        body,
+                        scroll,
+                    };
+                }
+                Action::Up => {
+                    scroll = scroll.saturating_sub(1);
+                    self.mode = Mode::Text {
+                        title,
+                        body,
+                        scroll,
+                    };
+                }
+                Action::PageDown => {
+                    scroll = scroll.saturating_add(20);
+                    self.mode = Mode::Text {
+                        title,
+                        body,
+                        scroll,
+                    };
+                }
+                Action::PageUp => {
+                    scroll = scroll.saturating_sub(20);
+                    self.mode = Mode::Text {
+                        title,
+                        body,
+                        scroll,
+                    };
+                }
+                _ => {
+                    self.mode = Mode::Text {
+                        title,
+                        body,
+                        scroll,
+                    }
+                }
+            },
+            Mode::Normal => return self.normal(action),
+        }
+        Vec::new()
+    }
+
+    fn normal(&mut self, action: Action) -> Vec<Effect> {
+        let selected = self.selected as isize;
+        match action {
+            Action::Up => self.move_to(selected - 1),
+            Action::Down => self.move_to(selected + 1),
+            Action::PageUp => self.move_to(selected - 20),
+            Action::PageDown => self.move_to(selected + 20),
+            Action::Top => self.move_to(0),
+            Action::Bottom => self.move_to(isize::MAX / 2),
+            Action::StartCommand => self.mode = Mode::Command(String::new()),
+            Action::StartFilter => {
+                self.filter.text.clear();
+                self.mode = Mode::Filter(String::new());
+            }
+            Action::Help => self.mode = Mode::Help,
+            Action::Quit => return vec![Effect::Quit],
+            Action::Back => {
+                if !self.filter.text.is_empty() {
+                    self.filter.text.clear();
+                } else if let Some(view) = self.history.pop() {
+                    return self.open(view, false);
+                }
+            }
+            Action::AllNamespaces => {
+                let mut view = self.view.clone();
+                view.namespace = None;
+                return self.open(view, true);
+            }
+            Action::SortNext => {
+                let n = self.columns.len().max(1);
+                self.sort = Some(match self.sort {
+                    None => (0, false),
+                    Some((c, r)) => ((c + 1) % n, r),
+                });
+            }
+            Action::SortReverse => {
+                self.sort = Some(match self.sort {
+                    None => (0, true),
+                    Some((c, r)) => (c, !r),
+                });
+            }
+            Action::Describe | Action::Yaml | Action::DrillDown => {
+                if let Some(row) = self.current() {
+                    let (view, namespace, name) = (self.view.clone(), row.namespace, row.name);
+                    return vec![match action {
+                        Action::Describe => Effect::Describe {
+                            view,
+                            namespace,
+                            name,
+                        },
+                        Action::Yaml => Effect::Yaml {
+                            view,
+                            namespace,
+                            name,
+                        },
+                        _ => Effect::DrillDown {
+                            view,
+                            namespace,
+                            name,
+                        },
+                    }];
+                }
+            }
+            Action::Delete => {
+                if let Some(row) = self.current() {
+                    if self.readonly {
+                        self.status = "read-only: delete is off".into();
+                    } else {
+                        let what = format!("{} {}", self.view.kind, row.name);
+                        self.mode = Mode::Confirm {
+                            question: format!("Delete {what}?"),
+                            effect: Box::new(Effect::Delete {
+                                view: self.view.clone(),
+                                namespace: row.namespace,
+                                name: row.name,
+                            }),
+                        };
+                    }
+                }
+            }
+            Action::Scale => match self.current() {
+                Some(_) if self.readonly => self.status = "read-only: scale is off".into(),
+                Some(row) if scalable(&self.view.plural) => {
+                    self.mode = Mode::Scale {
+                        name: row.name,
+                        input: String::new(),
+                    }
+                }
+                Some(_) => self.status = format!("{} cannot be scaled", self.view.plural),
+                None => {}
+            },
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+/// Orders text with numbers by their value ("pod-2" before "pod-10"), as a person reads a list.
+fn natural(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let bytes = s.as_bytes();
+        for i in 1..=bytes.len() {
+            if i == bytes.len() || bytes[i].is_ascii_digit() != bytes[start].is_ascii_digit() {
+                out.push((bytes[start].is_ascii_digit(), &s[start..i]));
+                start = i;
+            }
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for (x, y) in ca.iter().zip(&cb) {
+        let order = match (x, y) {
+            ((true, x), (true, y)) => {
+                let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+                x.len().cmp(&y.len()).then_with(|| x.cmp(y))
+            }
+            ((_, x), (_, y)) => x.cmp(y),
+        };
+        if order != std::cmp::Ordering::Equal {
+            return order;
+        }
+    }
+    ca.len().cmp(&cb.len())
+}
+
+/// A row from a Table's row (`cells`, `object.metadata`).
+pub fn row_of(row: &Value) -> Row {
+    let meta = &row["object"]["metadata"];
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    Row {
+        namespace: meta["namespace"].as_str().unwrap_or_default().to_string(),
+        name: meta["name"].as_str().unwrap_or_default().to_string(),
+        cells: row["cells"]
+            .as_array()
+            .map(|c| c.iter().map(text).collect())
+            .unwrap_or_default(),
+        created: meta["creationTimestamp"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc)),
+        labels: meta["labels"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// The columns of a Table.
+pub fn columns_of(table: &Value) -> Vec<Column> {
+    table["columnDefinitions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| Column {
+            name: c["name"].as_str().unwrap_or_default().to_string(),
+            priority: c["priority"].as_i64().unwrap_or(0),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub fn pods_view() -> View {
+        View {
+            plural: "pods".into(),
+            group: String::new(),
+            version: "v1".into(),
+            kind: "Pod".into(),
+            namespaced: true,
+            namespace: Some("default".into()),
+            label_selector: None,
+            field_selector: None,
+        }
+    }
+
+    fn row(name: &str, status: &str) -> Row {
+        Row {
+            namespace: "default".into(),
+            name: name.into(),
+            cells: vec![name.into(), "1/1".into(), status.into()],
+            created: None,
+            labels: HashMap::new(),
+        }
+    }
+
+    fn listed(app: &mut App) {
+        let generation = app.generation;
+        app.update(Action::Listed {
+            generation,
+            columns: ["Name", "Ready", "Status"]
+                .iter()
+                .map(|n| Column {
+                    name: n.to_string(),
+                    priority: 0,
+                })
+                .collect(),
+            rows: vec![
+                row("web-10", "Running"),
+                row("web-2", "Pending"),
+                row("db-0", "Running"),
+            ],
+        });
+    }
+
+    #[test]
+    fn watch_events_keep_the_list_and_late_ones_are_dropped() {
+        let mut app = App::new(pods_view());
+        assert!(matches!(
+            app.start().as_slice(),
+            [Effect::Watch { generation: 1, .. }]
+        ));
+        listed(&mut app);
+        app.update(Action::Changed {
+            generation: 1,
+            deleted: false,
+            row: row("web-2", "Running"),
+        });
+        app.update(Action::Changed {
+            generation: 1,
+            deleted: true,
+            row: row("db-0", ""),
+        });
+        app.update(Action::Changed {
+            generation: 0,
+            deleted: false,
+            row: row("stale", ""),
+        });
+        let names: Vec<&str> = app.visible().iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["web-10", "web-2"]);
+        assert_eq!(app.rows[1].cells[2], "Running");
+    }
+
+    #[test]
+    fn filters_sort_and_selection() {
+        let mut app = App::new(pods_view());
+        app.start();
+        listed(&mut app);
+        for a in [Action::StartFilter, Action::Input('w'), Action::Input('e')] {
+            app.update(a);
+        }
+        assert_eq!(app.visible().len(), 2);
+        app.update(Action::Submit);
+        assert_eq!(app.mode, Mode::Normal);
+        app.update(Action::StartFilter);
+        for c in "!Pend".chars() {
+            app.update(Action::Input(c));
+        }
+        assert_eq!(app.visible().len(), 2);
+        app.update(Action::Back);
+        app.update(Action::StartFilter);
+        for c in "web-[0-9]$".chars() {
+            app.update(Action::Input(c));
+        }
+        app.update(Action::Submit);
+        let names: Vec<&str> = app.visible().iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["web-2"], "a regular expression");
+        app.update(Action::Back);
+        app.update(Action::SortNext);
+        let names: Vec<&str> = app.visible().iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["db-0", "web-2", "web-10"]);
+        app.update(Action::SortReverse);
+        app.update(Action::Bottom);
+        assert_eq!(app.selected, 2);
+        assert_eq!(app.current().map(|r| r.name), Some("db-0".to_string()));
+    }
+
+    #[test]
+    fn delete_asks_first_and_scale_takes_a_number() {
+        let mut app = App::new(pods_view());
+        app.start();
+        listed(&mut app);
+        app.update(Action::Delete);
+        assert!(matches!(app.mode, Mode::Confirm { .. }));
+        assert!(app.update(Action::Confirm(false)).is_empty());
+        app.update(Action::Delete);
+        let effects = app.update(Action::Confirm(true));
+        assert!(matches!(effects.as_slice(), [Effect::Delete { name, .. }] if name == "web-10"));
+        // Pods do not scale; deployments do.
+        app.update(Action::Scale);
+        assert_eq!(app.mode, Mode::Normal);
+        assert_eq!(app.status, "pods cannot be scaled");
+        let mut deploy = pods_view();
+        deploy.plural = "deployments".into();
+        app.update(Action::Resolved(Some(deploy)));
+        listed(&mut app);
+        app.update(Action::Scale);
+        for a in [Action::Input('x'), Action::Input('5'), Action::Submit] {
+            app.update(a.clone());
+            if a == Action::Input('5') {
+                assert!(matches!(&app.mode, Mode::Scale { input, .. } if input == "5"));
+            }
+        }
+        assert_eq!(app.mode, Mode::Normal);
+        let mut app2 = App::new(pods_view());
+        app2.readonly = true;
+        app2.start();
+        listed(&mut app2);
+        app2.update(Action::Delete);
+        assert_eq!(app2.mode, Mode::Normal);
+    }
+
+    #[test]
+    fn scale_submits_the_replicas() {
+        let mut app = App::new(pods_view());
+        app.view.plural = "deployments".into();
+        app.start();
+        listed(&mut app);
+        app.update(Action::Scale);
+        app.update(Action::Input('5'));
+        let effects = app.update(Action::Submit);
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::Scale { name, replicas: 5, .. }] if name == "web-10"
+        ));
+    }
+
+    #[test]
+    fn commands_views_and_going_back() {
+        let mut app = App::new(pods_view());
+        app.start();
+        for c in "deploy".chars() {
+            app.update(Action::Input(c));
+        }
+        assert_eq!(app.mode, Mode::Normal, "typing without ':' does nothing");
+        app.update(Action::StartCommand);
+        for c in "deploy -A".chars() {
+            app.update(Action::Input(c));
+        }
+        let effects = app.update(Action::Submit);
+        assert_eq!(
+            effects,
+            [Effect::Resolve {
+                typed: "deploy".into(),
+                namespace: None
+            }]
+        );
+        let mut deploy = pods_view();
+        deploy.plural = "deployments".into();
+        let effects = app.update(Action::Resolved(Some(deploy)));
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::Watch { generation: 2, .. }]
+        ));
+        assert_eq!(app.view.plural, "deployments");
+        app.update(Action::AllNamespaces);
+        assert_eq!(app.view.namespace, None);
+        app.update(Action::Back);
+        app.update(Action::Back);
+        assert_eq!(app.view.plural, "pods");
+        app.update(Action::StartCommand);
+        for c in "ns kube-system".chars() {
+            app.update(Action::Input(c));
+        }
+        app.update(Action::Submit);
+        assert_eq!(app.view.namespace.as_deref(), Some("kube-system"));
+        app.update(Action::StartCommand);
+        app.update(Action::Input('q'));
+        assert_eq!(app.update(Action::Submit), [Effect::Quit]);
+        // A label selector filter goes to the server.
+        app.update(Action::StartFilter);
+        for c in "-l app=web".chars() {
+            app.update(Action::Input(c));
+        }
+        app.update(Action::Submit);
+        assert_eq!(app.view.label_selector.as_deref(), Some("app=web"));
+    }
+}

@@ -1,0 +1,572 @@
+//! The runner: the terminal, the key map, and the tasks that do the dashboard's I/O. Tasks send what they
+//! learn back as [`Action`]s over one channel; only this loop touches the [`App`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyModifiers};
+use futures::StreamExt;
+use kyb_api::client::{Client, Method, ACCEPT_TABLE};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use crate::app::{columns_of, row_of, Action, App, Effect, Mode, View};
+
+/// Renders what the CLI knows how to print, for the dashboard's pages.
+pub type DescribeFn = Arc<
+    dyn Fn(
+            Client,
+            View,
+            String,
+            String,
+        ) -> Pin<Box<dyn Future<Output = Result<String, String>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// What `kyb dashboard` hands over.
+pub struct Options {
+    pub client: Client,
+    /// The kubeconfig context's name, for the header.
+    pub context: String,
+    /// The namespace to start in; None for all.
+    pub namespace: Option<String>,
+    pub readonly: bool,
+    pub describe: DescribeFn,
+    pub yaml: fn(&Value) -> String,
+}
+
+/// The key map: which action a key is, in the screen's current mode.
+pub fn action_for(mode: &Mode, key: KeyEvent) -> Option<Action> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let typing = matches!(
+        mode,
+        Mode::Command(_) | Mode::Filter(_) | Mode::Scale { .. }
+    );
+    Some(match key.code {
+        KeyCode::Char('c') if ctrl => Action::Quit,
+        KeyCode::Char('d') if ctrl => Action::Delete,
+        KeyCode::Esc => Action::Back,
+        KeyCode::Enter if typing => Action::Submit,
+        KeyCode::Enter => Action::DrillDown,
+        KeyCode::Backspace => Action::Backspace,
+        KeyCode::Up => Action::Up,
+        KeyCode::Down => Action::Down,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::Home => Action::Top,
+        KeyCode::End => Action::Bottom,
+        KeyCode::Char(c) if typing => Action::Input(c),
+        KeyCode::Char('y') if matches!(mode, Mode::Confirm { .. }) => Action::Confirm(true),
+        KeyCode::Char(_) if matches!(mode, Mode::Confirm { .. }) => Action::Confirm(false),
+        KeyCode::Char(c) => match c {
+            'q' => Action::Quit,
+            ':' => Action::StartCommand,
+            '/' => Action::StartFilter,
+            '?' => Action::Help,
+            'j' => Action::Down,
+            'k' => Action::Up,
+            'g' => Action::Top,
+            'G' => Action::Bottom,
+            'd' => Action::Describe,
+            'y' => Action::Yaml,
+            's' => Action::Scale,
+            '0' => Action::AllNamespaces,
+            'o' => Action::SortNext,
+            'O' => Action::SortReverse,
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+fn collection(view: &View, namespace: Option<&str>) -> String {
+    let root = if view.group.is_empty() {
+        format!("/api/{}", view.version)
+    } else {
+        format!("/apis/{}/{}", view.group, view.version)
+    };
+    match namespace {
+        Some(ns) if view.namespaced => format!("{root}/namespaces/{}/{}", encode(ns), view.plural),
+        _ => format!("{root}/{}", view.plural),
+    }
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn object_path(view: &View, namespace: &str, name: &str) -> String {
+    let ns = (!namespace.is_empty()).then_some(namespace);
+    format!("{}/{}", collection(view, ns), encode(name))
+}
+
+/// Lists the view as a Table, then watches it, relisting after a 410 and coming back with a growing pause
+/// (up to 10 s) when the server is away; until the receiver is gone or the task is aborted.
+async fn watch(client: Client, view: View, generation: u64, tx: mpsc::UnboundedSender<Action>) {
+    let mut query = Vec::new();
+    if let Some(l) = &view.label_selector {
+        query.push(format!("labelSelector={}", encode(l)));
+    }
+    if let Some(f) = &view.field_selector {
+        query.push(format!("fieldSelector={}", encode(f)));
+    }
+    let base = collection(&view, view.namespace.as_deref());
+    let list_path = format!("{base}?{}", query.join("&"));
+    let mut pause = Duration::from_millis(250);
+    loop {
+        let listed = client
+            .send(Method::GET, &list_path, ACCEPT_TABLE, None)
+            .await
+            .and_then(|r| r.json());
+        let table = match listed {
+            Ok(t) => t,
+            Err(e) => {
+                if tx.send(Action::Status(format!("{e}; retrying"))).is_err() {
+                    return;
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(10));
+                continue;
+            }
+        };
+        let mut rv = table["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let rows = table["rows"]
+            .as_array()
+            .map(|r| r.iter().map(row_of).collect())
+            .unwrap_or_default();
+        let listed = Action::Listed {
+            generation,
+            columns: columns_of(&table),
+            rows,
+        };
+        if tx.send(listed).is_err() || tx.send(Action::Status(String::new())).is_err() {
+            return;
+        }
+        pause = Duration::from_millis(250);
+        // Watch from the list's revision until the stream ends; then go on from the last one seen.
+        loop {
+            let mut q = query.clone();
+            q.extend([
+                "watch=true".to_string(),
+                format!("resourceVersion={rv}"),
+                "allowWatchBookmarks=true".into(),
+            ]);
+            let mut stream = match client
+                .watch(&format!("{base}?{}", q.join("&")), ACCEPT_TABLE)
+                .await
+            {
+                Ok(s) => s,
+                Err(e) if e.status().is_some_and(|s| s.code == 410) => break,
+                Err(e) => {
+                    if tx.send(Action::Status(format!("{e}; retrying"))).is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(10));
+                    break;
+                }
+            };
+            let mut expired = false;
+            while let Some(Ok(event)) = stream.next().await {
+                let kind = event["type"].as_str().unwrap_or_default();
+                let object = &event["object"];
+                if kind == "ERROR" {
+                    expired = object["code"] == 410;
+                    break;
+                }
+                if let Some(v) = object["metadata"]["resourceVersion"].as_str() {
+                    rv = v.to_string();
+                }
+                for row in object["rows"].as_array().into_iter().flatten() {
+                    if let Some(v) = row["object"]["metadata"]["resourceVersion"].as_str() {
+                        rv = v.to_string();
+                    }
+                    let changed = Action::Changed {
+                        generation,
+                        deleted: kind == "DELETED",
+                        row: row_of(row),
+                    };
+                    if tx.send(changed).is_err() {
+                        return;
+                    }
+                }
+            }
+            if expired {
+                break;
+            }
+        }
+    }
+}
+
+/// Does one effect (not a watch) and says what came of it.
+async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Action>) {
+    let client = options.client.clone();
+    let report = |r: Result<Action, String>| {
+        let _ = tx.send(r.unwrap_or_else(Action::Status));
+    };
+    match effect {
+        Effect::Resolve { typed, namespace } => {
+            let found = kyb_api::client::Discovery::load(&client, false)
+                .await
+                .ok()
+                .and_then(|d| {
+                    d.resolve(&typed).map(|r| View {
+                        plural: r.name.clone(),
+                        group: r.group.clone(),
+                        version: r.version.clone(),
+                        kind: r.kind.clone(),
+                        namespaced: r.namespaced,
+                        namespace,
+                        label_selector: None,
+                        field_selector: None,
+                    })
+                });
+            report(Ok(match found {
+                Some(v) => Action::Resolved(Some(v)),
+                None => Action::Status(format!(
+                    "error: the server doesn't have a resource type \"{typed}\""
+                )),
+            }));
+        }
+        Effect::Describe {
+            view,
+            namespace,
+            name,
+        } => {
+            let title = format!("Describe {}/{name}", view.kind.to_lowercase());
+            let text = (options.describe)(client, view, namespace, name).await;
+            report(text.map(|body| Action::Page { title, body }));
+        }
+        Effect::Yaml {
+            view,
+            namespace,
+            name,
+        } => {
+            let got = client
+                .get_json(&object_path(&view, &namespace, &name))
+                .await
+                .map_err(|e| e.to_string());
+            let title = format!("YAML {}/{name}", view.kind.to_lowercase());
+            report(got.map(|obj| Action::Page {
+                title,
+                body: (options.yaml)(&obj),
+            }));
+        }
+        Effect::Delete {
+            view,
+            namespace,
+            name,
+        } => {
+            let done = client
+                .send(
+                    Method::DELETE,
+                    &object_path(&view, &namespace, &name),
+                    "application/json",
+                    None,
+                )
+                .await;
+            report(match done {
+                Ok(_) => Ok(Action::Status(format!(
+                    "{}/{name} deleted",
+                    view.kind.to_lowercase()
+                ))),
+                Err(e) => Err(e.to_string()),
+            });
+        }
+        Effect::Scale {
+            view,
+            namespace,
+            name,
+            replicas,
+        } => {
+            let body = json!({"spec": {"replicas": replicas}});
+            let done = client
+                .send_json(
+                    Method::PATCH,
+                    &format!("{}/scale", object_path(&view, &namespace, &name)),
+                    "application/merge-patch+json",
+                    &body,
+                )
+                .await;
+            report(match done {
+                Ok(_) => Ok(Action::Status(format!(
+                    "{}/{name} scaled to {replicas}",
+                    view.kind.to_lowercase()
+                ))),
+                Err(e) => Err(e.to_string()),
+            });
+        }
+        Effect::DrillDown {
+            view,
+            namespace,
+            name,
+        } => {
+            let got = client
+                .get_json(&object_path(&view, &namespace, &name))
+                .await;
+            report(match got {
+                Ok(obj) => pods_of(&view, &obj)
+                    .map(Action::Open)
+                    .ok_or_else(|| format!("{} has no pods to show", view.kind.to_lowercase())),
+                Err(e) => Err(e.to_string()),
+            });
+        }
+        Effect::Watch { .. } | Effect::Quit => {}
+    }
+}
+
+/// The view of an object's pods: by its selector (workloads, services), or by node.
+pub fn pods_of(view: &View, obj: &Value) -> Option<View> {
+    let ns = obj["metadata"]["namespace"].as_str().map(str::to_string);
+    let mut pods = View {
+        plural: "pods".into(),
+        group: String::new(),
+        version: "v1".into(),
+        kind: "Pod".into(),
+        namespaced: true,
+        namespace: ns,
+        label_selector: None,
+        field_selector: None,
+    };
+    if view.plural == "nodes" {
+        pods.namespace = None;
+        pods.field_selector = Some(format!(
+            "spec.nodeName={}",
+            obj["metadata"]["name"].as_str()?
+        ));
+        return Some(pods);
+    }
+    let selector = obj["spec"]["selector"].get("matchLabels").or_else(|| {
+        (view.plural == "services" || view.plural == "replicationcontrollers")
+            .then(|| &obj["spec"]["selector"])
+    })?;
+    let labels: Vec<String> = selector
+        .as_object()?
+        .iter()
+        .filter_map(|(k, v)| Some(format!("{k}={}", v.as_str()?)))
+        .collect();
+    if labels.is_empty() {
+        return None;
+    }
+    pods.label_selector = Some(labels.join(","));
+    Some(pods)
+}
+
+/// Puts the terminal back: raw mode off, the main screen, the cursor shown.
+fn restore() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+/// Runs the dashboard until the user quits.
+pub async fn run(options: Options) -> Result<(), String> {
+    let start = View {
+        plural: "pods".into(),
+        group: String::new(),
+        version: "v1".into(),
+        kind: "Pod".into(),
+        namespaced: true,
+        namespace: options.namespace.clone(),
+        label_selector: None,
+        field_selector: None,
+    };
+    let mut app = App::new(start);
+    app.context = options.context.clone();
+    app.server = options.client.base.clone();
+    app.readonly = options.readonly;
+    app.version = options
+        .client
+        .get_json("/version")
+        .await
+        .ok()
+        .and_then(|v| v["gitVersion"].as_str().map(str::to_string))
+        .unwrap_or_default();
+
+    crossterm::terminal::enable_raw_mode().map_err(|e| format!("the terminal: {e}"))?;
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+    let entered = crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        crossterm::cursor::Hide
+    );
+    let result = match entered {
+        Ok(()) => event_loop(&options, &mut app).await,
+        Err(e) => Err(format!("the terminal: {e}")),
+    };
+    restore();
+    result
+}
+
+async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
+    let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
+    let mut terminal = ratatui::Terminal::new(backend).map_err(|e| e.to_string())?;
+    terminal.clear().map_err(|e| e.to_string())?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let mut keys = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut watcher: Option<tokio::task::JoinHandle<()>> = None;
+    let mut effects = app.start();
+    loop {
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::Quit => {
+                    if let Some(w) = watcher.take() {
+                        w.abort();
+                    }
+                    return Ok(());
+                }
+                Effect::Watch { view, generation } => {
+                    if let Some(w) = watcher.take() {
+                        w.abort();
+                    }
+                    let (client, tx) = (options.client.clone(), tx.clone());
+                    watcher = Some(tokio::spawn(watch(client, view, generation, tx)));
+                }
+                other => {
+                    let tx = tx.clone();
+                    let options = Options {
+                        client: options.client.clone(),
+                        context: String::new(),
+                        namespace: None,
+                        readonly: options.readonly,
+                        describe: options.describe.clone(),
+                        yaml: options.yaml,
+                    };
+                    tokio::spawn(async move { perform(&options, other, tx).await });
+                }
+            }
+        }
+        let now = chrono::Utc::now();
+        terminal
+            .draw(|f| crate::view::draw(f, app, now))
+            .map_err(|e| e.to_string())?;
+        tokio::select! {
+            key = keys.next() => match key {
+                Some(Ok(Event::Key(k))) if k.kind == crossterm::event::KeyEventKind::Press => {
+                    if let Some(a) = action_for(&app.mode, k) {
+                        effects = app.update(a);
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(format!("reading the terminal: {e}")),
+                None => return Ok(()),
+            },
+            Some(action) = rx.recv() => {
+                effects = app.update(action);
+                // Take whatever else has arrived before drawing again, so a burst costs one frame.
+                while let Ok(more) = rx.try_recv() {
+                    effects.extend(app.update(more));
+                }
+            }
+            _ = tick.tick() => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(c, m)
+    }
+
+    #[test]
+    fn keys_mean_different_things_by_mode() {
+        let none = KeyModifiers::NONE;
+        assert_eq!(
+            action_for(&Mode::Normal, key(KeyCode::Char('d'), none)),
+            Some(Action::Describe)
+        );
+        assert_eq!(
+            action_for(
+                &Mode::Normal,
+                key(KeyCode::Char('d'), KeyModifiers::CONTROL)
+            ),
+            Some(Action::Delete)
+        );
+        assert_eq!(
+            action_for(&Mode::Filter(String::new()), key(KeyCode::Char('d'), none)),
+            Some(Action::Input('d'))
+        );
+        assert_eq!(
+            action_for(&Mode::Command(String::new()), key(KeyCode::Enter, none)),
+            Some(Action::Submit)
+        );
+        assert_eq!(
+            action_for(&Mode::Normal, key(KeyCode::Enter, none)),
+            Some(Action::DrillDown)
+        );
+        let confirm = Mode::Confirm {
+            question: String::new(),
+            effect: Box::new(Effect::Quit),
+        };
+        assert_eq!(
+            action_for(&confirm, key(KeyCode::Char('y'), none)),
+            Some(Action::Confirm(true))
+        );
+        assert_eq!(
+            action_for(&confirm, key(KeyCode::Char('n'), none)),
+            Some(Action::Confirm(false))
+        );
+        assert_eq!(action_for(&Mode::Normal, key(KeyCode::F(5), none)), None);
+    }
+
+    #[test]
+    fn drilling_down_selects_the_pods() {
+        let view = |plural: &str| View {
+            plural: plural.into(),
+            group: String::new(),
+            version: "v1".into(),
+            kind: String::new(),
+            namespaced: true,
+            namespace: None,
+            label_selector: None,
+            field_selector: None,
+        };
+        let deploy = json!({"metadata": {"name": "web", "namespace": "prod"},
+            "spec": {"selector": {"matchLabels": {"app": "web", "tier": "front"}}}});
+        let pods = pods_of(&view("deployments"), &deploy);
+        assert_eq!(
+            pods.as_ref().and_then(|p| p.label_selector.as_deref()),
+            Some("app=web,tier=front")
+        );
+        assert_eq!(pods.and_then(|p| p.namespace), Some("prod".into()));
+        let svc = json!({"metadata": {"name": "web", "namespace": "prod"}, "spec": {"selector": {"app": "web"}}});
+        assert_eq!(
+            pods_of(&view("services"), &svc).and_then(|p| p.label_selector),
+            Some("app=web".into())
+        );
+        let node = json!({"metadata": {"name": "n1"}});
+        assert_eq!(
+            pods_of(&view("nodes"), &node).and_then(|p| p.field_selector),
+            Some("spec.nodeName=n1".into())
+        );
+        assert_eq!(pods_of(&view("configmaps"), &json!({"metadata": {}})), None);
+        assert_eq!(
+            object_path(&view("pods"), "a b", "x/y"),
+            "/api/v1/namespaces/a%20b/pods/x%2Fy"
+        );
+    }
+}

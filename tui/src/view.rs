@@ -1,0 +1,387 @@
+//! Drawing: a pure function of the [`App`] and the time, onto a ratatui frame. Only the visible rows are
+//! turned into cells.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row as TableRow, Table, Wrap};
+use ratatui::Frame;
+
+use crate::app::{App, Mode};
+
+/// Every key, for `?`.
+pub const HELP: &[(&str, &str)] = &[
+    (
+        ":KIND",
+        "show a kind (pods, deploy, svc, no, ...; -n NS, -A)",
+    ),
+    (":ns NAME", "switch namespace (:ns all for every one)"),
+    ("0", "every namespace"),
+    (
+        "/TEXT",
+        "filter rows by a regular expression; /!TEXT inverts",
+    ),
+    ("/-l SELECTOR", "ask the server for the labelled objects"),
+    ("j k, arrows", "move"),
+    ("g G, PgUp PgDn", "top, bottom, a page"),
+    (
+        "Enter",
+        "drill down: a workload's, a service's or a node's pods",
+    ),
+    ("Esc", "close, clear the filter, or go back"),
+    ("d", "describe"),
+    ("y", "YAML"),
+    ("s", "scale"),
+    ("ctrl-d", "delete (asks first)"),
+    ("o O", "sort by the next column, reverse"),
+    ("?", "this help"),
+    ("q, ctrl-c", "quit"),
+];
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// The cell to show: a live age where the Table has an `Age` column.
+fn cell(app: &App, row: &crate::app::Row, i: usize, now: chrono::DateTime<chrono::Utc>) -> String {
+    match (app.columns.get(i), row.created) {
+        (Some(c), Some(created)) if c.name == "Age" => {
+            kyb_api::duration::human_duration((now - created).to_std().unwrap_or_default())
+        }
+        _ => row.cells.get(i).cloned().unwrap_or_default(),
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    let ns = app.view.namespace.as_deref().unwrap_or("all");
+    let head = vec![
+        Line::from(vec![
+            Span::styled("Context: ", Style::new().fg(Color::Yellow)),
+            Span::raw(format!("{}  ", app.context)),
+            Span::styled("Server: ", Style::new().fg(Color::Yellow)),
+            Span::raw(format!("{}  ", app.server)),
+            Span::styled("Version: ", Style::new().fg(Color::Yellow)),
+            Span::raw(app.version.clone()),
+        ]),
+        Line::from(vec![
+            Span::styled("Namespace: ", Style::new().fg(Color::Yellow)),
+            Span::raw(format!("{ns}  ")),
+            Span::styled("Filter: ", Style::new().fg(Color::Yellow)),
+            Span::raw(app.filter.text.clone()),
+            if app.readonly {
+                Span::styled("  [read-only]", Style::new().fg(Color::Red))
+            } else {
+                Span::raw("")
+            },
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(head), header);
+
+    let rows = app.visible();
+    let mut title = format!(" {}({}) [{}] ", app.view.plural, ns, rows.len());
+    if let Some(sel) = &app.view.label_selector {
+        title.push_str(&format!("-l {sel} "));
+    }
+    if let Some(sel) = &app.view.field_selector {
+        title.push_str(&format!("--field-selector {sel} "));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, Style::new().fg(Color::Cyan)));
+    let inner = block.inner(body).height as usize;
+    let shown = inner.saturating_sub(1).max(1);
+    let first = app.selected.saturating_sub(shown - 1);
+    // Columns: the server's, less the wide ones, with NAMESPACE first across namespaces.
+    let cols: Vec<usize> = (0..app.columns.len())
+        .filter(|i| app.columns[*i].priority == 0)
+        .collect();
+    let all_ns = app.view.namespace.is_none() && app.view.namespaced;
+    let mut header_cells: Vec<String> = Vec::new();
+    if all_ns {
+        header_cells.push("NAMESPACE".into());
+    }
+    header_cells.extend(cols.iter().map(|i| app.columns[*i].name.to_uppercase()));
+    let lines: Vec<Vec<String>> = rows
+        .iter()
+        .skip(first)
+        .take(shown)
+        .map(|r| {
+            let mut out = Vec::new();
+            if all_ns {
+                out.push(r.namespace.clone());
+            }
+            out.extend(cols.iter().map(|i| cell(app, r, *i, now)));
+            out
+        })
+        .collect();
+    let widths: Vec<Constraint> = (0..header_cells.len())
+        .map(|c| {
+            let w = lines
+                .iter()
+                .map(|l| l.get(c).map_or(0, |s| s.chars().count()))
+                .chain([header_cells[c].len()])
+                .max()
+                .unwrap_or(0);
+            Constraint::Length(w as u16)
+        })
+        .collect();
+    let selected = app.selected.saturating_sub(first);
+    let table_rows: Vec<TableRow> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let style = if i == selected {
+                Style::new().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::new()
+            };
+            TableRow::new(l).style(style)
+        })
+        .collect();
+    let table = Table::new(table_rows, widths)
+        .header(TableRow::new(header_cells).style(Style::new().add_modifier(Modifier::BOLD)))
+        .column_spacing(3)
+        .block(block);
+    frame.render_widget(table, body);
+    if !app.loaded {
+        frame.render_widget(Paragraph::new("loading..."), centered(body, 12, 1));
+    } else if rows.is_empty() {
+        frame.render_widget(Paragraph::new("No resources found"), centered(body, 18, 1));
+    }
+
+    let foot = match &app.mode {
+        Mode::Command(t) => format!(":{t}"),
+        Mode::Filter(t) => format!("/{t}"),
+        _ => app.status.clone(),
+    };
+    frame.render_widget(Paragraph::new(foot), footer);
+
+    match &app.mode {
+        Mode::Help => {
+            let lines: Vec<Line> = HELP
+                .iter()
+                .map(|(k, v)| {
+                    Line::from(vec![
+                        Span::styled(format!("{k:<16}"), Style::new().fg(Color::Yellow)),
+                        Span::raw(*v),
+                    ])
+                })
+                .collect();
+            let width = HELP.iter().map(|(_, v)| v.len() + 18).max().unwrap_or(40);
+            let area = centered(frame.area(), width as u16, HELP.len() as u16 + 2);
+            frame.render_widget(Clear, area);
+            frame.render_widget(
+                Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Help ")),
+                area,
+            );
+        }
+        Mode::Confirm { question, .. } => {
+            let area = centered(frame.area(), question.len() as u16 + 12, 3);
+            frame.render_widget(Clear, area);
+            frame.render_widget(
+                Paragraph::new(format!("{question} (y/n)"))
+                    .block(Block::default().borders(Borders::ALL).title(" Confirm ")),
+                area,
+            );
+        }
+        Mode::Scale { name, input } => {
+            let area = centered(frame.area(), 50, 3);
+            frame.render_widget(Clear, area);
+            frame.render_widget(
+                Paragraph::new(format!("Replicas: {input}")).block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(format!(" Scale {name} ")),
+                ),
+                area,
+            );
+        }
+        Mode::Text {
+            title,
+            body: text,
+            scroll,
+        } => {
+            let area = frame.area();
+            frame.render_widget(Clear, area);
+            frame.render_widget(
+                Paragraph::new(text.as_str())
+                    .wrap(Wrap { trim: false })
+                    .scroll((*scroll, 0))
+                    .block(
+                        Block::default()
+                            .borders(Borders::ALL)
+                            .title(format!(" {title} ")),
+                    ),
+                area,
+            );
+        }
+        Mode::Normal | Mode::Command(_) | Mode::Filter(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Action, Column, Effect, Row, View};
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    fn now() -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default()
+    }
+
+    fn app() -> App {
+        let mut app = App::new(View {
+            plural: "pods".into(),
+            group: String::new(),
+            version: "v1".into(),
+            kind: "Pod".into(),
+            namespaced: true,
+            namespace: Some("default".into()),
+            label_selector: None,
+            field_selector: None,
+        });
+        app.context = "kybernet".into();
+        app.server = "http://127.0.0.1:6443".into();
+        app.version = "v1.32.0".into();
+        app.start();
+        let columns = [
+            ("Name", 0),
+            ("Ready", 0),
+            ("Status", 0),
+            ("Restarts", 0),
+            ("Age", 0),
+            ("IP", 1),
+        ]
+        .iter()
+        .map(|(n, p)| Column {
+            name: n.to_string(),
+            priority: *p,
+        })
+        .collect();
+        let rows = (0..3)
+            .map(|i| Row {
+                namespace: "default".into(),
+                name: format!("web-{i}"),
+                cells: vec![
+                    format!("web-{i}"),
+                    "1/1".into(),
+                    "Running".into(),
+                    "0".into(),
+                    "5m".into(),
+                    format!("10.0.0.{i}"),
+                ],
+                created: Some(now() - chrono::Duration::seconds(90 + 3600 * i)),
+                labels: Default::default(),
+            })
+            .collect();
+        app.update(Action::Listed {
+            generation: app.generation,
+            columns,
+            rows,
+        });
+        app
+    }
+
+    fn screen(app: &App, width: u16, height: u16) -> String {
+        let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        };
+        if let Err(e) = terminal.draw(|f| draw(f, app, now())) {
+            panic!("{e}");
+        }
+        let buffer = terminal.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buffer.area.height {
+            let line: String = (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect();
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn pods_list() {
+        insta::assert_snapshot!(screen(&app(), 80, 10));
+    }
+
+    #[test]
+    fn all_namespaces_filtered() {
+        let mut app = app();
+        app.view.namespace = None;
+        app.filter.text = "web-[12]".into();
+        insta::assert_snapshot!(screen(&app, 80, 10));
+    }
+
+    #[test]
+    fn help_overlay() {
+        let mut app = app();
+        app.update(Action::Help);
+        insta::assert_snapshot!(screen(&app, 100, 22));
+    }
+
+    #[test]
+    fn confirm_overlay() {
+        let mut app = app();
+        app.update(Action::Down);
+        app.update(Action::Delete);
+        insta::assert_snapshot!(screen(&app, 80, 10));
+    }
+
+    #[test]
+    fn describe_and_yaml_pages() {
+        let mut app = app();
+        app.update(Action::Page {
+            title: "Describe pod/web-0".into(),
+            body: "Name:         web-0\nNamespace:    default\nStatus:       Running\n".into(),
+        });
+        insta::assert_snapshot!("describe", screen(&app, 60, 8));
+        app.update(Action::Back);
+        app.update(Action::Page {
+            title: "YAML pod/web-0".into(),
+            body: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-0\n".into(),
+        });
+        app.update(Action::Down);
+        insta::assert_snapshot!("yaml_scrolled", screen(&app, 60, 8));
+    }
+
+    #[test]
+    fn scale_prompt_and_command_line() {
+        let mut app = app();
+        app.view.plural = "deployments".into();
+        app.update(Action::Scale);
+        app.update(Action::Input('4'));
+        insta::assert_snapshot!("scale", screen(&app, 80, 10));
+        app.update(Action::Back);
+        app.update(Action::StartCommand);
+        for c in "svc".chars() {
+            app.update(Action::Input(c));
+        }
+        insta::assert_snapshot!("command", screen(&app, 80, 10));
+        assert_eq!(
+            app.update(Action::Submit),
+            [Effect::Resolve {
+                typed: "svc".into(),
+                namespace: Some("default".into())
+            }]
+        );
+    }
+}
