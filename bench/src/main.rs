@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+mod dashboard;
 mod services;
 mod streams;
 
@@ -865,6 +866,12 @@ fn main() -> Result<(), BoxError> {
     }
     if std::env::var("KYB_BENCH_ONLY").as_deref() == Ok("docker") {
         return docker_bench(&bin, 100, 10);
+    }
+    if std::env::var("KYB_BENCH_ONLY").as_deref() == Ok("dashboard") {
+        let kyb = kyb
+            .as_deref()
+            .ok_or("the dashboard benchmark needs PATH/TO/kyb")?;
+        return dashboard::bench(&bin, kyb);
     }
     if std::env::var("KYB_BENCH_ONLY").as_deref() == Ok("services") {
         return services::bench(&bin);

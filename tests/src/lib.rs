@@ -95,8 +95,11 @@ impl Kybd {
                 .unwrap_or(0)
         ));
         let logfile = std::fs::File::create(&log).unwrap_or_else(|e| panic!("creating log: {e}"));
+        // A restart may keep its port (`--listen` among the extras), so that clients find it again.
+        let listen = (!extra.contains(&"--listen")).then_some(["--listen", "127.0.0.1:0"]);
         let child = Command::new(bin("kybd"))
-            .args(["server", "--listen", "127.0.0.1:0"])
+            .arg("server")
+            .args(listen.into_iter().flatten())
             .args((!agent).then_some("--disable-agent"))
             .arg("--data-dir")
             .arg(&dir.0)

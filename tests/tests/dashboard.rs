@@ -154,8 +154,18 @@ fn dashboard_views_filter_scale_delete_and_quit() {
     });
     tmux.shows("pods(default) [0]");
 
-    // Help, then quit: the shell is back on the main screen with the cursor shown.
+    // The API server goes away (SIGKILL) and comes back on its port: the dashboard says so, keeps running,
+    // and resumes its watch, showing a pod made after the restart.
     tmux.keys(&["Escape"]);
+    let port = k.url.rsplit(':').next().unwrap_or_default().to_string();
+    let dir = k.kill9();
+    tmux.shows("retrying");
+    let k = Kybd::start_in(dir, &["--listen", &format!("127.0.0.1:{port}")]);
+    k.ok(&kc, &["run", "after-restart", "--image=busybox"], None);
+    tmux.shows("after-restart");
+    assert!(!tmux.screen().contains("retrying"));
+
+    // Help, then quit: the shell is back on the main screen with the cursor shown.
     tmux.text("?");
     tmux.shows("drill down");
     tmux.keys(&["Escape"]);

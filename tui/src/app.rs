@@ -2,8 +2,6 @@
 //! an [`Action`]; `update` changes the [`App`] and returns the [`Effect`]s (I/O) for the runner to start.
 //! Nothing here waits or touches the terminal, so tests drive it synchronously.
 
-use std::collections::HashMap;
-
 use serde_json::Value;
 
 /// One column of the server's Table.
@@ -22,13 +20,6 @@ pub struct Row {
     pub cells: Vec<String>,
     /// `metadata.creationTimestamp`, for the live age.
     pub created: Option<chrono::DateTime<chrono::Utc>>,
-    pub labels: HashMap<String, String>,
-}
-
-impl Row {
-    pub fn key(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
-    }
 }
 
 /// What the list shows: a kind, where, and by which selectors.
@@ -53,25 +44,28 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Whether a row passes: a regular expression (or, when the text is not one, a substring) matching one
-    /// of the row's cells or its namespace, `!` inverting;
-    /// `-l` selectors are applied by the server instead.
-    pub fn keeps(&self, row: &Row) -> bool {
+    /// The test a row must pass: a regular expression (or, when the text is not one, a substring) matching
+    /// one of the row's cells or its namespace, `!` inverting; `-l` selectors are applied by the server
+    /// instead. Compiled once per use, not once per row.
+    pub fn matcher(&self) -> impl Fn(&Row) -> bool + '_ {
         let (invert, pattern) = match self.text.strip_prefix('!') {
             Some(rest) => (true, rest),
             None => (false, self.text.as_str()),
         };
-        if pattern.is_empty() || pattern.starts_with("-l ") {
-            return true;
+        let off = pattern.is_empty() || pattern.starts_with("-l ");
+        let re = (!off).then(|| regex::Regex::new(pattern).ok()).flatten();
+        move |row: &Row| {
+            if off {
+                return true;
+            }
+            let found = std::iter::once(&row.namespace)
+                .chain(&row.cells)
+                .any(|cell| match &re {
+                    Some(re) => re.is_match(cell),
+                    None => cell.contains(pattern),
+                });
+            found != invert
         }
-        let re = regex::Regex::new(pattern).ok();
-        let found = std::iter::once(&row.namespace)
-            .chain(&row.cells)
-            .any(|cell| match &re {
-                Some(re) => re.is_match(cell),
-                None => cell.contains(pattern),
-            });
-        found != invert
     }
 }
 
@@ -261,7 +255,8 @@ impl App {
 
     /// The rows shown, filtered and sorted.
     pub fn visible(&self) -> Vec<&Row> {
-        let mut rows: Vec<&Row> = self.rows.iter().filter(|r| self.filter.keeps(r)).collect();
+        let keeps = self.filter.matcher();
+        let mut rows: Vec<&Row> = self.rows.iter().filter(|r| keeps(r)).collect();
         if let Some((col, reverse)) = self.sort {
             let age = self.columns.get(col).is_some_and(|c| c.name == "Age");
             rows.sort_by(|a, b| {
@@ -283,8 +278,11 @@ impl App {
         rows
     }
 
+    /// The selected row: the selection, kept within the rows shown.
     fn current(&self) -> Option<Row> {
-        self.visible().get(self.selected).map(|r| (*r).clone())
+        let rows = self.visible();
+        let i = self.selected.min(rows.len().saturating_sub(1));
+        rows.get(i).map(|r| (*r).clone())
     }
 
     fn open(&mut self, view: View, remember: bool) -> Vec<Effect> {
@@ -365,17 +363,20 @@ impl App {
                 row,
             } => {
                 if generation == self.generation {
-                    let key = row.key();
-                    let at = self.rows.iter().position(|r| r.key() == key);
+                    let at = self
+                        .rows
+                        .iter()
+                        .position(|r| r.name == row.name && r.namespace == row.namespace);
                     match (at, deleted) {
                         (Some(i), true) => {
                             self.rows.remove(i);
+                            // The selection stays in the list; the draw clamps it to what is shown.
+                            self.selected = self.selected.min(self.rows.len().saturating_sub(1));
                         }
                         (Some(i), false) => self.rows[i] = row,
                         (None, false) => self.rows.push(row),
                         (None, true) => {}
                     }
-                    self.move_to(self.selected as isize);
                 }
                 return Vec::new();
             }
@@ -671,14 +672,6 @@ pub fn row_of(row: &Value) -> Row {
             .as_str()
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&chrono::Utc)),
-        labels: meta["labels"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default(),
     }
 }
 
@@ -718,7 +711,6 @@ mod tests {
             name: name.into(),
             cells: vec![name.into(), "1/1".into(), status.into()],
             created: None,
-            labels: HashMap::new(),
         }
     }
 

@@ -110,6 +110,43 @@ fn object_path(view: &View, namespace: &str, name: &str) -> String {
     format!("{}/{}", collection(view, ns), encode(name))
 }
 
+/// Rows asked for at a time when listing, as kubectl's `--chunk-size`: a big list never sits in memory whole.
+const PAGE: usize = 500;
+
+/// Lists a view as Tables, page by page: its columns, rows and resourceVersion.
+async fn list(
+    client: &Client,
+    path: &str,
+) -> Result<(Vec<crate::app::Column>, Vec<crate::app::Row>, String), kyb_api::client::ClientError> {
+    let (mut columns, mut rows) = (Vec::new(), Vec::new());
+    let mut next = String::new();
+    loop {
+        let page_path = match next.as_str() {
+            "" => path.to_string(),
+            token => format!("{path}&continue={}", encode(token)),
+        };
+        let table = client
+            .send(Method::GET, &page_path, ACCEPT_TABLE, None)
+            .await?
+            .json()?;
+        if columns.is_empty() {
+            columns = columns_of(&table);
+        }
+        rows.extend(table["rows"].as_array().into_iter().flatten().map(row_of));
+        let rv = table["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        next = table["metadata"]["continue"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if next.is_empty() {
+            return Ok((columns, rows, rv));
+        }
+    }
+}
+
 /// Lists the view as a Table, then watches it, relisting after a 410 and coming back with a growing pause
 /// (up to 10 s) when the server is away; until the receiver is gone or the task is aborted.
 async fn watch(client: Client, view: View, generation: u64, tx: mpsc::UnboundedSender<Action>) {
@@ -121,15 +158,13 @@ async fn watch(client: Client, view: View, generation: u64, tx: mpsc::UnboundedS
         query.push(format!("fieldSelector={}", encode(f)));
     }
     let base = collection(&view, view.namespace.as_deref());
-    let list_path = format!("{base}?{}", query.join("&"));
+    let mut list_query = query.clone();
+    list_query.push(format!("limit={PAGE}"));
+    let list_path = format!("{base}?{}", list_query.join("&"));
     let mut pause = Duration::from_millis(250);
     loop {
-        let listed = client
-            .send(Method::GET, &list_path, ACCEPT_TABLE, None)
-            .await
-            .and_then(|r| r.json());
-        let table = match listed {
-            Ok(t) => t,
+        let (columns, rows, mut rv) = match list(&client, &list_path).await {
+            Ok(listed) => listed,
             Err(e) => {
                 if tx.send(Action::Status(format!("{e}; retrying"))).is_err() {
                     return;
@@ -139,17 +174,9 @@ async fn watch(client: Client, view: View, generation: u64, tx: mpsc::UnboundedS
                 continue;
             }
         };
-        let mut rv = table["metadata"]["resourceVersion"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let rows = table["rows"]
-            .as_array()
-            .map(|r| r.iter().map(row_of).collect())
-            .unwrap_or_default();
         let listed = Action::Listed {
             generation,
-            columns: columns_of(&table),
+            columns,
             rows,
         };
         if tx.send(listed).is_err() || tx.send(Action::Status(String::new())).is_err() {
@@ -424,7 +451,10 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
     terminal.clear().map_err(|e| e.to_string())?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let mut keys = EventStream::new();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // Data redraws at most ten times a second (a key at once); with nothing new, once a second for ages.
+    const FRAME: Duration = Duration::from_millis(100);
+    let mut drawn = std::time::Instant::now() - FRAME;
+    let mut dirty = true;
     let mut watcher: Option<tokio::task::JoinHandle<()>> = None;
     let mut effects = app.start();
     loop {
@@ -457,16 +487,31 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
                 }
             }
         }
-        let now = chrono::Utc::now();
-        terminal
-            .draw(|f| crate::view::draw(f, app, now))
-            .map_err(|e| e.to_string())?;
+        if dirty && drawn.elapsed() >= FRAME {
+            let now = chrono::Utc::now();
+            terminal
+                .draw(|f| crate::view::draw(f, app, now))
+                .map_err(|e| e.to_string())?;
+            drawn = std::time::Instant::now();
+            dirty = false;
+        }
+        let wait = if dirty {
+            FRAME.saturating_sub(drawn.elapsed())
+        } else {
+            Duration::from_secs(1)
+        };
         tokio::select! {
             key = keys.next() => match key {
                 Some(Ok(Event::Key(k))) if k.kind == crossterm::event::KeyEventKind::Press => {
                     if let Some(a) = action_for(&app.mode, k) {
                         effects = app.update(a);
                     }
+                    dirty = true;
+                    drawn = std::time::Instant::now() - FRAME;
+                }
+                Some(Ok(Event::Resize(..))) => {
+                    dirty = true;
+                    drawn = std::time::Instant::now() - FRAME;
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(format!("reading the terminal: {e}")),
@@ -474,12 +519,12 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
             },
             Some(action) = rx.recv() => {
                 effects = app.update(action);
-                // Take whatever else has arrived before drawing again, so a burst costs one frame.
                 while let Ok(more) = rx.try_recv() {
                     effects.extend(app.update(more));
                 }
+                dirty = true;
             }
-            _ = tick.tick() => {}
+            _ = tokio::time::sleep(wait) => dirty = true,
         }
     }
 }

@@ -103,7 +103,8 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
         .title(Span::styled(title, Style::new().fg(Color::Cyan)));
     let inner = block.inner(body).height as usize;
     let shown = inner.saturating_sub(1).max(1);
-    let first = app.selected.saturating_sub(shown - 1);
+    let at = app.selected.min(rows.len().saturating_sub(1));
+    let first = at.saturating_sub(shown - 1);
     // Columns: the server's, less the wide ones, with NAMESPACE first across namespaces.
     let cols: Vec<usize> = (0..app.columns.len())
         .filter(|i| app.columns[*i].priority == 0)
@@ -138,7 +139,7 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
             Constraint::Length(w as u16)
         })
         .collect();
-    let selected = app.selected.saturating_sub(first);
+    let selected = at - first;
     let table_rows: Vec<TableRow> = lines
         .into_iter()
         .enumerate()
@@ -287,7 +288,6 @@ mod tests {
                     format!("10.0.0.{i}"),
                 ],
                 created: Some(now() - chrono::Duration::seconds(90 + 3600 * i)),
-                labels: Default::default(),
             })
             .collect();
         app.update(Action::Listed {
