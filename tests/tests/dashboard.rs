@@ -185,3 +185,65 @@ fn dashboard_without_a_server_says_so() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("error: the terminal"), "{err}");
 }
+
+#[test]
+fn dashboard_streams_logs_of_pods_and_workloads() {
+    let k = Kybd::start();
+    let _node = k.process_node();
+    let kc = kubectl();
+    let ticker = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ticker}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: ticker}}\n  template:\n    metadata: {labels: {app: ticker}}\n    spec:\n      terminationGracePeriodSeconds: 1\n      containers:\n      - name: tick\n        image: none\n        command: [busybox, sh, -c, 'i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.2; done']\n";
+    k.ok(&kc, &["apply", "-f", "-"], Some(ticker));
+    converge(60, "two tickers running", &2, || {
+        k.running_pods("app=ticker").len()
+    });
+
+    let tmux = Tmux(format!("kyb-e2e-logs-{}", std::process::id()));
+    assert!(tmux
+        .run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "dash",
+            "-x",
+            "160",
+            "-y",
+            "30",
+            "bash --norc --noprofile"
+        ])
+        .status
+        .success());
+    tmux.text(&format!(
+        "KUBECONFIG={} {} dashboard; echo EXITED-$?",
+        k.kubeconfig.display(),
+        bin("kyb").display()
+    ));
+    tmux.keys(&["Enter"]);
+    tmux.shows("pods(default) [2]");
+    // A deployment's logs are its pods' lines together, each with its pod.
+    tmux.text(":deploy");
+    tmux.keys(&["Enter"]);
+    tmux.shows("deployments(default) [1]");
+    tmux.text("l");
+    tmux.shows("Logs 2 pods of deployment/ticker [follow]");
+    tmux.shows("/tick] tick-");
+    // The lines keep coming.
+    let seen = tmux.screen();
+    converge(20, "new lines", &true, || tmux.screen() != seen);
+    tmux.keys(&["Escape"]);
+    tmux.shows("deployments(default) [1]");
+    // One pod's logs, then with timestamps.
+    tmux.keys(&["Escape"]);
+    tmux.shows("pods(default) [2]");
+    tmux.text("l");
+    tmux.shows("/tick [follow]");
+    tmux.shows("tick-");
+    tmux.text("t");
+    tmux.shows("[follow timestamps]");
+    converge(20, "timestamped lines", &true, || {
+        tmux.screen().lines().any(|l| l.contains("Z tick-"))
+    });
+    tmux.keys(&["Escape"]);
+    tmux.text("q");
+    tmux.shows("EXITED-0");
+    k.ok(&kc, &["delete", "deployment", "ticker"], None);
+}

@@ -69,6 +69,60 @@ impl Filter {
     }
 }
 
+/// Lines kept by the logs view; older ones are dropped, so a chatty pod never outgrows the screen's memory.
+pub const LOG_LINES: usize = 5000;
+
+/// The logs view: what is streamed, how it is shown, and the last lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logs {
+    pub namespace: String,
+    pub name: String,
+    /// The pods view or a workload's (then every pod's lines, each prefixed with its pod).
+    pub view: View,
+    /// Which container of each pod, counting from the first; `c` moves on.
+    pub container: usize,
+    pub timestamps: bool,
+    pub previous: bool,
+    pub wrap: bool,
+    /// Whether the view follows new lines; scrolling up stops it, `f` or End resumes.
+    pub follow: bool,
+    /// Lines from the bottom when not following.
+    pub back: usize,
+    /// Lines containing this are highlighted; typed after `/`.
+    pub search: String,
+    pub searching: bool,
+    pub lines: std::collections::VecDeque<String>,
+    /// Bumped with every new stream, so that lines of an old one are dropped.
+    pub session: u64,
+    /// What is streamed, for the title: `pod/container`, or a workload's pods.
+    pub source: String,
+}
+
+impl Logs {
+    fn effect(&self) -> Effect {
+        Effect::Logs {
+            view: self.view.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            container: self.container,
+            timestamps: self.timestamps,
+            previous: self.previous,
+            session: self.session,
+        }
+    }
+
+    /// Takes streamed lines, keeping the last [`LOG_LINES`].
+    pub fn push(&mut self, lines: Vec<String>) {
+        let added = lines.len();
+        self.lines.extend(lines);
+        let extra = self.lines.len().saturating_sub(LOG_LINES);
+        self.lines.drain(..extra);
+        if !self.follow {
+            self.back = (self.back + added).min(self.lines.len());
+        }
+    }
+}
+
 /// What the screen is doing besides showing the list.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
@@ -88,6 +142,8 @@ pub enum Mode {
         name: String,
         input: String,
     },
+    /// Streaming logs.
+    Logs(Box<Logs>),
     /// A describe or YAML page.
     Text {
         title: String,
@@ -123,6 +179,8 @@ pub enum Action {
     Confirm(bool),
     /// Enter on a row: its pods.
     DrillDown,
+    /// `l`: the row's logs.
+    Logs,
     /// `0`: every namespace.
     AllNamespaces,
     /// Sort by the next column, or turn the order round.
@@ -153,6 +211,16 @@ pub enum Action {
     Open(View),
     /// A message for the status line.
     Status(String),
+    /// Log lines of a stream.
+    LogLines {
+        session: u64,
+        lines: Vec<String>,
+    },
+    /// What a log stream reads, once known (`pod/container`, or the workload's pods).
+    LogSource {
+        session: u64,
+        source: String,
+    },
 }
 
 /// I/O for the runner.
@@ -189,6 +257,18 @@ pub enum Effect {
         name: String,
         replicas: u32,
     },
+    /// Stream the logs of a pod (or of every pod of a workload), replacing any stream.
+    Logs {
+        view: View,
+        namespace: String,
+        name: String,
+        container: usize,
+        timestamps: bool,
+        previous: bool,
+        session: u64,
+    },
+    /// Stop streaming logs.
+    StopLogs,
     /// Fetch the object and open the view of its pods.
     DrillDown {
         view: View,
@@ -217,6 +297,22 @@ pub struct App {
     pub version: String,
     pub readonly: bool,
     pub loaded: bool,
+    /// Log streams opened so far, to tell their lines apart.
+    pub log_sessions: u64,
+}
+
+/// The kinds whose logs are their pods' logs (by selector).
+pub fn has_pods(plural: &str) -> bool {
+    matches!(
+        plural,
+        "deployments"
+            | "replicasets"
+            | "statefulsets"
+            | "daemonsets"
+            | "jobs"
+            | "replicationcontrollers"
+            | "services"
+    )
 }
 
 /// The kinds that have a scale subresource the dashboard offers.
@@ -245,6 +341,7 @@ impl App {
             version: String::new(),
             readonly: false,
             loaded: false,
+            log_sessions: 0,
         }
     }
 
@@ -402,6 +499,22 @@ impl App {
                 self.status = s;
                 return Vec::new();
             }
+            Action::LogLines { session, lines } => {
+                if let Mode::Logs(logs) = &mut self.mode {
+                    if logs.session == session {
+                        logs.push(lines);
+                    }
+                }
+                return Vec::new();
+            }
+            Action::LogSource { session, source } => {
+                if let Mode::Logs(logs) = &mut self.mode {
+                    if logs.session == session {
+                        logs.source = source;
+                    }
+                }
+                return Vec::new();
+            }
             _ => {}
         }
         match std::mem::replace(&mut self.mode, Mode::Normal) {
@@ -475,6 +588,77 @@ impl App {
                 Action::Back => {}
                 _ => self.mode = Mode::Scale { name, input },
             },
+            Mode::Logs(mut logs) => {
+                if logs.searching {
+                    match action {
+                        Action::Input(c) => logs.search.push(c),
+                        Action::Backspace => {
+                            logs.search.pop();
+                        }
+                        Action::Submit => logs.searching = false,
+                        Action::Back => {
+                            logs.searching = false;
+                            logs.search.clear();
+                        }
+                        _ => {}
+                    }
+                    self.mode = Mode::Logs(logs);
+                    return Vec::new();
+                }
+                let mut restart = false;
+                match action {
+                    Action::Back | Action::Quit => return vec![Effect::StopLogs],
+                    Action::Up => {
+                        logs.follow = false;
+                        logs.back = (logs.back + 1).min(logs.lines.len());
+                    }
+                    Action::PageUp => {
+                        logs.follow = false;
+                        logs.back = (logs.back + 20).min(logs.lines.len());
+                    }
+                    Action::Down => logs.back = logs.back.saturating_sub(1),
+                    Action::PageDown => logs.back = logs.back.saturating_sub(20),
+                    Action::Bottom => {
+                        logs.follow = true;
+                        logs.back = 0;
+                    }
+                    Action::StartFilter => {
+                        logs.searching = true;
+                        logs.search.clear();
+                    }
+                    Action::Input('w') => logs.wrap = !logs.wrap,
+                    Action::Input('f') => {
+                        logs.follow = !logs.follow;
+                        logs.back = 0;
+                    }
+                    Action::Input('t') => {
+                        logs.timestamps = !logs.timestamps;
+                        restart = true;
+                    }
+                    Action::Input('p') => {
+                        logs.previous = !logs.previous;
+                        restart = true;
+                    }
+                    Action::Input('c') => {
+                        logs.container += 1;
+                        restart = true;
+                    }
+                    _ => {}
+                }
+                if logs.follow {
+                    logs.back = 0;
+                }
+                let effects = if restart {
+                    logs.session += 1;
+                    logs.lines.clear();
+                    logs.back = 0;
+                    vec![logs.effect()]
+                } else {
+                    Vec::new()
+                };
+                self.mode = Mode::Logs(logs);
+                return effects;
+            }
             Mode::Text {
                 title,
                 body,
@@ -566,6 +750,34 @@ impl App {
                     None => (0, true),
                     Some((c, r)) => (c, !r),
                 });
+            }
+            Action::Logs => {
+                if let Some(row) = self.current() {
+                    if self.view.plural != "pods" && !has_pods(&self.view.plural) {
+                        self.status = format!("{} have no logs", self.view.plural);
+                        return Vec::new();
+                    }
+                    self.log_sessions += 1;
+                    let logs = Logs {
+                        namespace: row.namespace,
+                        name: row.name.clone(),
+                        view: self.view.clone(),
+                        container: 0,
+                        timestamps: false,
+                        previous: false,
+                        wrap: false,
+                        follow: true,
+                        back: 0,
+                        search: String::new(),
+                        searching: false,
+                        lines: std::collections::VecDeque::new(),
+                        session: self.log_sessions,
+                        source: row.name,
+                    };
+                    let effect = logs.effect();
+                    self.mode = Mode::Logs(Box::new(logs));
+                    return vec![effect];
+                }
             }
             Action::Describe | Action::Yaml | Action::DrillDown => {
                 if let Some(row) = self.current() {
@@ -828,6 +1040,63 @@ mod tests {
         listed(&mut app2);
         app2.update(Action::Delete);
         assert_eq!(app2.mode, Mode::Normal);
+    }
+
+    #[test]
+    fn logs_keep_a_bounded_buffer_and_restart_on_switches() {
+        let mut app = App::new(pods_view());
+        app.start();
+        listed(&mut app);
+        let effects = app.update(Action::Logs);
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::Logs {
+                session: 1,
+                container: 0,
+                timestamps: false,
+                ..
+            }]
+        ));
+        let lines: Vec<String> = (0..LOG_LINES + 10).map(|i| i.to_string()).collect();
+        app.update(Action::LogLines { session: 1, lines });
+        app.update(Action::LogLines {
+            session: 0,
+            lines: vec!["stale".into()],
+        });
+        let Mode::Logs(logs) = &app.mode else {
+            panic!("not in logs: {:?}", app.mode);
+        };
+        assert_eq!(logs.lines.len(), LOG_LINES);
+        assert_eq!(logs.lines.front().map(String::as_str), Some("10"));
+        assert_eq!(logs.lines.back().map(String::as_str), Some("5009"));
+        // Timestamps and the next container start a new stream; Esc stops it.
+        let effects = app.update(Action::Input('t'));
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::Logs {
+                session: 2,
+                timestamps: true,
+                ..
+            }]
+        ));
+        let effects = app.update(Action::Input('c'));
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::Logs {
+                session: 3,
+                container: 1,
+                ..
+            }]
+        ));
+        assert_eq!(app.update(Action::Back), [Effect::StopLogs]);
+        assert_eq!(app.mode, Mode::Normal);
+        // Config maps have no logs.
+        let mut cm = pods_view();
+        cm.plural = "configmaps".into();
+        app.update(Action::Resolved(Some(cm)));
+        listed(&mut app);
+        assert!(app.update(Action::Logs).is_empty());
+        assert_eq!(app.status, "configmaps have no logs");
     }
 
     #[test]

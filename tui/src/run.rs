@@ -41,10 +41,17 @@ pub struct Options {
 /// The key map: which action a key is, in the screen's current mode.
 pub fn action_for(mode: &Mode, key: KeyEvent) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let typing = matches!(
-        mode,
-        Mode::Command(_) | Mode::Filter(_) | Mode::Scale { .. }
-    );
+    let typing = match mode {
+        Mode::Command(_) | Mode::Filter(_) | Mode::Scale { .. } => true,
+        Mode::Logs(logs) => logs.searching,
+        _ => false,
+    };
+    // In the logs view a few letters are its own switches (wrap, follow, timestamps, previous, container).
+    if let (Mode::Logs(logs), KeyCode::Char(c @ ('w' | 'f' | 't' | 'p' | 'c'))) = (mode, key.code) {
+        if !logs.searching && !ctrl {
+            return Some(Action::Input(c));
+        }
+    }
     Some(match key.code {
         KeyCode::Char('c') if ctrl => Action::Quit,
         KeyCode::Char('d') if ctrl => Action::Delete,
@@ -72,6 +79,7 @@ pub fn action_for(mode: &Mode, key: KeyEvent) -> Option<Action> {
             'G' => Action::Bottom,
             'd' => Action::Describe,
             'y' => Action::Yaml,
+            'l' => Action::Logs,
             's' => Action::Scale,
             '0' => Action::AllNamespaces,
             'o' => Action::SortNext,
@@ -238,6 +246,144 @@ async fn watch(client: Client, view: View, generation: u64, tx: mpsc::UnboundedS
     }
 }
 
+/// Streams the logs of a pod, or of every pod of a workload (each line prefixed with its pod), as batches of
+/// lines, until aborted.
+async fn stream_logs(client: Client, logs: Effect, tx: mpsc::UnboundedSender<Action>) {
+    let Effect::Logs {
+        view,
+        namespace,
+        name,
+        container,
+        timestamps,
+        previous,
+        session,
+    } = logs
+    else {
+        return;
+    };
+    let say = |line: String| {
+        let _ = tx.send(Action::LogLines {
+            session,
+            lines: vec![line],
+        });
+    };
+    let pods = match pods_for_logs(&client, &view, &namespace, &name).await {
+        Ok(p) if p.is_empty() => {
+            return say(format!("no pods for {}/{name}", view.kind.to_lowercase()))
+        }
+        Ok(p) => p,
+        Err(e) => return say(format!("error: {e}")),
+    };
+    let many = pods.len() > 1;
+    let mut streams = Vec::new();
+    let mut sources = Vec::new();
+    for pod in &pods {
+        let names: Vec<&str> = pod["spec"]["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        let Some(c) = names
+            .get(container % names.len().max(1))
+            .map(|c| c.to_string())
+        else {
+            continue;
+        };
+        let pod_name = pod["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let ns = pod["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or(&namespace)
+            .to_string();
+        let mut path = format!(
+            "/api/v1/namespaces/{}/pods/{}/log?container={}&follow=true&tailLines=500",
+            encode(&ns),
+            encode(&pod_name),
+            encode(&c)
+        );
+        if timestamps {
+            path.push_str("&timestamps=true");
+        }
+        if previous {
+            path.push_str("&previous=true");
+        }
+        let prefix = if many {
+            format!("[{pod_name}/{c}] ")
+        } else {
+            String::new()
+        };
+        sources.push(format!("{pod_name}/{c}"));
+        let (client, tx) = (client.clone(), tx.clone());
+        streams.push(async move {
+            let mut resp = match client.stream(&path, "*/*").await {
+                Ok(r) => r,
+                Err(e) => {
+                    let line = format!("{prefix}error: {e}");
+                    let _ = tx.send(Action::LogLines {
+                        session,
+                        lines: vec![line],
+                    });
+                    return;
+                }
+            };
+            let mut partial = Vec::new();
+            while let Ok(Some(chunk)) = resp.chunk().await {
+                partial.extend_from_slice(&chunk);
+                let Some(end) = partial.iter().rposition(|b| *b == b'\n') else {
+                    continue;
+                };
+                let whole: Vec<u8> = partial.drain(..=end).collect();
+                let lines = String::from_utf8_lossy(&whole)
+                    .lines()
+                    .map(|l| format!("{prefix}{l}"))
+                    .collect();
+                if tx.send(Action::LogLines { session, lines }).is_err() {
+                    return;
+                }
+            }
+            if !partial.is_empty() {
+                let line = format!("{prefix}{}", String::from_utf8_lossy(&partial));
+                let _ = tx.send(Action::LogLines {
+                    session,
+                    lines: vec![line],
+                });
+            }
+        });
+    }
+    let source = match sources.as_slice() {
+        [one] => one.clone(),
+        all => format!("{} pods of {}/{name}", all.len(), view.kind.to_lowercase()),
+    };
+    let _ = tx.send(Action::LogSource { session, source });
+    futures::future::join_all(streams).await;
+}
+
+/// The pods whose logs a row stands for: the pod, or a workload's (or service's) pods by selector.
+async fn pods_for_logs(
+    client: &Client,
+    view: &View,
+    namespace: &str,
+    name: &str,
+) -> Result<Vec<Value>, String> {
+    let obj = client
+        .get_json(&object_path(view, namespace, name))
+        .await
+        .map_err(|e| e.to_string())?;
+    if view.plural == "pods" {
+        return Ok(vec![obj]);
+    }
+    let pods = pods_of(view, &obj).ok_or("no selector")?;
+    let mut path = collection(&pods, pods.namespace.as_deref());
+    if let Some(sel) = &pods.label_selector {
+        path.push_str(&format!("?labelSelector={}", encode(sel)));
+    }
+    let list = client.get_json(&path).await.map_err(|e| e.to_string())?;
+    Ok(list["items"].as_array().cloned().unwrap_or_default())
+}
+
 /// Does one effect (not a watch) and says what came of it.
 async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Action>) {
     let client = options.client.clone();
@@ -351,7 +497,7 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
                 Err(e) => Err(e.to_string()),
             });
         }
-        Effect::Watch { .. } | Effect::Quit => {}
+        Effect::Watch { .. } | Effect::Logs { .. } | Effect::StopLogs | Effect::Quit => {}
     }
 }
 
@@ -456,13 +602,14 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
     let mut drawn = std::time::Instant::now() - FRAME;
     let mut dirty = true;
     let mut watcher: Option<tokio::task::JoinHandle<()>> = None;
+    let mut logger: Option<tokio::task::JoinHandle<()>> = None;
     let mut effects = app.start();
     loop {
         for effect in effects.drain(..) {
             match effect {
                 Effect::Quit => {
-                    if let Some(w) = watcher.take() {
-                        w.abort();
+                    for task in [watcher.take(), logger.take()].into_iter().flatten() {
+                        task.abort();
                     }
                     return Ok(());
                 }
@@ -472,6 +619,18 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
                     }
                     let (client, tx) = (options.client.clone(), tx.clone());
                     watcher = Some(tokio::spawn(watch(client, view, generation, tx)));
+                }
+                Effect::StopLogs => {
+                    if let Some(l) = logger.take() {
+                        l.abort();
+                    }
+                }
+                logs @ Effect::Logs { .. } => {
+                    if let Some(l) = logger.take() {
+                        l.abort();
+                    }
+                    let (client, tx) = (options.client.clone(), tx.clone());
+                    logger = Some(tokio::spawn(stream_logs(client, logs, tx)));
                 }
                 other => {
                     let tx = tx.clone();

@@ -30,6 +30,11 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("Esc", "close, clear the filter, or go back"),
     ("d", "describe"),
+    ("l", "logs (a workload's pods together)"),
+    (
+        "  in logs",
+        "w wrap, f follow, t timestamps, p previous, c container, / search",
+    ),
     ("y", "YAML"),
     ("s", "scale"),
     ("ctrl-d", "delete (asks first)"),
@@ -229,8 +234,67 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
                 area,
             );
         }
+        Mode::Logs(logs) => draw_logs(frame, logs),
         Mode::Normal | Mode::Command(_) | Mode::Filter(_) => {}
     }
+}
+
+/// The logs view: the newest lines that fit (or, scrolled back, those above), wrapped or cut, with lines
+/// holding the search highlighted.
+fn draw_logs(frame: &mut Frame, logs: &crate::app::Logs) {
+    let area = frame.area();
+    frame.render_widget(Clear, area);
+    let mut flags = vec![if logs.follow { "follow" } else { "paused" }];
+    for (on, name) in [
+        (logs.wrap, "wrap"),
+        (logs.timestamps, "timestamps"),
+        (logs.previous, "previous"),
+    ] {
+        if on {
+            flags.push(name);
+        }
+    }
+    let mut title = format!(" Logs {} [{}] ", logs.source, flags.join(" "));
+    if logs.searching || !logs.search.is_empty() {
+        title.push_str(&format!("/{} ", logs.search));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, Style::new().fg(Color::Cyan)));
+    let inner = block.inner(area);
+    let (height, width) = (inner.height as usize, inner.width.max(1) as usize);
+    let end = logs.lines.len().saturating_sub(logs.back);
+    // Walk back from the last line shown until the screen is full.
+    let mut used = 0;
+    let mut start = end;
+    while start > 0 {
+        let rows = if logs.wrap {
+            logs.lines[start - 1].chars().count().max(1).div_ceil(width)
+        } else {
+            1
+        };
+        if used + rows > height {
+            break;
+        }
+        used += rows;
+        start -= 1;
+    }
+    let lines: Vec<Line> = logs
+        .lines
+        .range(start..end)
+        .map(|l| {
+            if !logs.search.is_empty() && l.contains(&logs.search) {
+                Line::styled(l.as_str(), Style::new().fg(Color::Black).bg(Color::Yellow))
+            } else {
+                Line::raw(l.as_str())
+            }
+        })
+        .collect();
+    let mut text = Paragraph::new(lines).block(block);
+    if logs.wrap {
+        text = text.wrap(Wrap { trim: false });
+    }
+    frame.render_widget(text, area);
 }
 
 #[cfg(test)]
@@ -361,6 +425,34 @@ mod tests {
         });
         app.update(Action::Down);
         insta::assert_snapshot!("yaml_scrolled", screen(&app, 60, 8));
+    }
+
+    #[test]
+    fn logs_follow_wrap_and_search() {
+        let mut app = app();
+        app.update(Action::Logs);
+        let session = app.log_sessions;
+        let lines = (1..=12).map(|i| format!("line {i}")).collect();
+        app.update(Action::LogLines { session, lines });
+        app.update(Action::LogLines {
+            session,
+            lines: vec!["a long line that the narrow screen has to wrap onto a second row".into()],
+        });
+        app.update(Action::LogSource {
+            session,
+            source: "web-0/web".into(),
+        });
+        insta::assert_snapshot!("logs_follow", screen(&app, 50, 8));
+        for a in [
+            Action::Input('w'),
+            Action::Up,
+            Action::Up,
+            Action::StartFilter,
+            Action::Input('9'),
+        ] {
+            app.update(a);
+        }
+        insta::assert_snapshot!("logs_wrapped_paused_search", screen(&app, 50, 8));
     }
 
     #[test]
