@@ -4,7 +4,7 @@
 
 use std::process::{Command, Output};
 
-use kyb_e2e::{bin, converge, kubectl, Kybd};
+use kyb_e2e::{bin, busybox_image, converge, kubectl, Kybd};
 
 /// A tmux server of the test's own (its own socket), killed on drop.
 struct Tmux(String);
@@ -154,9 +154,33 @@ fn dashboard_views_filter_scale_delete_and_quit() {
     });
     tmux.shows("pods(default) [0]");
 
+    // r restarts a deployment's rollout; c and u cordon and uncordon a node.
+    tmux.keys(&["Escape"]);
+    tmux.text(":deploy");
+    tmux.keys(&["Enter"]);
+    tmux.shows("deployments(default) [1]");
+    tmux.text("r");
+    tmux.shows("deployment.apps/web restarted");
+    converge(30, "a restartedAt stamp", &true, || {
+        k.get(&["deployment", "web"])["spec"]["template"]["metadata"]["annotations"]
+            ["kubectl.kubernetes.io/restartedAt"]
+            .is_string()
+    });
+    tmux.text(":no");
+    tmux.keys(&["Enter"]);
+    tmux.shows("nodes(all) [2]");
+    let unschedulable = || k.get(&["node", "dash-node-0"])["spec"]["unschedulable"] == true;
+    tmux.text("c");
+    converge(30, "dash-node-0 cordoned", &true, unschedulable);
+    tmux.shows("node/dash-node-0 cordoned");
+    tmux.text("u");
+    converge(30, "dash-node-0 uncordoned", &false, unschedulable);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
+    tmux.shows("pods(default)");
+
     // The API server goes away (SIGKILL) and comes back on its port: the dashboard says so, keeps running,
     // and resumes its watch, showing a pod made after the restart.
-    tmux.keys(&["Escape"]);
     let port = k.url.rsplit(':').next().unwrap_or_default().to_string();
     let dir = k.kill9();
     tmux.shows("retrying");
@@ -246,4 +270,56 @@ fn dashboard_streams_logs_of_pods_and_workloads() {
     tmux.text("q");
     tmux.shows("EXITED-0");
     k.ok(&kc, &["delete", "deployment", "ticker"], None);
+}
+
+#[test]
+fn dashboard_hands_the_terminal_to_a_shell_and_takes_it_back() {
+    let k = Kybd::start();
+    let _node = k.docker_node();
+    let kc = kubectl();
+    let pod = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: shell}}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: c\n    image: {}\n    imagePullPolicy: IfNotPresent\n    command: [/bin/busybox, sleep, '3600']\n",
+        busybox_image()
+    );
+    k.ok(&kc, &["apply", "-f", "-"], Some(&pod));
+    converge(60, "the pod running", &1, || k.running_pods("").len());
+    let tmux = Tmux(format!("kyb-e2e-shell-{}", std::process::id()));
+    assert!(tmux
+        .run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "dash",
+            "-x",
+            "120",
+            "-y",
+            "30",
+            "bash --norc --noprofile"
+        ])
+        .status
+        .success());
+    tmux.text(&format!(
+        "KUBECONFIG={} {} dashboard; echo EXITED-$?",
+        k.kubeconfig.display(),
+        bin("kyb").display()
+    ));
+    tmux.keys(&["Enter"]);
+    tmux.shows("pods(default) [1]");
+    tmux.text("x");
+    // The shell has the terminal: its prompt, its answers, the main screen.
+    tmux.shows("# ");
+    tmux.text("echo in-shell-$((6*7))");
+    tmux.keys(&["Enter"]);
+    tmux.shows("in-shell-42");
+    tmux.text("exit");
+    tmux.keys(&["Enter"]);
+    // The dashboard has it again, and still answers keys.
+    tmux.shows("pods(default) [1]");
+    assert_eq!(tmux.format("#{alternate_on}"), "1");
+    tmux.text("?");
+    tmux.shows("a shell in the pod");
+    tmux.keys(&["Escape"]);
+    tmux.text("q");
+    tmux.shows("EXITED-0");
+    k.ok(&kc, &["delete", "pod", "shell", "--grace-period=1"], None);
 }

@@ -181,6 +181,14 @@ pub enum Action {
     DrillDown,
     /// `l`: the row's logs.
     Logs,
+    /// `x`: a shell in the pod.
+    Shell,
+    /// `e`: edit the object in $EDITOR.
+    Edit,
+    /// `r`: rollout restart (workloads) or drain (nodes).
+    Restart,
+    /// `c` / `u`: cordon or uncordon a node.
+    Cordon(bool),
     /// `0`: every namespace.
     AllNamespaces,
     /// Sort by the next column, or turn the order round.
@@ -269,6 +277,16 @@ pub enum Effect {
     },
     /// Stop streaming logs.
     StopLogs,
+    /// Give the terminal to `kyb ARGS` (exec -it, edit) and take it back when it ends.
+    Suspend(Vec<String>),
+    /// Run `kyb ARGS` in the background; its last line goes to the status line.
+    Run(Vec<String>),
+    /// Stamp the pod template so that the workload rolls its pods, as `kubectl rollout restart`.
+    RolloutRestart {
+        view: View,
+        namespace: String,
+        name: String,
+    },
     /// Fetch the object and open the view of its pods.
     DrillDown {
         view: View,
@@ -779,6 +797,78 @@ impl App {
                     return vec![effect];
                 }
             }
+            Action::Shell | Action::Edit | Action::Restart | Action::Cordon(_) => {
+                let Some(row) = self.current() else {
+                    return Vec::new();
+                };
+                let plural = self.view.plural.as_str();
+                // `-n NS` right after the verb, before any `--`.
+                let ns = |mut args: Vec<String>| {
+                    if !row.namespace.is_empty() {
+                        args.splice(1..1, ["-n".to_string(), row.namespace.clone()]);
+                    }
+                    args
+                };
+                let changes = !matches!(action, Action::Shell);
+                if changes && self.readonly {
+                    self.status = "read-only: changes are off".into();
+                    return Vec::new();
+                }
+                let kind = self.view.kind.to_lowercase();
+                let effect = match (action, plural) {
+                    (Action::Shell, "pods") => Effect::Suspend(ns(vec![
+                        "exec".into(),
+                        "-it".into(),
+                        row.name.clone(),
+                        "--".into(),
+                        "sh".into(),
+                    ])),
+                    (Action::Edit, _) => {
+                        let target = match self.view.group.as_str() {
+                            "" => format!("{}/{}", self.view.plural, row.name),
+                            g => format!("{}.{g}/{}", self.view.plural, row.name),
+                        };
+                        Effect::Suspend(ns(vec!["edit".into(), target]))
+                    }
+                    (Action::Restart, "deployments" | "daemonsets" | "statefulsets") => {
+                        Effect::RolloutRestart {
+                            view: self.view.clone(),
+                            namespace: row.namespace,
+                            name: row.name,
+                        }
+                    }
+                    (Action::Restart, "nodes") => {
+                        self.mode = Mode::Confirm {
+                            question: format!("Drain node {}?", row.name),
+                            effect: Box::new(Effect::Run(vec![
+                                "drain".into(),
+                                row.name,
+                                "--ignore-daemonsets".into(),
+                                "--delete-emptydir-data".into(),
+                                "--force".into(),
+                            ])),
+                        };
+                        return Vec::new();
+                    }
+                    (Action::Cordon(on), "nodes") => Effect::Run(vec![
+                        if on { "cordon" } else { "uncordon" }.into(),
+                        row.name,
+                    ]),
+                    (Action::Shell, _) => {
+                        self.status = format!("a shell needs a pod, not a {kind}");
+                        return Vec::new();
+                    }
+                    (Action::Restart, _) => {
+                        self.status = format!("a {kind} cannot be restarted or drained");
+                        return Vec::new();
+                    }
+                    _ => {
+                        self.status = format!("only nodes are cordoned, not a {kind}");
+                        return Vec::new();
+                    }
+                };
+                return vec![effect];
+            }
             Action::Describe | Action::Yaml | Action::DrillDown => {
                 if let Some(row) = self.current() {
                     let (view, namespace, name) = (self.view.clone(), row.namespace, row.name);
@@ -1097,6 +1187,74 @@ mod tests {
         listed(&mut app);
         assert!(app.update(Action::Logs).is_empty());
         assert_eq!(app.status, "configmaps have no logs");
+    }
+
+    #[test]
+    fn shell_edit_restart_and_node_actions() {
+        let mut app = App::new(pods_view());
+        app.start();
+        listed(&mut app);
+        assert_eq!(
+            app.update(Action::Shell),
+            [Effect::Suspend(
+                ["exec", "-n", "default", "-it", "web-10", "--", "sh"]
+                    .map(String::from)
+                    .to_vec()
+            )]
+        );
+        assert_eq!(
+            app.update(Action::Edit),
+            [Effect::Suspend(
+                ["edit", "-n", "default", "pods/web-10"]
+                    .map(String::from)
+                    .to_vec()
+            )]
+        );
+        assert!(app.update(Action::Restart).is_empty());
+        assert_eq!(app.status, "a pod cannot be restarted or drained");
+        let mut deploy = pods_view();
+        (deploy.plural, deploy.group, deploy.kind) =
+            ("deployments".into(), "apps".into(), "Deployment".into());
+        app.update(Action::Resolved(Some(deploy)));
+        listed(&mut app);
+        assert!(matches!(
+            app.update(Action::Restart).as_slice(),
+            [Effect::RolloutRestart { name, .. }] if name == "web-10"
+        ));
+        assert_eq!(
+            app.update(Action::Edit),
+            [Effect::Suspend(
+                ["edit", "-n", "default", "deployments.apps/web-10"]
+                    .map(String::from)
+                    .to_vec()
+            )]
+        );
+        let mut nodes = pods_view();
+        (nodes.plural, nodes.kind, nodes.namespaced) = ("nodes".into(), "Node".into(), false);
+        app.update(Action::Resolved(Some(nodes)));
+        let generation = app.generation;
+        app.update(Action::Listed {
+            generation,
+            columns: Vec::new(),
+            rows: vec![Row {
+                namespace: String::new(),
+                name: "n1".into(),
+                cells: vec!["n1".into()],
+                created: None,
+            }],
+        });
+        assert_eq!(
+            app.update(Action::Cordon(true)),
+            [Effect::Run(vec!["cordon".into(), "n1".into()])]
+        );
+        assert!(app.update(Action::Restart).is_empty());
+        assert!(matches!(
+            app.update(Action::Confirm(true)).as_slice(),
+            [Effect::Run(args)] if args[0] == "drain"
+        ));
+        app.readonly = true;
+        assert!(app.update(Action::Cordon(false)).is_empty());
+        assert_eq!(app.status, "read-only: changes are off");
     }
 
     #[test]

@@ -6,8 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyModifiers};
-use futures::StreamExt;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use kyb_api::client::{Client, Method, ACCEPT_TABLE};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -36,6 +35,9 @@ pub struct Options {
     pub readonly: bool,
     pub describe: DescribeFn,
     pub yaml: fn(&Value) -> String,
+    /// `kyb` and the connection flags it was started with, for the commands the dashboard hands the
+    /// terminal to (exec -it, edit) or runs (cordon, drain).
+    pub kyb: Vec<String>,
 }
 
 /// The key map: which action a key is, in the screen's current mode.
@@ -80,6 +82,11 @@ pub fn action_for(mode: &Mode, key: KeyEvent) -> Option<Action> {
             'd' => Action::Describe,
             'y' => Action::Yaml,
             'l' => Action::Logs,
+            'x' => Action::Shell,
+            'e' => Action::Edit,
+            'r' => Action::Restart,
+            'c' => Action::Cordon(true),
+            'u' => Action::Cordon(false),
             's' => Action::Scale,
             '0' => Action::AllNamespaces,
             'o' => Action::SortNext,
@@ -384,6 +391,14 @@ async fn pods_for_logs(
     Ok(list["items"].as_array().cloned().unwrap_or_default())
 }
 
+/// `kyb` with the connection flags the dashboard was started with.
+fn kyb_command(options: &Options) -> Option<tokio::process::Command> {
+    let (program, flags) = options.kyb.split_first()?;
+    let mut command = tokio::process::Command::new(program);
+    command.args(flags);
+    Some(command)
+}
+
 /// Does one effect (not a watch) and says what came of it.
 async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Action>) {
     let client = options.client.clone();
@@ -497,7 +512,61 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
                 Err(e) => Err(e.to_string()),
             });
         }
-        Effect::Watch { .. } | Effect::Logs { .. } | Effect::StopLogs | Effect::Quit => {}
+        Effect::RolloutRestart {
+            view,
+            namespace,
+            name,
+        } => {
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let body = json!({"spec": {"template": {"metadata": {"annotations": {
+                "kubectl.kubernetes.io/restartedAt": now}}}}});
+            let done = client
+                .send_json(
+                    Method::PATCH,
+                    &object_path(&view, &namespace, &name),
+                    "application/merge-patch+json",
+                    &body,
+                )
+                .await;
+            report(match done {
+                Ok(_) => Ok(Action::Status(format!(
+                    "{}.{}/{name} restarted",
+                    view.kind.to_lowercase(),
+                    view.group
+                ))),
+                Err(e) => Err(e.to_string()),
+            });
+        }
+        Effect::Run(args) => {
+            let out = match kyb_command(options) {
+                Some(mut kyb) => {
+                    kyb.args(&args)
+                        .stdin(std::process::Stdio::null())
+                        .output()
+                        .await
+                }
+                None => Err(std::io::Error::other("no kyb to run")),
+            };
+            report(match out {
+                Ok(o) => {
+                    let text = if o.status.success() {
+                        o.stdout
+                    } else {
+                        o.stderr
+                    };
+                    let text = String::from_utf8_lossy(&text);
+                    Ok(Action::Status(
+                        text.lines().last().unwrap_or_default().to_string(),
+                    ))
+                }
+                Err(e) => Err(format!("running kyb: {e}")),
+            });
+        }
+        Effect::Watch { .. }
+        | Effect::Logs { .. }
+        | Effect::StopLogs
+        | Effect::Suspend(_)
+        | Effect::Quit => {}
     }
 }
 
@@ -536,6 +605,42 @@ pub fn pods_of(view: &View, obj: &Value) -> Option<View> {
     }
     pods.label_selector = Some(labels.join(","));
     Some(pods)
+}
+
+/// Reads the terminal's events on a thread of its own, polling a tenth of a second at a time, so that it can
+/// be paused while a command (exec -it, edit) has the terminal: a paused reader reads nothing.
+fn key_reader() -> (
+    mpsc::UnboundedReceiver<std::io::Result<Event>>,
+    Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (tx, rx) = mpsc::unbounded_channel();
+    let paused = Arc::new(AtomicBool::new(false));
+    let pause = paused.clone();
+    std::thread::spawn(move || loop {
+        if tx.is_closed() {
+            return;
+        }
+        if pause.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        }
+        match crossterm::event::poll(Duration::from_millis(100)) {
+            Ok(false) => {}
+            Ok(true) => {
+                let event = crossterm::event::read();
+                let failed = event.is_err();
+                if tx.send(event).is_err() || failed {
+                    return;
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        }
+    });
+    (rx, paused)
 }
 
 /// Puts the terminal back: raw mode off, the main screen, the cursor shown.
@@ -596,7 +701,7 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
     let mut terminal = ratatui::Terminal::new(backend).map_err(|e| e.to_string())?;
     terminal.clear().map_err(|e| e.to_string())?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
-    let mut keys = EventStream::new();
+    let (mut keys, paused) = key_reader();
     // Data redraws at most ten times a second (a key at once); with nothing new, once a second for ages.
     const FRAME: Duration = Duration::from_millis(100);
     let mut drawn = std::time::Instant::now() - FRAME;
@@ -625,6 +730,34 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
                         l.abort();
                     }
                 }
+                Effect::Suspend(args) => {
+                    // The reader stops polling (it polls a tenth of a second at a time) before the
+                    // command gets the terminal, so none of its keys are taken from it.
+                    paused.store(true, std::sync::atomic::Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(150)).await;
+                    restore();
+                    let status = match kyb_command(options) {
+                        Some(mut kyb) => kyb.args(&args).status().await,
+                        None => Err(std::io::Error::other("no kyb to run")),
+                    };
+                    let back = crossterm::terminal::enable_raw_mode().and_then(|()| {
+                        crossterm::execute!(
+                            std::io::stdout(),
+                            crossterm::terminal::EnterAlternateScreen,
+                            crossterm::cursor::Hide
+                        )
+                    });
+                    back.map_err(|e| format!("the terminal: {e}"))?;
+                    terminal.clear().map_err(|e| e.to_string())?;
+                    paused.store(false, std::sync::atomic::Ordering::SeqCst);
+                    app.status = match status {
+                        Ok(s) if s.success() => String::new(),
+                        Ok(s) => format!("kyb {} ended with {s}", args.join(" ")),
+                        Err(e) => format!("running kyb: {e}"),
+                    };
+                    dirty = true;
+                    drawn = std::time::Instant::now() - FRAME;
+                }
                 logs @ Effect::Logs { .. } => {
                     if let Some(l) = logger.take() {
                         l.abort();
@@ -641,6 +774,7 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
                         readonly: options.readonly,
                         describe: options.describe.clone(),
                         yaml: options.yaml,
+                        kyb: options.kyb.clone(),
                     };
                     tokio::spawn(async move { perform(&options, other, tx).await });
                 }
@@ -660,7 +794,7 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
             Duration::from_secs(1)
         };
         tokio::select! {
-            key = keys.next() => match key {
+            key = keys.recv() => match key {
                 Some(Ok(Event::Key(k))) if k.kind == crossterm::event::KeyEventKind::Press => {
                     if let Some(a) = action_for(&app.mode, k) {
                         effects = app.update(a);

@@ -37,6 +37,16 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("y", "YAML"),
     ("s", "scale"),
+    (
+        "x",
+        "a shell in the pod (kyb exec -it; the terminal comes back on exit)",
+    ),
+    ("e", "edit in $EDITOR (kyb edit)"),
+    (
+        "r",
+        "rollout restart (deployments, daemonsets, statefulsets); drain (nodes)",
+    ),
+    ("c u", "cordon, uncordon (nodes)"),
     ("ctrl-d", "delete (asks first)"),
     ("o O", "sort by the next column, reverse"),
     ("?", "this help"),
@@ -72,6 +82,8 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
     ])
     .areas(frame.area());
     let ns = app.view.namespace.as_deref().unwrap_or("all");
+    // Cluster-scoped kinds are in no namespace: their title says all, as k9s's does.
+    let scope = if app.view.namespaced { ns } else { "all" };
     let head = vec![
         Line::from(vec![
             Span::styled("Context: ", Style::new().fg(Color::Yellow)),
@@ -96,7 +108,7 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
     frame.render_widget(Paragraph::new(head), header);
 
     let rows = app.visible();
-    let mut title = format!(" {}({}) [{}] ", app.view.plural, ns, rows.len());
+    let mut title = format!(" {}({scope}) [{}] ", app.view.plural, rows.len());
     if let Some(sel) = &app.view.label_selector {
         title.push_str(&format!("-l {sel} "));
     }

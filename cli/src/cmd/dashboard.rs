@@ -17,6 +17,41 @@ pub struct DashboardArgs {
     readonly: bool,
 }
 
+/// This very `kyb` with the connection flags it was given, for the commands the dashboard runs.
+fn kyb_with(o: &Overrides) -> Vec<String> {
+    let program = std::env::current_exe()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "kyb".into());
+    let mut out = vec![program];
+    let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
+    let flags = [
+        ("--kubeconfig", o.kubeconfig.as_deref().map(path)),
+        ("--context", o.context.clone()),
+        ("--cluster", o.cluster.clone()),
+        ("--user", o.user.clone()),
+        ("--server", o.server.clone()),
+        ("--token", o.token.clone()),
+        (
+            "--certificate-authority",
+            o.certificate_authority.as_deref().map(path),
+        ),
+        (
+            "--client-certificate",
+            o.client_certificate.as_deref().map(path),
+        ),
+        ("--client-key", o.client_key.as_deref().map(path)),
+    ];
+    for (flag, value) in flags {
+        if let Some(v) = value {
+            out.extend([flag.to_string(), v]);
+        }
+    }
+    if o.insecure_skip_tls_verify {
+        out.push("--insecure-skip-tls-verify".into());
+    }
+    out
+}
+
 pub async fn run(ctx: &Ctx, overrides: &Overrides, args: DashboardArgs) -> CliResult {
     let kubeconfig = load_kubeconfig(overrides.kubeconfig.as_deref())?;
     let context = RestConfig::resolve(&kubeconfig, overrides)?
@@ -30,6 +65,7 @@ pub async fn run(ctx: &Ctx, overrides: &Overrides, args: DashboardArgs) -> CliRe
         })
     });
     let options = kyb_tui::Options {
+        kyb: kyb_with(overrides),
         client: ctx.client.clone(),
         context,
         namespace: (!args.all_namespaces).then(|| ctx.namespace().to_string()),
