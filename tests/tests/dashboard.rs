@@ -211,7 +211,7 @@ fn dashboard_without_a_server_says_so() {
 }
 
 #[test]
-fn dashboard_streams_logs_of_pods_and_workloads() {
+fn dashboard_streams_logs_and_forwards_ports() {
     let k = Kybd::start();
     let _node = k.process_node();
     let kc = kubectl();
@@ -267,9 +267,44 @@ fn dashboard_streams_logs_of_pods_and_workloads() {
         tmux.screen().lines().any(|l| l.contains("Z tick-"))
     });
     tmux.keys(&["Escape"]);
+
+    // shift-f forwards a local port to a pod's; :pf lists the forwards, and ctrl-d stops one.
+    let work = kyb_e2e::TempDir::new("dash-pf");
+    std::fs::write(work.0.join("index.html"), "hello-pf\n").unwrap_or_else(|e| panic!("{e}"));
+    let (remote, local) = (kyb_e2e::free_port(), kyb_e2e::free_port());
+    let www = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: www}}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: c\n    image: none\n    command: [busybox, httpd, -f, -p, '127.0.0.1:{remote}', -h, '{}']\n",
+        work.0.display()
+    );
+    k.ok(&kc, &["apply", "-f", "-"], Some(&www));
+    tmux.text("/www");
+    tmux.keys(&["Enter"]);
+    tmux.shows("pods(default) [1]");
+    tmux.shows("Running");
+    tmux.text("F");
+    tmux.shows("Port-forward pod/www");
+    tmux.text(&format!("{local}:{remote}"));
+    tmux.keys(&["Enter"]);
+    let page = || crate::docker::http_get(&format!("http://127.0.0.1:{local}/"));
+    converge(
+        30,
+        "the page through the forward",
+        &Some("hello-pf\n".to_string()),
+        page,
+    );
+    tmux.shows(&format!("Handling connection for {local}"));
+    tmux.text(":pf");
+    tmux.keys(&["Enter"]);
+    tmux.shows(&format!("default/pod/www {local}:{remote}"));
+    tmux.keys(&["C-d"]);
+    tmux.text("y");
+    converge(30, "the forward stopped", &None, page);
+    tmux.shows("port-forward default/pod/www");
+
     tmux.text("q");
     tmux.shows("EXITED-0");
     k.ok(&kc, &["delete", "deployment", "ticker"], None);
+    k.ok(&kc, &["delete", "pod", "www", "--grace-period=1"], None);
 }
 
 #[test]

@@ -144,6 +144,16 @@ pub enum Mode {
     },
     /// Streaming logs.
     Logs(Box<Logs>),
+    /// Asking for the ports of a port-forward to `target` (`pod/NAME`, `svc/NAME`, ...).
+    Forward {
+        namespace: String,
+        target: String,
+        input: String,
+    },
+    /// The port-forwards running, one selected; ctrl-d stops it.
+    Forwards {
+        selected: usize,
+    },
     /// A describe or YAML page.
     Text {
         title: String,
@@ -189,6 +199,10 @@ pub enum Action {
     Restart,
     /// `c` / `u`: cordon or uncordon a node.
     Cordon(bool),
+    /// shift-f: port-forward to the row.
+    Forward,
+    /// The port-forwards running now, as their descriptions.
+    Forwards(Vec<String>),
     /// `0`: every namespace.
     AllNamespaces,
     /// Sort by the next column, or turn the order round.
@@ -281,6 +295,14 @@ pub enum Effect {
     Suspend(Vec<String>),
     /// Run `kyb ARGS` in the background; its last line goes to the status line.
     Run(Vec<String>),
+    /// Start `kyb port-forward -n NS TARGET PORTS` and keep it running.
+    Forward {
+        namespace: String,
+        target: String,
+        ports: String,
+    },
+    /// Stop the port-forward at this place in the list.
+    StopForward(usize),
     /// Stamp the pod template so that the workload rolls its pods, as `kubectl rollout restart`.
     RolloutRestart {
         view: View,
@@ -317,6 +339,8 @@ pub struct App {
     pub loaded: bool,
     /// Log streams opened so far, to tell their lines apart.
     pub log_sessions: u64,
+    /// The port-forwards running, as the runner last told.
+    pub forwards: Vec<String>,
 }
 
 /// The kinds whose logs are their pods' logs (by selector).
@@ -360,6 +384,7 @@ impl App {
             readonly: false,
             loaded: false,
             log_sessions: 0,
+            forwards: Vec::new(),
         }
     }
 
@@ -428,6 +453,10 @@ impl App {
         match words.as_slice() {
             [] => Vec::new(),
             ["q" | "quit" | "q!"] => vec![Effect::Quit],
+            ["pf" | "portforward" | "portforwards"] => {
+                self.mode = Mode::Forwards { selected: 0 };
+                Vec::new()
+            }
             ["ns" | "namespace", name] => {
                 let mut view = self.view.clone();
                 view.namespace = (*name != "all" && *name != "0").then(|| name.to_string());
@@ -525,6 +554,13 @@ impl App {
                 }
                 return Vec::new();
             }
+            Action::Forwards(list) => {
+                if let Mode::Forwards { selected } = &mut self.mode {
+                    *selected = (*selected).min(list.len().saturating_sub(1));
+                }
+                self.forwards = list;
+                return Vec::new();
+            }
             Action::LogSource { session, source } => {
                 if let Mode::Logs(logs) = &mut self.mode {
                     if logs.session == session {
@@ -606,6 +642,60 @@ impl App {
                 Action::Back => {}
                 _ => self.mode = Mode::Scale { name, input },
             },
+            Mode::Forward {
+                namespace,
+                target,
+                mut input,
+            } => match action {
+                Action::Input(c) if c.is_ascii_digit() || c == ':' => {
+                    input.push(c);
+                    self.mode = Mode::Forward {
+                        namespace,
+                        target,
+                        input,
+                    };
+                }
+                Action::Backspace => {
+                    input.pop();
+                    self.mode = Mode::Forward {
+                        namespace,
+                        target,
+                        input,
+                    };
+                }
+                Action::Submit if !input.is_empty() => {
+                    return vec![Effect::Forward {
+                        namespace,
+                        target,
+                        ports: input,
+                    }];
+                }
+                Action::Back => {}
+                _ => {
+                    self.mode = Mode::Forward {
+                        namespace,
+                        target,
+                        input,
+                    }
+                }
+            },
+            Mode::Forwards { mut selected } => {
+                let n = self.forwards.len();
+                match action {
+                    Action::Back | Action::Quit => return Vec::new(),
+                    Action::Up => selected = selected.saturating_sub(1),
+                    Action::Down => selected = (selected + 1).min(n.saturating_sub(1)),
+                    Action::Delete if selected < n => {
+                        self.mode = Mode::Confirm {
+                            question: format!("Stop the port-forward {}?", self.forwards[selected]),
+                            effect: Box::new(Effect::StopForward(selected)),
+                        };
+                        return Vec::new();
+                    }
+                    _ => {}
+                }
+                self.mode = Mode::Forwards { selected };
+            }
             Mode::Logs(mut logs) => {
                 if logs.searching {
                     match action {
@@ -797,6 +887,27 @@ impl App {
                     return vec![effect];
                 }
             }
+            Action::Forward => match self.current() {
+                Some(row)
+                    if matches!(
+                        self.view.plural.as_str(),
+                        "pods" | "services" | "deployments"
+                    ) =>
+                {
+                    let short = match self.view.plural.as_str() {
+                        "pods" => "pod",
+                        "services" => "svc",
+                        _ => "deployment",
+                    };
+                    self.mode = Mode::Forward {
+                        namespace: row.namespace,
+                        target: format!("{short}/{}", row.name),
+                        input: String::new(),
+                    };
+                }
+                Some(_) => self.status = format!("no port-forward to {}", self.view.plural),
+                None => {}
+            },
             Action::Shell | Action::Edit | Action::Restart | Action::Cordon(_) => {
                 let Some(row) = self.current() else {
                     return Vec::new();
@@ -1255,6 +1366,36 @@ mod tests {
         app.readonly = true;
         assert!(app.update(Action::Cordon(false)).is_empty());
         assert_eq!(app.status, "read-only: changes are off");
+    }
+
+    #[test]
+    fn port_forwards_start_list_and_stop() {
+        let mut app = App::new(pods_view());
+        app.start();
+        listed(&mut app);
+        app.update(Action::Forward);
+        for c in "8080:80x".chars() {
+            app.update(Action::Input(c));
+        }
+        assert_eq!(
+            app.update(Action::Submit),
+            [Effect::Forward {
+                namespace: "default".into(),
+                target: "pod/web-10".into(),
+                ports: "8080:80".into()
+            }]
+        );
+        app.update(Action::Forwards(vec![
+            "pod/web-10 127.0.0.1:8080 -> 80".into()
+        ]));
+        app.update(Action::StartCommand);
+        for c in "pf".chars() {
+            app.update(Action::Input(c));
+        }
+        app.update(Action::Submit);
+        assert_eq!(app.mode, Mode::Forwards { selected: 0 });
+        app.update(Action::Delete);
+        assert_eq!(app.update(Action::Confirm(true)), [Effect::StopForward(0)]);
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub struct Options {
 pub fn action_for(mode: &Mode, key: KeyEvent) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let typing = match mode {
-        Mode::Command(_) | Mode::Filter(_) | Mode::Scale { .. } => true,
+        Mode::Command(_) | Mode::Filter(_) | Mode::Scale { .. } | Mode::Forward { .. } => true,
         Mode::Logs(logs) => logs.searching,
         _ => false,
     };
@@ -87,6 +87,7 @@ pub fn action_for(mode: &Mode, key: KeyEvent) -> Option<Action> {
             'r' => Action::Restart,
             'c' => Action::Cordon(true),
             'u' => Action::Cordon(false),
+            'F' => Action::Forward,
             's' => Action::Scale,
             '0' => Action::AllNamespaces,
             'o' => Action::SortNext,
@@ -566,6 +567,8 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
         | Effect::Logs { .. }
         | Effect::StopLogs
         | Effect::Suspend(_)
+        | Effect::Forward { .. }
+        | Effect::StopForward(_)
         | Effect::Quit => {}
     }
 }
@@ -708,77 +711,147 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
     let mut dirty = true;
     let mut watcher: Option<tokio::task::JoinHandle<()>> = None;
     let mut logger: Option<tokio::task::JoinHandle<()>> = None;
+    // Running port-forwards: what each is, and its `kyb port-forward` (killed when dropped).
+    let mut forwards: Vec<(String, tokio::process::Child)> = Vec::new();
     let mut effects = app.start();
     loop {
-        for effect in effects.drain(..) {
-            match effect {
-                Effect::Quit => {
-                    for task in [watcher.take(), logger.take()].into_iter().flatten() {
-                        task.abort();
+        // A port-forward that ended (its pod gone, say) leaves the list.
+        let before = forwards.len();
+        forwards.retain_mut(|(_, child)| matches!(child.try_wait(), Ok(None)));
+        if forwards.len() != before {
+            app.status = "a port-forward ended".into();
+            effects.extend(app.update(Action::Forwards(
+                forwards.iter().map(|(d, _)| d.clone()).collect(),
+            )));
+        }
+        while !effects.is_empty() {
+            let mut effects_next = Vec::new();
+            for effect in effects.drain(..) {
+                match effect {
+                    Effect::Quit => {
+                        for task in [watcher.take(), logger.take()].into_iter().flatten() {
+                            task.abort();
+                        }
+                        return Ok(());
                     }
-                    return Ok(());
-                }
-                Effect::Watch { view, generation } => {
-                    if let Some(w) = watcher.take() {
-                        w.abort();
+                    Effect::Watch { view, generation } => {
+                        if let Some(w) = watcher.take() {
+                            w.abort();
+                        }
+                        let (client, tx) = (options.client.clone(), tx.clone());
+                        watcher = Some(tokio::spawn(watch(client, view, generation, tx)));
                     }
-                    let (client, tx) = (options.client.clone(), tx.clone());
-                    watcher = Some(tokio::spawn(watch(client, view, generation, tx)));
-                }
-                Effect::StopLogs => {
-                    if let Some(l) = logger.take() {
-                        l.abort();
+                    Effect::StopLogs => {
+                        if let Some(l) = logger.take() {
+                            l.abort();
+                        }
                     }
-                }
-                Effect::Suspend(args) => {
-                    // The reader stops polling (it polls a tenth of a second at a time) before the
-                    // command gets the terminal, so none of its keys are taken from it.
-                    paused.store(true, std::sync::atomic::Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_millis(150)).await;
-                    restore();
-                    let status = match kyb_command(options) {
-                        Some(mut kyb) => kyb.args(&args).status().await,
-                        None => Err(std::io::Error::other("no kyb to run")),
-                    };
-                    let back = crossterm::terminal::enable_raw_mode().and_then(|()| {
-                        crossterm::execute!(
-                            std::io::stdout(),
-                            crossterm::terminal::EnterAlternateScreen,
-                            crossterm::cursor::Hide
-                        )
-                    });
-                    back.map_err(|e| format!("the terminal: {e}"))?;
-                    terminal.clear().map_err(|e| e.to_string())?;
-                    paused.store(false, std::sync::atomic::Ordering::SeqCst);
-                    app.status = match status {
-                        Ok(s) if s.success() => String::new(),
-                        Ok(s) => format!("kyb {} ended with {s}", args.join(" ")),
-                        Err(e) => format!("running kyb: {e}"),
-                    };
-                    dirty = true;
-                    drawn = std::time::Instant::now() - FRAME;
-                }
-                logs @ Effect::Logs { .. } => {
-                    if let Some(l) = logger.take() {
-                        l.abort();
+                    Effect::Forward {
+                        namespace,
+                        target,
+                        ports,
+                    } => {
+                        let Some(mut kyb) = kyb_command(options) else {
+                            continue;
+                        };
+                        kyb.args(["port-forward", "-n", &namespace, &target, &ports])
+                            .stdin(std::process::Stdio::null())
+                            .stdout(std::process::Stdio::piped())
+                            .stderr(std::process::Stdio::piped())
+                            .kill_on_drop(true);
+                        match kyb.spawn() {
+                            Ok(mut child) => {
+                                // What it says (where it listens, or why it cannot) goes to the status line.
+                                for out in [
+                                    child.stdout.take().map(|o| {
+                                        Box::new(o) as Box<dyn tokio::io::AsyncRead + Send + Unpin>
+                                    }),
+                                    child.stderr.take().map(|e| {
+                                        Box::new(e) as Box<dyn tokio::io::AsyncRead + Send + Unpin>
+                                    }),
+                                ]
+                                .into_iter()
+                                .flatten()
+                                {
+                                    let tx = tx.clone();
+                                    tokio::spawn(async move {
+                                        use tokio::io::AsyncBufReadExt;
+                                        let mut lines = tokio::io::BufReader::new(out).lines();
+                                        while let Ok(Some(line)) = lines.next_line().await {
+                                            if tx.send(Action::Status(line)).is_err() {
+                                                return;
+                                            }
+                                        }
+                                    });
+                                }
+                                forwards.push((format!("{namespace}/{target} {ports}"), child));
+                            }
+                            Err(e) => app.status = format!("running kyb port-forward: {e}"),
+                        }
+                        effects_next.extend(app.update(Action::Forwards(
+                            forwards.iter().map(|(d, _)| d.clone()).collect(),
+                        )));
                     }
-                    let (client, tx) = (options.client.clone(), tx.clone());
-                    logger = Some(tokio::spawn(stream_logs(client, logs, tx)));
-                }
-                other => {
-                    let tx = tx.clone();
-                    let options = Options {
-                        client: options.client.clone(),
-                        context: String::new(),
-                        namespace: None,
-                        readonly: options.readonly,
-                        describe: options.describe.clone(),
-                        yaml: options.yaml,
-                        kyb: options.kyb.clone(),
-                    };
-                    tokio::spawn(async move { perform(&options, other, tx).await });
+                    Effect::StopForward(i) => {
+                        if i < forwards.len() {
+                            let (what, _) = forwards.remove(i);
+                            app.status = format!("port-forward {what} stopped");
+                        }
+                        effects_next.extend(app.update(Action::Forwards(
+                            forwards.iter().map(|(d, _)| d.clone()).collect(),
+                        )));
+                    }
+                    Effect::Suspend(args) => {
+                        // The reader stops polling (it polls a tenth of a second at a time) before the
+                        // command gets the terminal, so none of its keys are taken from it.
+                        paused.store(true, std::sync::atomic::Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(150)).await;
+                        restore();
+                        let status = match kyb_command(options) {
+                            Some(mut kyb) => kyb.args(&args).status().await,
+                            None => Err(std::io::Error::other("no kyb to run")),
+                        };
+                        let back = crossterm::terminal::enable_raw_mode().and_then(|()| {
+                            crossterm::execute!(
+                                std::io::stdout(),
+                                crossterm::terminal::EnterAlternateScreen,
+                                crossterm::cursor::Hide
+                            )
+                        });
+                        back.map_err(|e| format!("the terminal: {e}"))?;
+                        terminal.clear().map_err(|e| e.to_string())?;
+                        paused.store(false, std::sync::atomic::Ordering::SeqCst);
+                        app.status = match status {
+                            Ok(s) if s.success() => String::new(),
+                            Ok(s) => format!("kyb {} ended with {s}", args.join(" ")),
+                            Err(e) => format!("running kyb: {e}"),
+                        };
+                        dirty = true;
+                        drawn = std::time::Instant::now() - FRAME;
+                    }
+                    logs @ Effect::Logs { .. } => {
+                        if let Some(l) = logger.take() {
+                            l.abort();
+                        }
+                        let (client, tx) = (options.client.clone(), tx.clone());
+                        logger = Some(tokio::spawn(stream_logs(client, logs, tx)));
+                    }
+                    other => {
+                        let tx = tx.clone();
+                        let options = Options {
+                            client: options.client.clone(),
+                            context: String::new(),
+                            namespace: None,
+                            readonly: options.readonly,
+                            describe: options.describe.clone(),
+                            yaml: options.yaml,
+                            kyb: options.kyb.clone(),
+                        };
+                        tokio::spawn(async move { perform(&options, other, tx).await });
+                    }
                 }
             }
+            effects = effects_next;
         }
         if dirty && drawn.elapsed() >= FRAME {
             let now = chrono::Utc::now();
@@ -869,6 +942,15 @@ mod tests {
             Some(Action::Confirm(false))
         );
         assert_eq!(action_for(&Mode::Normal, key(KeyCode::F(5), none)), None);
+        let forward = Mode::Forward {
+            namespace: String::new(),
+            target: String::new(),
+            input: String::new(),
+        };
+        assert_eq!(
+            action_for(&forward, key(KeyCode::Char('0'), none)),
+            Some(Action::Input('0'))
+        );
     }
 
     #[test]

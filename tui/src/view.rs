@@ -47,6 +47,10 @@ pub const HELP: &[(&str, &str)] = &[
         "rollout restart (deployments, daemonsets, statefulsets); drain (nodes)",
     ),
     ("c u", "cordon, uncordon (nodes)"),
+    (
+        "shift-f",
+        "port-forward (pods, services, deployments); :pf lists them",
+    ),
     ("ctrl-d", "delete (asks first)"),
     ("o O", "sort by the next column, reverse"),
     ("?", "this help"),
@@ -247,6 +251,48 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
             );
         }
         Mode::Logs(logs) => draw_logs(frame, logs),
+        Mode::Forward { target, input, .. } => {
+            let area = centered(frame.area(), 60, 3);
+            frame.render_widget(Clear, area);
+            frame.render_widget(
+                Paragraph::new(format!("Ports (LOCAL:REMOTE or REMOTE): {input}")).block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(format!(" Port-forward {target} ")),
+                ),
+                area,
+            );
+        }
+        Mode::Forwards { selected } => {
+            let lines: Vec<Line> = if app.forwards.is_empty() {
+                vec![Line::raw(
+                    "no port-forwards (shift-f on a pod, service or deployment)",
+                )]
+            } else {
+                app.forwards
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let style = if i == *selected {
+                            Style::new().add_modifier(Modifier::REVERSED)
+                        } else {
+                            Style::new()
+                        };
+                        Line::styled(f.as_str(), style)
+                    })
+                    .collect()
+            };
+            let area = centered(frame.area(), 70, lines.len() as u16 + 2);
+            frame.render_widget(Clear, area);
+            frame.render_widget(
+                Paragraph::new(lines).block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(" Port-forwards (ctrl-d stops one) "),
+                ),
+                area,
+            );
+        }
         Mode::Normal | Mode::Command(_) | Mode::Filter(_) => {}
     }
 }
