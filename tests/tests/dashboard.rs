@@ -175,6 +175,14 @@ fn dashboard_views_filter_scale_delete_and_quit() {
     tmux.shows("node/dash-node-0 cordoned");
     tmux.text("u");
     converge(30, "dash-node-0 uncordoned", &false, unschedulable);
+    // The pulse screen: the nodes' allocation and the pods by phase.
+    tmux.text(":pulse");
+    tmux.keys(&["Enter"]);
+    tmux.shows("Pulse: 2 nodes");
+    tmux.shows("dash-node-1");
+    tmux.shows("Running");
+    tmux.keys(&["Escape"]);
+    tmux.shows("nodes(all) [2]");
     tmux.keys(&["Escape"]);
     tmux.keys(&["Escape"]);
     tmux.shows("pods(default)");

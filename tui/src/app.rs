@@ -123,6 +123,64 @@ impl Logs {
     }
 }
 
+/// A node's allocation: what its pods request against what it offers.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NodeLoad {
+    pub name: String,
+    pub ready: bool,
+    /// (requested, allocatable), in millicores, bytes and pods.
+    pub cpu: (i64, i64),
+    pub memory: (i64, i64),
+    pub pods: (i64, i64),
+}
+
+impl NodeLoad {
+    /// Requested as a percentage of allocatable.
+    pub fn percent((used, total): (i64, i64)) -> u16 {
+        if total <= 0 {
+            return 0;
+        }
+        ((used.max(0) as f64 / total as f64) * 100.0)
+            .round()
+            .min(100.0) as u16
+    }
+}
+
+/// One reading of the cluster for the pulse screen.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PulseData {
+    pub nodes: Vec<NodeLoad>,
+    /// Pods by phase, in kube's phase order.
+    pub phases: Vec<(String, usize)>,
+    /// The newest warning events, newest first, as `REASON object: message`.
+    pub warnings: Vec<String>,
+}
+
+/// Samples of CPU allocation kept per node for the sparklines.
+pub const PULSE_HISTORY: usize = 60;
+
+/// The pulse screen's state: the last reading and each node's recent CPU allocation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pulse {
+    pub data: PulseData,
+    pub history: std::collections::HashMap<String, std::collections::VecDeque<u64>>,
+}
+
+impl Pulse {
+    fn take(&mut self, data: PulseData) {
+        for n in &data.nodes {
+            let h = self.history.entry(n.name.clone()).or_default();
+            h.push_back(u64::from(NodeLoad::percent(n.cpu)));
+            if h.len() > PULSE_HISTORY {
+                h.pop_front();
+            }
+        }
+        self.history
+            .retain(|name, _| data.nodes.iter().any(|n| &n.name == name));
+        self.data = data;
+    }
+}
+
 /// What the screen is doing besides showing the list.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
@@ -154,6 +212,8 @@ pub enum Mode {
     Forwards {
         selected: usize,
     },
+    /// The pulse screen: nodes' allocation, pods by phase, recent warnings.
+    Pulse,
     /// A describe or YAML page.
     Text {
         title: String,
@@ -203,6 +263,8 @@ pub enum Action {
     Forward,
     /// The port-forwards running now, as their descriptions.
     Forwards(Vec<String>),
+    /// A new reading for the pulse screen.
+    Pulse(Box<PulseData>),
     /// `0`: every namespace.
     AllNamespaces,
     /// Sort by the next column, or turn the order round.
@@ -303,6 +365,9 @@ pub enum Effect {
     },
     /// Stop the port-forward at this place in the list.
     StopForward(usize),
+    /// Read the cluster for the pulse screen every few seconds, until stopped.
+    StartPulse,
+    StopPulse,
     /// Stamp the pod template so that the workload rolls its pods, as `kubectl rollout restart`.
     RolloutRestart {
         view: View,
@@ -341,6 +406,7 @@ pub struct App {
     pub log_sessions: u64,
     /// The port-forwards running, as the runner last told.
     pub forwards: Vec<String>,
+    pub pulse: Pulse,
 }
 
 /// The kinds whose logs are their pods' logs (by selector).
@@ -385,6 +451,7 @@ impl App {
             loaded: false,
             log_sessions: 0,
             forwards: Vec::new(),
+            pulse: Pulse::default(),
         }
     }
 
@@ -453,6 +520,10 @@ impl App {
         match words.as_slice() {
             [] => Vec::new(),
             ["q" | "quit" | "q!"] => vec![Effect::Quit],
+            ["pulse" | "pu"] => {
+                self.mode = Mode::Pulse;
+                vec![Effect::StartPulse]
+            }
             ["pf" | "portforward" | "portforwards"] => {
                 self.mode = Mode::Forwards { selected: 0 };
                 Vec::new()
@@ -552,6 +623,10 @@ impl App {
                         logs.push(lines);
                     }
                 }
+                return Vec::new();
+            }
+            Action::Pulse(data) => {
+                self.pulse.take(*data);
                 return Vec::new();
             }
             Action::Forwards(list) => {
@@ -678,6 +753,14 @@ impl App {
                         input,
                     }
                 }
+            },
+            Mode::Pulse => match action {
+                Action::Back | Action::Quit => return vec![Effect::StopPulse],
+                Action::StartCommand => {
+                    self.mode = Mode::Command(String::new());
+                    return vec![Effect::StopPulse];
+                }
+                _ => self.mode = Mode::Pulse,
             },
             Mode::Forwards { mut selected } => {
                 let n = self.forwards.len();
@@ -1396,6 +1479,38 @@ mod tests {
         assert_eq!(app.mode, Mode::Forwards { selected: 0 });
         app.update(Action::Delete);
         assert_eq!(app.update(Action::Confirm(true)), [Effect::StopForward(0)]);
+    }
+
+    #[test]
+    fn pulse_keeps_a_history_per_node() {
+        let mut app = App::new(pods_view());
+        app.start();
+        app.update(Action::StartCommand);
+        for c in "pulse".chars() {
+            app.update(Action::Input(c));
+        }
+        assert_eq!(app.update(Action::Submit), [Effect::StartPulse]);
+        assert_eq!(app.mode, Mode::Pulse);
+        for used in 0..(PULSE_HISTORY as i64 + 5) {
+            let node = NodeLoad {
+                name: "n1".into(),
+                ready: true,
+                cpu: (used * 10, 1000),
+                memory: (0, 0),
+                pods: (used, 110),
+            };
+            app.update(Action::Pulse(Box::new(PulseData {
+                nodes: vec![node],
+                ..Default::default()
+            })));
+        }
+        let history = &app.pulse.history["n1"];
+        assert_eq!(history.len(), PULSE_HISTORY);
+        assert_eq!(history.back(), Some(&64));
+        assert_eq!(NodeLoad::percent((1500, 1000)), 100);
+        assert_eq!(NodeLoad::percent((1, 0)), 0);
+        assert_eq!(app.update(Action::Back), [Effect::StopPulse]);
+        assert_eq!(app.mode, Mode::Normal);
     }
 
     #[test]

@@ -392,6 +392,120 @@ async fn pods_for_logs(
     Ok(list["items"].as_array().cloned().unwrap_or_default())
 }
 
+/// Every object of a collection, read in pages.
+async fn list_all(client: &Client, path: &str) -> Result<Vec<Value>, String> {
+    let mut items = Vec::new();
+    let mut next = String::new();
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let page = match next.as_str() {
+            "" => format!("{path}{sep}limit={PAGE}"),
+            token => format!("{path}{sep}limit={PAGE}&continue={}", encode(token)),
+        };
+        let list = client.get_json(&page).await.map_err(|e| e.to_string())?;
+        items.extend(list["items"].as_array().into_iter().flatten().cloned());
+        next = list["metadata"]["continue"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if next.is_empty() {
+            return Ok(items);
+        }
+    }
+}
+
+/// One reading for the pulse screen: each node's requested against allocatable resources (from the pods
+/// bound to it that have not finished), pods by phase, and the newest warning events.
+async fn read_pulse(client: &Client) -> Result<crate::app::PulseData, String> {
+    use kyb_api::quantity::Resources;
+    let nodes = list_all(client, "/api/v1/nodes").await?;
+    let pods = list_all(client, "/api/v1/pods").await?;
+    let events = list_all(client, "/api/v1/events?fieldSelector=type%3DWarning").await?;
+    let mut requested: std::collections::HashMap<&str, Resources> = Default::default();
+    let mut phases: std::collections::BTreeMap<&str, usize> = Default::default();
+    for p in &pods {
+        let phase = p["status"]["phase"].as_str().unwrap_or("Pending");
+        *phases.entry(phase).or_default() += 1;
+        if matches!(phase, "Succeeded" | "Failed") {
+            continue;
+        }
+        if let Some(node) = p["spec"]["nodeName"].as_str() {
+            requested
+                .entry(node)
+                .or_default()
+                .add(&Resources::of_pod(p));
+        }
+    }
+    let loads = nodes
+        .iter()
+        .map(|n| {
+            let name = n["metadata"]["name"].as_str().unwrap_or_default();
+            let offer = Resources::from_list(n["status"].get("allocatable"));
+            let used = requested.get(name).copied().unwrap_or_default();
+            crate::app::NodeLoad {
+                name: name.to_string(),
+                ready: n["status"]["conditions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True"),
+                cpu: (used.milli_cpu, offer.milli_cpu),
+                memory: (used.memory, offer.memory),
+                pods: (used.pods, offer.pods),
+            }
+        })
+        .collect();
+    let order = ["Running", "Pending", "Succeeded", "Failed", "Unknown"];
+    let mut phases: Vec<(String, usize)> = phases
+        .into_iter()
+        .map(|(p, n)| (p.to_string(), n))
+        .collect();
+    phases.sort_by_key(|(p, _)| order.iter().position(|o| o == p).unwrap_or(order.len()));
+    let when = |e: &Value| {
+        ["lastTimestamp", "eventTime", "firstTimestamp"]
+            .iter()
+            .find_map(|k| e[*k].as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    let mut events: Vec<&Value> = events.iter().collect();
+    events.sort_by_key(|e| std::cmp::Reverse(when(e)));
+    let warnings = events
+        .iter()
+        .take(10)
+        .map(|e| {
+            format!(
+                "{} {}/{}: {}",
+                e["reason"].as_str().unwrap_or_default(),
+                e["involvedObject"]["kind"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_lowercase(),
+                e["involvedObject"]["name"].as_str().unwrap_or_default(),
+                e["message"].as_str().unwrap_or_default().trim()
+            )
+        })
+        .collect();
+    Ok(crate::app::PulseData {
+        nodes: loads,
+        phases,
+        warnings,
+    })
+}
+
+/// Reads the pulse every two seconds until aborted.
+async fn pulse(client: Client, tx: mpsc::UnboundedSender<Action>) {
+    loop {
+        let sent = match read_pulse(&client).await {
+            Ok(data) => tx.send(Action::Pulse(Box::new(data))),
+            Err(e) => tx.send(Action::Status(format!("{e}; retrying"))),
+        };
+        if sent.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
 /// `kyb` with the connection flags the dashboard was started with.
 fn kyb_command(options: &Options) -> Option<tokio::process::Command> {
     let (program, flags) = options.kyb.split_first()?;
@@ -569,6 +683,8 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
         | Effect::Suspend(_)
         | Effect::Forward { .. }
         | Effect::StopForward(_)
+        | Effect::StartPulse
+        | Effect::StopPulse
         | Effect::Quit => {}
     }
 }
@@ -711,6 +827,7 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
     let mut dirty = true;
     let mut watcher: Option<tokio::task::JoinHandle<()>> = None;
     let mut logger: Option<tokio::task::JoinHandle<()>> = None;
+    let mut pulser: Option<tokio::task::JoinHandle<()>> = None;
     // Running port-forwards: what each is, and its `kyb port-forward` (killed when dropped).
     let mut forwards: Vec<(String, tokio::process::Child)> = Vec::new();
     let mut effects = app.start();
@@ -728,8 +845,23 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
             let mut effects_next = Vec::new();
             for effect in effects.drain(..) {
                 match effect {
+                    Effect::StartPulse => {
+                        if let Some(p) = pulser.take() {
+                            p.abort();
+                        }
+                        let (client, tx) = (options.client.clone(), tx.clone());
+                        pulser = Some(tokio::spawn(pulse(client, tx)));
+                    }
+                    Effect::StopPulse => {
+                        if let Some(p) = pulser.take() {
+                            p.abort();
+                        }
+                    }
                     Effect::Quit => {
-                        for task in [watcher.take(), logger.take()].into_iter().flatten() {
+                        for task in [watcher.take(), logger.take(), pulser.take()]
+                            .into_iter()
+                            .flatten()
+                        {
                             task.abort();
                         }
                         return Ok(());

@@ -251,6 +251,7 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
             );
         }
         Mode::Logs(logs) => draw_logs(frame, logs),
+        Mode::Pulse => draw_pulse(frame, app),
         Mode::Forward { target, input, .. } => {
             let area = centered(frame.area(), 60, 3);
             frame.render_widget(Clear, area);
@@ -295,6 +296,104 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
         }
         Mode::Normal | Mode::Command(_) | Mode::Filter(_) => {}
     }
+}
+
+fn bytes(n: i64) -> String {
+    const GI: f64 = (1u64 << 30) as f64;
+    format!("{:.1}Gi", n as f64 / GI)
+}
+
+/// The pulse screen: a line per node (CPU and memory requested against allocatable as gauges, and the
+/// CPU's recent history as a sparkline), then pods by phase and the newest warnings.
+fn draw_pulse(frame: &mut Frame, app: &App) {
+    use ratatui::widgets::{LineGauge, Sparkline};
+    let area = frame.area();
+    frame.render_widget(Clear, area);
+    let data = &app.pulse.data;
+    let [nodes_area, bottom] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(12.min(area.height / 2)),
+    ])
+    .areas(area);
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(
+            " Pulse: {} nodes (requests against allocatable) ",
+            data.nodes.len()
+        ),
+        Style::new().fg(Color::Cyan),
+    ));
+    let inner = block.inner(nodes_area);
+    frame.render_widget(block, nodes_area);
+    for (i, n) in data.nodes.iter().take(inner.height as usize).enumerate() {
+        let row = Rect::new(inner.x, inner.y + i as u16, inner.width, 1);
+        let [name, cpu, mem, spark] = Layout::horizontal([
+            Constraint::Length(24),
+            Constraint::Length(30),
+            Constraint::Length(34),
+            Constraint::Min(10),
+        ])
+        .spacing(2)
+        .areas(row);
+        let status = if n.ready { "" } else { " NotReady" };
+        frame.render_widget(Paragraph::new(format!("{}{status}", n.name)), name);
+        let gauge = |label: String, pct: u16| {
+            let color = match pct {
+                0..=69 => Color::Green,
+                70..=89 => Color::Yellow,
+                _ => Color::Red,
+            };
+            LineGauge::default()
+                .ratio(f64::from(pct) / 100.0)
+                .label(label)
+                .filled_style(Style::new().fg(color))
+        };
+        let cpu_pct = crate::app::NodeLoad::percent(n.cpu);
+        frame.render_widget(
+            gauge(format!("cpu {:>3}% {:>5}m", cpu_pct, n.cpu.0), cpu_pct),
+            cpu,
+        );
+        let mem_pct = crate::app::NodeLoad::percent(n.memory);
+        frame.render_widget(
+            gauge(
+                format!("mem {:>3}% {:>7}", mem_pct, bytes(n.memory.0)),
+                mem_pct,
+            ),
+            mem,
+        );
+        if let Some(h) = app.pulse.history.get(&n.name) {
+            let values: Vec<u64> = h.iter().copied().collect();
+            frame.render_widget(
+                Sparkline::default()
+                    .data(&values)
+                    .max(100)
+                    .style(Style::new().fg(Color::Cyan)),
+                spark,
+            );
+        }
+    }
+    let [phases, warnings] =
+        Layout::horizontal([Constraint::Length(24), Constraint::Min(20)]).areas(bottom);
+    let lines: Vec<Line> = data
+        .phases
+        .iter()
+        .map(|(p, n)| Line::raw(format!("{p:<12}{n:>8}")))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Pods ")),
+        phases,
+    );
+    let lines: Vec<Line> = if data.warnings.is_empty() {
+        vec![Line::raw("no warnings")]
+    } else {
+        data.warnings
+            .iter()
+            .map(|w| Line::styled(w.as_str(), Style::new().fg(Color::Yellow)))
+            .collect()
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Warnings ")),
+        warnings,
+    );
 }
 
 /// The logs view: the newest lines that fit (or, scrolled back, those above), wrapped or cut, with lines
@@ -511,6 +610,35 @@ mod tests {
             app.update(a);
         }
         insta::assert_snapshot!("logs_wrapped_paused_search", screen(&app, 50, 8));
+    }
+
+    #[test]
+    fn pulse_screen() {
+        use crate::app::{NodeLoad, PulseData};
+        let mut app = app();
+        app.update(Action::StartCommand);
+        for c in "pulse".chars() {
+            app.update(Action::Input(c));
+        }
+        app.update(Action::Submit);
+        for used in [200, 400, 600] {
+            let nodes = ["node-a", "node-b"]
+                .iter()
+                .map(|n| NodeLoad {
+                    name: n.to_string(),
+                    ready: *n == "node-a",
+                    cpu: (used, 1000),
+                    memory: (1 << 30, 4 << 30),
+                    pods: (3, 110),
+                })
+                .collect();
+            app.update(Action::Pulse(Box::new(PulseData {
+                nodes,
+                phases: vec![("Running".into(), 5), ("Pending".into(), 1)],
+                warnings: vec!["FailedScheduling pod/web-9: 0/2 nodes are available".into()],
+            })));
+        }
+        insta::assert_snapshot!(screen(&app, 110, 14));
     }
 
     #[test]
