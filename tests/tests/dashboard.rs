@@ -125,6 +125,27 @@ fn dashboard_views_filter_scale_delete_and_quit() {
             .unwrap_or(0)
     });
     tmux.shows("4/4");
+    // The xray tree: the deployment, its ReplicaSet, its pods and their containers.
+    tmux.text(":xray deploy");
+    tmux.keys(&["Enter"]);
+    tmux.shows("Xray deployments(default)");
+    tmux.shows("Deployment default/web 4/4 ready");
+    tmux.shows("└─ ReplicaSet web-");
+    tmux.shows("Container busybox");
+    tmux.keys(&["Escape"]);
+    tmux.shows("deployments(default) [1]");
+    k.ok(&kc, &["expose", "deployment", "web", "--port=80"], None);
+    converge(30, "four endpoints", &4, || {
+        k.get(&["endpoints", "web"])["subsets"][0]["addresses"]
+            .as_array()
+            .map_or(0, Vec::len)
+    });
+    tmux.text(":xray svc");
+    tmux.keys(&["Enter"]);
+    tmux.shows("Service default/web ClusterIP");
+    tmux.shows("└─ Endpoints web 4 ready of 4");
+    tmux.shows("Pod web-");
+    tmux.keys(&["Escape"]);
 
     // Enter drills down to the deployment's pods; describe one; Esc back; delete one, confirmed.
     tmux.keys(&["Enter"]);

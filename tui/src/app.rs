@@ -365,6 +365,11 @@ pub enum Effect {
     },
     /// Stop the port-forward at this place in the list.
     StopForward(usize),
+    /// Read a namespace's deployments (or services) and show them as a tree down to containers.
+    Xray {
+        services: bool,
+        namespace: Option<String>,
+    },
     /// Read the cluster for the pulse screen every few seconds, until stopped.
     StartPulse,
     StopPulse,
@@ -520,6 +525,20 @@ impl App {
         match words.as_slice() {
             [] => Vec::new(),
             ["q" | "quit" | "q!"] => vec![Effect::Quit],
+            ["xray" | "x", kind] => match *kind {
+                "deploy" | "deployment" | "deployments" | "dp" => vec![Effect::Xray {
+                    services: false,
+                    namespace: self.view.namespace.clone(),
+                }],
+                "svc" | "service" | "services" => vec![Effect::Xray {
+                    services: true,
+                    namespace: self.view.namespace.clone(),
+                }],
+                other => {
+                    self.status = format!("xray shows deploy or svc, not {other}");
+                    Vec::new()
+                }
+            },
             ["pulse" | "pu"] => {
                 self.mode = Mode::Pulse;
                 vec![Effect::StartPulse]

@@ -492,6 +492,172 @@ async fn read_pulse(client: &Client) -> Result<crate::app::PulseData, String> {
     })
 }
 
+/// The `uid`s an object names as owners.
+fn owners(obj: &Value) -> Vec<&str> {
+    obj["metadata"]["ownerReferences"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["uid"].as_str())
+        .collect()
+}
+
+fn name(obj: &Value) -> &str {
+    obj["metadata"]["name"].as_str().unwrap_or_default()
+}
+
+/// A pod's lines of an xray tree: the pod, its phase, and a line per container.
+fn xray_pod(out: &mut Vec<String>, prefix: &str, last: bool, pod: &Value, extra: &str) {
+    let (branch, under) = if last {
+        ("└─ ", "   ")
+    } else {
+        ("├─ ", "│  ")
+    };
+    let phase = pod["status"]["phase"].as_str().unwrap_or("Pending");
+    out.push(format!("{prefix}{branch}Pod {} {phase}{extra}", name(pod)));
+    let statuses: Vec<&Value> = pod["status"]["containerStatuses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    let containers: Vec<&Value> = pod["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    for (i, c) in containers.iter().enumerate() {
+        let cname = c["name"].as_str().unwrap_or_default();
+        let ready = statuses
+            .iter()
+            .find(|s| s["name"] == cname)
+            .is_some_and(|s| s["ready"] == true);
+        let branch = if i + 1 == containers.len() {
+            "└─ "
+        } else {
+            "├─ "
+        };
+        let state = if ready { "ready" } else { "not ready" };
+        out.push(format!("{prefix}{under}{branch}Container {cname} {state}"));
+    }
+}
+
+/// The xray tree of a namespace (or all): Deployment → ReplicaSet → Pod → Container, or Service →
+/// Endpoints → Pod → Container.
+async fn xray(client: &Client, services: bool, namespace: Option<&str>) -> Result<String, String> {
+    let at = |plural: &str, group: &str| {
+        let root = if group.is_empty() {
+            "/api/v1".to_string()
+        } else {
+            format!("/apis/{group}")
+        };
+        match namespace {
+            Some(ns) => format!("{root}/namespaces/{}/{plural}", encode(ns)),
+            None => format!("{root}/{plural}"),
+        }
+    };
+    let pods = list_all(client, &at("pods", "")).await?;
+    let mut out = Vec::new();
+    if services {
+        let svcs = list_all(client, &at("services", "")).await?;
+        let eps = list_all(client, &at("endpoints", "")).await?;
+        for s in &svcs {
+            let ns = s["metadata"]["namespace"].as_str().unwrap_or_default();
+            out.push(format!(
+                "Service {ns}/{} {} {}",
+                name(s),
+                s["spec"]["type"].as_str().unwrap_or("ClusterIP"),
+                s["spec"]["clusterIP"].as_str().unwrap_or_default()
+            ));
+            let Some(ep) = eps
+                .iter()
+                .find(|e| name(e) == name(s) && e["metadata"]["namespace"] == ns)
+            else {
+                out.push("└─ no Endpoints".into());
+                continue;
+            };
+            let addresses: Vec<(&Value, bool)> = ep["subsets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|sub| {
+                    let ready = sub["addresses"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|a| (a, true));
+                    let not = sub["notReadyAddresses"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|a| (a, false));
+                    ready.chain(not)
+                })
+                .collect();
+            let ready = addresses.iter().filter(|(_, r)| *r).count();
+            out.push(format!(
+                "└─ Endpoints {} {ready} ready of {}",
+                name(ep),
+                addresses.len()
+            ));
+            for (i, (a, is_ready)) in addresses.iter().enumerate() {
+                let last = i + 1 == addresses.len();
+                let ip = a["ip"].as_str().unwrap_or_default();
+                let extra = format!(" {ip}{}", if *is_ready { "" } else { " (not ready)" });
+                match pods.iter().find(|p| {
+                    a["targetRef"]["name"] == p["metadata"]["name"]
+                        && p["metadata"]["namespace"] == ns
+                }) {
+                    Some(p) => xray_pod(&mut out, "   ", last, p, &extra),
+                    None => out.push(format!(
+                        "   {}Address{extra}",
+                        if last { "└─ " } else { "├─ " }
+                    )),
+                }
+            }
+        }
+    } else {
+        let deploys = list_all(client, &at("deployments", "apps/v1")).await?;
+        let sets = list_all(client, &at("replicasets", "apps/v1")).await?;
+        for d in &deploys {
+            let ns = d["metadata"]["namespace"].as_str().unwrap_or_default();
+            out.push(format!(
+                "Deployment {ns}/{} {}/{} ready",
+                name(d),
+                d["status"]["readyReplicas"].as_i64().unwrap_or(0),
+                d["spec"]["replicas"].as_i64().unwrap_or(0)
+            ));
+            let uid = d["metadata"]["uid"].as_str().unwrap_or_default();
+            let mine: Vec<&Value> = sets.iter().filter(|rs| owners(rs).contains(&uid)).collect();
+            for (i, rs) in mine.iter().enumerate() {
+                let last = i + 1 == mine.len();
+                let (branch, under) = if last {
+                    ("└─ ", "   ")
+                } else {
+                    ("├─ ", "│  ")
+                };
+                out.push(format!(
+                    "{branch}ReplicaSet {} {}/{}",
+                    name(rs),
+                    rs["status"]["readyReplicas"].as_i64().unwrap_or(0),
+                    rs["spec"]["replicas"].as_i64().unwrap_or(0)
+                ));
+                let rs_uid = rs["metadata"]["uid"].as_str().unwrap_or_default();
+                let its: Vec<&Value> = pods
+                    .iter()
+                    .filter(|p| owners(p).contains(&rs_uid))
+                    .collect();
+                for (j, p) in its.iter().enumerate() {
+                    xray_pod(&mut out, under, j + 1 == its.len(), p, "");
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push("nothing here".into());
+    }
+    Ok(out.join("\n"))
+}
+
 /// Reads the pulse every two seconds until aborted.
 async fn pulse(client: Client, tx: mpsc::UnboundedSender<Action>) {
     loop {
@@ -626,6 +792,18 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
                     .ok_or_else(|| format!("{} has no pods to show", view.kind.to_lowercase())),
                 Err(e) => Err(e.to_string()),
             });
+        }
+        Effect::Xray {
+            services,
+            namespace,
+        } => {
+            let title = format!(
+                "Xray {}({})",
+                if services { "services" } else { "deployments" },
+                namespace.as_deref().unwrap_or("all")
+            );
+            let tree = xray(&client, services, namespace.as_deref()).await;
+            report(tree.map(|body| Action::Page { title, body }));
         }
         Effect::RolloutRestart {
             view,
@@ -1082,6 +1260,27 @@ mod tests {
         assert_eq!(
             action_for(&forward, key(KeyCode::Char('0'), none)),
             Some(Action::Input('0'))
+        );
+    }
+
+    #[test]
+    fn xray_draws_a_pod_and_its_containers() {
+        let pod = json!({"metadata": {"name": "web-1"}, "status": {"phase": "Running",
+            "containerStatuses": [{"name": "app", "ready": true}, {"name": "side", "ready": false}]},
+            "spec": {"containers": [{"name": "app"}, {"name": "side"}]}});
+        let mut out = Vec::new();
+        xray_pod(&mut out, "│  ", false, &pod, " 10.0.0.1");
+        xray_pod(&mut out, "   ", true, &pod, "");
+        assert_eq!(
+            out,
+            [
+                "│  ├─ Pod web-1 Running 10.0.0.1",
+                "│  │  ├─ Container app ready",
+                "│  │  └─ Container side not ready",
+                "   └─ Pod web-1 Running",
+                "      ├─ Container app ready",
+                "      └─ Container side not ready",
+            ]
         );
     }
 
