@@ -125,6 +125,31 @@ fn dashboard_views_filter_scale_delete_and_quit() {
             .unwrap_or(0)
     });
     tmux.shows("4/4");
+    // A Secret's YAML hides its values until v.
+    k.ok(
+        &kc,
+        &[
+            "create",
+            "secret",
+            "generic",
+            "creds",
+            "--from-literal=token=s3cret",
+        ],
+        None,
+    );
+    tmux.text(":secret");
+    tmux.keys(&["Enter"]);
+    tmux.shows("secrets(default) [1]");
+    tmux.text("y");
+    tmux.shows("[values hidden: v shows]");
+    tmux.shows("token: ••••••••");
+    assert!(!tmux.screen().contains("czNjcmV0"));
+    tmux.text("v");
+    tmux.shows("token: czNjcmV0");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
+    tmux.shows("deployments(default) [1]");
+
     // The xray tree: the deployment, its ReplicaSet, its pods and their containers.
     tmux.text(":xray deploy");
     tmux.keys(&["Enter"]);

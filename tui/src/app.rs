@@ -215,11 +215,18 @@ pub enum Mode {
     /// The pulse screen: nodes' allocation, pods by phase, recent warnings.
     Pulse,
     /// A describe or YAML page.
-    Text {
-        title: String,
-        body: String,
-        scroll: u16,
-    },
+    Text(Box<Page>),
+}
+
+/// A describe, YAML or xray page.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Page {
+    pub title: String,
+    pub body: String,
+    pub scroll: u16,
+    /// For a Secret's YAML: the body with its values, shown instead of `body` after `v`.
+    pub secret: Option<String>,
+    pub revealed: bool,
 }
 
 /// Everything that changes the state.
@@ -287,10 +294,7 @@ pub enum Action {
     /// A kind named by `:kind` was found (or not) in discovery.
     Resolved(Option<View>),
     /// A page to show.
-    Page {
-        title: String,
-        body: String,
-    },
+    Page(Box<Page>),
     /// A view to open (drill down).
     Open(View),
     /// A message for the status line.
@@ -623,12 +627,8 @@ impl App {
                     }
                 };
             }
-            Action::Page { title, body } => {
-                self.mode = Mode::Text {
-                    title,
-                    body,
-                    scroll: 0,
-                };
+            Action::Page(page) => {
+                self.mode = Mode::Text(page);
                 return Vec::new();
             }
             Action::Open(view) => return self.open(view, true),
@@ -869,52 +869,19 @@ impl App {
                 self.mode = Mode::Logs(logs);
                 return effects;
             }
-            Mode::Text {
-                title,
-                body,
-                mut scroll,
-            } => match action {
-                Action::Back | Action::Quit => {}
-                Action::Down => {
-                    scroll = scroll.saturating_add(1);
-                    self.mode = Mode::Text {
-                        title,
-                        body,
-                        scroll,
-                    };
+            Mode::Text(mut page) => {
+                match action {
+                    Action::Back | Action::Quit => return Vec::new(),
+                    Action::Down => page.scroll = page.scroll.saturating_add(1),
+                    Action::Up => page.scroll = page.scroll.saturating_sub(1),
+                    Action::PageDown => page.scroll = page.scroll.saturating_add(20),
+                    Action::PageUp => page.scroll = page.scroll.saturating_sub(20),
+                    Action::Top => page.scroll = 0,
+                    Action::Input('v') if page.secret.is_some() => page.revealed = !page.revealed,
+                    _ => {}
                 }
-                Action::Up => {
-                    scroll = scroll.saturating_sub(1);
-                    self.mode = Mode::Text {
-                        title,
-                        body,
-                        scroll,
-                    };
-                }
-                Action::PageDown => {
-                    scroll = scroll.saturating_add(20);
-                    self.mode = Mode::Text {
-                        title,
-                        body,
-                        scroll,
-                    };
-                }
-                Action::PageUp => {
-                    scroll = scroll.saturating_sub(20);
-                    self.mode = Mode::Text {
-                        title,
-                        body,
-                        scroll,
-                    };
-                }
-                _ => {
-                    self.mode = Mode::Text {
-                        title,
-                        body,
-                        scroll,
-                    }
-                }
-            },
+                self.mode = Mode::Text(page);
+            }
             Mode::Normal => return self.normal(action),
         }
         Vec::new()
@@ -1529,6 +1496,25 @@ mod tests {
         assert_eq!(NodeLoad::percent((1500, 1000)), 100);
         assert_eq!(NodeLoad::percent((1, 0)), 0);
         assert_eq!(app.update(Action::Back), [Effect::StopPulse]);
+        assert_eq!(app.mode, Mode::Normal);
+    }
+
+    #[test]
+    fn secret_pages_toggle_their_values() {
+        let mut app = App::new(pods_view());
+        app.start();
+        app.update(Action::Page(Box::new(Page {
+            title: "YAML secret/s".into(),
+            body: "data:\n  k: ••••\n".into(),
+            secret: Some("data:\n  k: czNjcmV0\n".into()),
+            ..Default::default()
+        })));
+        app.update(Action::Input('v'));
+        assert!(matches!(&app.mode, Mode::Text(p) if p.revealed));
+        app.update(Action::Down);
+        app.update(Action::Input('v'));
+        assert!(matches!(&app.mode, Mode::Text(p) if !p.revealed && p.scroll == 1));
+        app.update(Action::Back);
         assert_eq!(app.mode, Mode::Normal);
     }
 

@@ -48,6 +48,9 @@ pub fn action_for(mode: &Mode, key: KeyEvent) -> Option<Action> {
         Mode::Logs(logs) => logs.searching,
         _ => false,
     };
+    if let (Mode::Text(_), KeyCode::Char('v')) = (mode, key.code) {
+        return Some(Action::Input('v'));
+    }
     // In the logs view a few letters are its own switches (wrap, follow, timestamps, previous, container).
     if let (Mode::Logs(logs), KeyCode::Char(c @ ('w' | 'f' | 't' | 'p' | 'c'))) = (mode, key.code) {
         if !logs.searching && !ctrl {
@@ -680,6 +683,14 @@ fn kyb_command(options: &Options) -> Option<tokio::process::Command> {
     Some(command)
 }
 
+fn page(title: String, body: String) -> Action {
+    Action::Page(Box::new(crate::app::Page {
+        title,
+        body,
+        ..Default::default()
+    }))
+}
+
 /// Does one effect (not a watch) and says what came of it.
 async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Action>) {
     let client = options.client.clone();
@@ -717,7 +728,7 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
         } => {
             let title = format!("Describe {}/{name}", view.kind.to_lowercase());
             let text = (options.describe)(client, view, namespace, name).await;
-            report(text.map(|body| Action::Page { title, body }));
+            report(text.map(|body| page(title, body)));
         }
         Effect::Yaml {
             view,
@@ -729,9 +740,26 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
                 .await
                 .map_err(|e| e.to_string());
             let title = format!("YAML {}/{name}", view.kind.to_lowercase());
-            report(got.map(|obj| Action::Page {
-                title,
-                body: (options.yaml)(&obj),
+            report(got.map(|obj| {
+                let shown = (options.yaml)(&obj);
+                if obj["kind"] != "Secret" {
+                    return page(title, shown);
+                }
+                // A Secret's values stay hidden until asked for.
+                let mut masked = obj.clone();
+                for field in ["data", "stringData"] {
+                    if let Some(m) = masked[field].as_object_mut() {
+                        for v in m.values_mut() {
+                            *v = Value::String("••••••••".into());
+                        }
+                    }
+                }
+                Action::Page(Box::new(crate::app::Page {
+                    title,
+                    body: (options.yaml)(&masked),
+                    secret: Some(shown),
+                    ..Default::default()
+                }))
             }));
         }
         Effect::Delete {
@@ -803,7 +831,7 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
                 namespace.as_deref().unwrap_or("all")
             );
             let tree = xray(&client, services, namespace.as_deref()).await;
-            report(tree.map(|body| Action::Page { title, body }));
+            report(tree.map(|body| page(title, body)));
         }
         Effect::RolloutRestart {
             view,

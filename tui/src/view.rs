@@ -231,22 +231,27 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
                 area,
             );
         }
-        Mode::Text {
-            title,
-            body: text,
-            scroll,
-        } => {
+        Mode::Text(page) => {
+            let text = match (&page.secret, page.revealed) {
+                (Some(secret), true) => secret,
+                _ => &page.body,
+            };
+            let mut title = format!(" {} ", page.title);
+            if page.secret.is_some() {
+                title.push_str(if page.revealed {
+                    "[values shown: v hides] "
+                } else {
+                    "[values hidden: v shows] "
+                });
+            }
+            let (title, scroll) = (title, &page.scroll);
             let area = frame.area();
             frame.render_widget(Clear, area);
             frame.render_widget(
                 Paragraph::new(text.as_str())
                     .wrap(Wrap { trim: false })
                     .scroll((*scroll, 0))
-                    .block(
-                        Block::default()
-                            .borders(Borders::ALL)
-                            .title(format!(" {title} ")),
-                    ),
+                    .block(Block::default().borders(Borders::ALL).title(title)),
                 area,
             );
         }
@@ -570,16 +575,18 @@ mod tests {
     #[test]
     fn describe_and_yaml_pages() {
         let mut app = app();
-        app.update(Action::Page {
+        app.update(Action::Page(Box::new(crate::app::Page {
             title: "Describe pod/web-0".into(),
             body: "Name:         web-0\nNamespace:    default\nStatus:       Running\n".into(),
-        });
+            ..Default::default()
+        })));
         insta::assert_snapshot!("describe", screen(&app, 60, 8));
         app.update(Action::Back);
-        app.update(Action::Page {
+        app.update(Action::Page(Box::new(crate::app::Page {
             title: "YAML pod/web-0".into(),
             body: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-0\n".into(),
-        });
+            ..Default::default()
+        })));
         app.update(Action::Down);
         insta::assert_snapshot!("yaml_scrolled", screen(&app, 60, 8));
     }
