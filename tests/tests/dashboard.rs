@@ -111,8 +111,12 @@ fn dashboard_views_filter_scale_delete_and_quit() {
     tmux.keys(&["Escape"]);
     tmux.shows("pods(default) [3]");
 
-    // :deploy, then scale web to 4: the cluster follows, and so does the screen.
-    tmux.text(":deploy");
+    // :deploym<Tab> completes as far as the kind's names agree (deployment, deployments); then scale
+    // web to 4: the cluster follows, and so does the screen.
+    tmux.text(":deploym");
+    tmux.keys(&["Tab"]);
+    tmux.shows(":deployment");
+    tmux.shows("deployment deployments");
     tmux.keys(&["Enter"]);
     tmux.shows("deployments(default) [1]");
     tmux.text("s");

@@ -268,6 +268,15 @@ pub enum Action {
     Cordon(bool),
     /// shift-f: port-forward to the row.
     Forward,
+    /// Tab in a `:` command: complete the kind.
+    Complete,
+    /// The names `:` completes (kinds from discovery, and the screens).
+    Kinds(Vec<String>),
+    /// A click on the screen's line `y` of a screen `height` lines high: select that row.
+    Click {
+        y: u16,
+        height: u16,
+    },
     /// The port-forwards running now, as their descriptions.
     Forwards(Vec<String>),
     /// A new reading for the pulse screen.
@@ -415,7 +424,22 @@ pub struct App {
     pub log_sessions: u64,
     /// The port-forwards running, as the runner last told.
     pub forwards: Vec<String>,
+    /// What `:` completes.
+    pub kinds: Vec<String>,
     pub pulse: Pulse,
+}
+
+/// How many rows the list shows on a screen `height` lines high: less the header (2), the footer (1), the
+/// borders (2) and the column header (1).
+pub fn rows_shown(height: u16) -> usize {
+    (height as usize).saturating_sub(6).max(1)
+}
+
+/// The first row shown, so that the selection is on screen.
+pub fn first_row(selected: usize, rows: usize, shown: usize) -> usize {
+    selected
+        .min(rows.saturating_sub(1))
+        .saturating_sub(shown.saturating_sub(1))
 }
 
 /// The kinds whose logs are their pods' logs (by selector).
@@ -460,6 +484,7 @@ impl App {
             loaded: false,
             log_sessions: 0,
             forwards: Vec::new(),
+            kinds: Vec::new(),
             pulse: Pulse::default(),
         }
     }
@@ -644,6 +669,12 @@ impl App {
                 }
                 return Vec::new();
             }
+            Action::Kinds(mut kinds) => {
+                kinds.sort();
+                kinds.dedup();
+                self.kinds = kinds;
+                return Vec::new();
+            }
             Action::Pulse(data) => {
                 self.pulse.take(*data);
                 return Vec::new();
@@ -667,6 +698,32 @@ impl App {
         }
         match std::mem::replace(&mut self.mode, Mode::Normal) {
             Mode::Command(mut text) => match action {
+                Action::Complete if !text.contains(' ') => {
+                    let found: Vec<&String> =
+                        self.kinds.iter().filter(|k| k.starts_with(&text)).collect();
+                    if let Some(first) = found.first() {
+                        // The longest prefix every candidate shares; the candidates on the status line.
+                        let mut common = first.as_str();
+                        for k in &found[1..] {
+                            let n = common
+                                .chars()
+                                .zip(k.chars())
+                                .take_while(|(a, b)| a == b)
+                                .count();
+                            common = &common[..common
+                                .char_indices()
+                                .nth(n)
+                                .map_or(common.len(), |(i, _)| i)];
+                        }
+                        text = common.to_string();
+                        if found.len() == 1 {
+                            text.push(' ');
+                        }
+                        let shown: Vec<&str> = found.iter().take(8).map(|k| k.as_str()).collect();
+                        self.status = shown.join(" ");
+                    }
+                    self.mode = Mode::Command(text);
+                }
                 Action::Input(c) => {
                     text.push(c);
                     self.mode = Mode::Command(text);
@@ -890,13 +947,27 @@ impl App {
     fn normal(&mut self, action: Action) -> Vec<Effect> {
         let selected = self.selected as isize;
         match action {
+            Action::Click { y, height } => {
+                // Rows start below the two header lines, the border and the column header.
+                let shown = rows_shown(height);
+                let n = self.visible().len();
+                if let Some(row) = (y as usize).checked_sub(4).filter(|r| *r < shown) {
+                    let index = first_row(self.selected, n, shown) + row;
+                    if index < n {
+                        self.selected = index;
+                    }
+                }
+            }
             Action::Up => self.move_to(selected - 1),
             Action::Down => self.move_to(selected + 1),
             Action::PageUp => self.move_to(selected - 20),
             Action::PageDown => self.move_to(selected + 20),
             Action::Top => self.move_to(0),
             Action::Bottom => self.move_to(isize::MAX / 2),
-            Action::StartCommand => self.mode = Mode::Command(String::new()),
+            Action::StartCommand => {
+                self.status.clear();
+                self.mode = Mode::Command(String::new());
+            }
             Action::StartFilter => {
                 self.filter.text.clear();
                 self.mode = Mode::Filter(String::new());
@@ -1516,6 +1587,49 @@ mod tests {
         assert!(matches!(&app.mode, Mode::Text(p) if !p.revealed && p.scroll == 1));
         app.update(Action::Back);
         assert_eq!(app.mode, Mode::Normal);
+    }
+
+    #[test]
+    fn tab_completes_kinds_and_clicks_select() {
+        let mut app = App::new(pods_view());
+        app.start();
+        listed(&mut app);
+        app.update(Action::Kinds(
+            [
+                "deployments",
+                "deploy",
+                "daemonsets",
+                "ds",
+                "pods",
+                "po",
+                "pulse",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ));
+        app.update(Action::StartCommand);
+        app.update(Action::Input('d'));
+        app.update(Action::Complete);
+        assert_eq!(app.mode, Mode::Command("d".into()));
+        assert_eq!(app.status, "daemonsets deploy deployments ds");
+        for c in "epl".chars() {
+            app.update(Action::Input(c));
+        }
+        app.update(Action::Complete);
+        assert_eq!(app.mode, Mode::Command("deploy".into()));
+        app.update(Action::Input('m'));
+        app.update(Action::Complete);
+        assert_eq!(app.mode, Mode::Command("deployments ".into()));
+        app.update(Action::Back);
+        // Rows start on line 4; a click there selects the first row shown.
+        app.update(Action::Click { y: 6, height: 20 });
+        assert_eq!(app.selected, 2);
+        app.update(Action::Click { y: 4, height: 20 });
+        assert_eq!(app.selected, 0);
+        app.update(Action::Click { y: 1, height: 20 });
+        assert_eq!(app.selected, 0);
+        assert_eq!(first_row(50, 100, 10), 41);
+        assert_eq!(first_row(5, 3, 10), 0);
     }
 
     #[test]

@@ -62,6 +62,7 @@ pub fn action_for(mode: &Mode, key: KeyEvent) -> Option<Action> {
         KeyCode::Char('d') if ctrl => Action::Delete,
         KeyCode::Esc => Action::Back,
         KeyCode::Enter if typing => Action::Submit,
+        KeyCode::Tab if matches!(mode, Mode::Command(_)) => Action::Complete,
         KeyCode::Enter => Action::DrillDown,
         KeyCode::Backspace => Action::Backspace,
         KeyCode::Up => Action::Up,
@@ -973,6 +974,7 @@ fn restore() {
     let _ = crossterm::terminal::disable_raw_mode();
     let _ = crossterm::execute!(
         std::io::stdout(),
+        crossterm::event::DisableMouseCapture,
         crossterm::terminal::LeaveAlternateScreen,
         crossterm::cursor::Show
     );
@@ -1011,6 +1013,7 @@ pub async fn run(options: Options) -> Result<(), String> {
     let entered = crossterm::execute!(
         std::io::stdout(),
         crossterm::terminal::EnterAlternateScreen,
+        crossterm::event::EnableMouseCapture,
         crossterm::cursor::Hide
     );
     let result = match entered {
@@ -1037,6 +1040,24 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
     // Running port-forwards: what each is, and its `kyb port-forward` (killed when dropped).
     let mut forwards: Vec<(String, tokio::process::Child)> = Vec::new();
     let mut effects = app.start();
+    // What `:` completes: every served kind's names, and the screens.
+    {
+        let (client, tx) = (options.client.clone(), tx.clone());
+        tokio::spawn(async move {
+            if let Ok(d) = kyb_api::client::Discovery::load(&client, false).await {
+                let mut kinds: Vec<String> = ["ns", "pulse", "xray", "pf", "quit"]
+                    .map(String::from)
+                    .to_vec();
+                for r in d.resources.iter().filter(|r| !r.name.contains('/')) {
+                    kinds.push(r.name.clone());
+                    kinds.push(r.singular.clone());
+                    kinds.extend(r.short_names.iter().cloned());
+                }
+                kinds.retain(|k| !k.is_empty());
+                let _ = tx.send(Action::Kinds(kinds));
+            }
+        });
+    }
     loop {
         // A port-forward that ended (its pod gone, say) leaves the list.
         let before = forwards.len();
@@ -1212,6 +1233,23 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
                     }
                     dirty = true;
                     drawn = std::time::Instant::now() - FRAME;
+                }
+                Some(Ok(Event::Mouse(m))) => {
+                    use crossterm::event::{MouseButton, MouseEventKind};
+                    let height = terminal.size().map(|s| s.height).unwrap_or(0);
+                    let action = match m.kind {
+                        MouseEventKind::ScrollDown => Some(Action::Down),
+                        MouseEventKind::ScrollUp => Some(Action::Up),
+                        MouseEventKind::Down(MouseButton::Left) => {
+                            Some(Action::Click { y: m.row, height })
+                        }
+                        _ => None,
+                    };
+                    if let Some(a) = action {
+                        effects = app.update(a);
+                        dirty = true;
+                        drawn = std::time::Instant::now() - FRAME;
+                    }
                 }
                 Some(Ok(Event::Resize(..))) => {
                     dirty = true;

@@ -53,6 +53,8 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("ctrl-d", "delete (asks first)"),
     ("o O", "sort by the next column, reverse"),
+    ("Tab", "in a : command, complete the kind"),
+    ("mouse", "the wheel moves, a click selects"),
     ("?", "this help"),
     ("q, ctrl-c", "quit"),
 ];
@@ -122,10 +124,9 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(title, Style::new().fg(Color::Cyan)));
-    let inner = block.inner(body).height as usize;
-    let shown = inner.saturating_sub(1).max(1);
+    let shown = crate::app::rows_shown(frame.area().height);
     let at = app.selected.min(rows.len().saturating_sub(1));
-    let first = at.saturating_sub(shown - 1);
+    let first = crate::app::first_row(app.selected, rows.len(), shown);
     // Columns: the server's, less the wide ones, with NAMESPACE first across namespaces.
     let cols: Vec<usize> = (0..app.columns.len())
         .filter(|i| app.columns[*i].priority == 0)
@@ -185,7 +186,9 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
     }
 
     let foot = match &app.mode {
-        Mode::Command(t) => format!(":{t}"),
+        // While typing a command the status line holds Tab's candidates.
+        Mode::Command(t) if app.status.is_empty() => format!(":{t}"),
+        Mode::Command(t) => format!(":{t}    {}", app.status),
         Mode::Filter(t) => format!("/{t}"),
         _ => app.status.clone(),
     };
