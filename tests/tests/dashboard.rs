@@ -247,6 +247,34 @@ fn dashboard_views_filter_scale_delete_and_quit() {
     tmux.shows("after-restart");
     assert!(!tmux.screen().contains("retrying"));
 
+    // :ctx lists the kubeconfig's contexts; :ctx NAME switches to one (here: the same server, another
+    // namespace).
+    let cluster = k.ok(
+        &kc,
+        &[
+            "config",
+            "view",
+            "-o",
+            "jsonpath={.contexts[0].context.cluster}",
+        ],
+        None,
+    );
+    k.ok(
+        &kc,
+        &[
+            "config",
+            "set-context",
+            "other",
+            &format!("--cluster={cluster}"),
+            "--namespace=kube-system",
+        ],
+        None,
+    );
+    tmux.text(":ctx other");
+    tmux.keys(&["Enter"]);
+    tmux.shows("Context: other");
+    tmux.shows("pods(kube-system)");
+
     // Help, then quit: the shell is back on the main screen with the cursor shown.
     tmux.text("?");
     tmux.shows("drill down");

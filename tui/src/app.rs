@@ -383,6 +383,8 @@ pub enum Effect {
         services: bool,
         namespace: Option<String>,
     },
+    /// Switch to another kubeconfig context.
+    Context(String),
     /// Read the cluster for the pulse screen every few seconds, until stopped.
     StartPulse,
     StopPulse,
@@ -426,6 +428,8 @@ pub struct App {
     pub forwards: Vec<String>,
     /// What `:` completes.
     pub kinds: Vec<String>,
+    /// The kubeconfig's contexts, for `:ctx`.
+    pub contexts: Vec<String>,
     pub pulse: Pulse,
 }
 
@@ -485,8 +489,22 @@ impl App {
             log_sessions: 0,
             forwards: Vec::new(),
             kinds: Vec::new(),
+            contexts: Vec::new(),
             pulse: Pulse::default(),
         }
+    }
+
+    /// After a switch of context: the same kind in the context's namespace (or still all), afresh.
+    pub fn switched(&mut self, namespace: String) -> Vec<Effect> {
+        let mut view = self.view.clone();
+        if view.namespace.is_some() {
+            view.namespace = Some(namespace);
+        }
+        view.label_selector = None;
+        view.field_selector = None;
+        self.history.clear();
+        self.status = format!("context {}", self.context);
+        self.open(view, false)
     }
 
     /// The effect that starts the first view.
@@ -568,6 +586,20 @@ impl App {
                     Vec::new()
                 }
             },
+            ["ctx" | "context", name] => vec![Effect::Context(name.to_string())],
+            ["ctx" | "context"] => {
+                let mut body = String::new();
+                for c in &self.contexts {
+                    let mark = if *c == self.context { "*" } else { " " };
+                    body.push_str(&format!("{mark} {c}\n"));
+                }
+                self.mode = Mode::Text(Box::new(Page {
+                    title: "Contexts (:ctx NAME switches)".into(),
+                    body,
+                    ..Default::default()
+                }));
+                Vec::new()
+            }
             ["pulse" | "pu"] => {
                 self.mode = Mode::Pulse;
                 vec![Effect::StartPulse]
@@ -1630,6 +1662,30 @@ mod tests {
         assert_eq!(app.selected, 0);
         assert_eq!(first_row(50, 100, 10), 41);
         assert_eq!(first_row(5, 3, 10), 0);
+    }
+
+    #[test]
+    fn contexts_are_listed_and_switched() {
+        let mut app = App::new(pods_view());
+        app.start();
+        app.context = "a".into();
+        app.contexts = vec!["a".into(), "b".into()];
+        app.update(Action::StartCommand);
+        for c in "ctx".chars() {
+            app.update(Action::Input(c));
+        }
+        app.update(Action::Submit);
+        assert!(matches!(&app.mode, Mode::Text(p) if p.body == "* a\n  b\n"));
+        app.update(Action::Back);
+        app.update(Action::StartCommand);
+        for c in "ctx b".chars() {
+            app.update(Action::Input(c));
+        }
+        assert_eq!(app.update(Action::Submit), [Effect::Context("b".into())]);
+        app.context = "b".into();
+        let effects = app.switched("team".into());
+        assert!(matches!(effects.as_slice(), [Effect::Watch { .. }]));
+        assert_eq!(app.view.namespace.as_deref(), Some("team"));
     }
 
     #[test]

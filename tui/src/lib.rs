@@ -5,4 +5,4 @@ pub mod app;
 pub mod run;
 pub mod view;
 
-pub use run::{run, DescribeFn, Options};
+pub use run::{run, ConnectFn, DescribeFn, Options};

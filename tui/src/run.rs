@@ -26,6 +26,7 @@ pub type DescribeFn = Arc<
 >;
 
 /// What `kyb dashboard` hands over.
+#[derive(Clone)]
 pub struct Options {
     pub client: Client,
     /// The kubeconfig context's name, for the header.
@@ -38,7 +39,14 @@ pub struct Options {
     /// `kyb` and the connection flags it was started with, for the commands the dashboard hands the
     /// terminal to (exec -it, edit) or runs (cordon, drain).
     pub kyb: Vec<String>,
+    /// The kubeconfig's contexts, for `:ctx`.
+    pub contexts: Vec<String>,
+    /// A client for another context, with that context's namespace.
+    pub connect: ConnectFn,
 }
+
+/// Connects to a kubeconfig context by name: its client and namespace.
+pub type ConnectFn = Arc<dyn Fn(&str) -> Result<(Client, String), String> + Send + Sync>;
 
 /// The key map: which action a key is, in the screen's current mode.
 pub fn action_for(mode: &Mode, key: KeyEvent) -> Option<Action> {
@@ -892,6 +900,7 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
         | Effect::StopForward(_)
         | Effect::StartPulse
         | Effect::StopPulse
+        | Effect::Context(_)
         | Effect::Quit => {}
     }
 }
@@ -981,7 +990,7 @@ fn restore() {
 }
 
 /// Runs the dashboard until the user quits.
-pub async fn run(options: Options) -> Result<(), String> {
+pub async fn run(mut options: Options) -> Result<(), String> {
     let start = View {
         plural: "pods".into(),
         group: String::new(),
@@ -996,6 +1005,7 @@ pub async fn run(options: Options) -> Result<(), String> {
     app.context = options.context.clone();
     app.server = options.client.base.clone();
     app.readonly = options.readonly;
+    app.contexts = options.contexts.clone();
     app.version = options
         .client
         .get_json("/version")
@@ -1017,14 +1027,14 @@ pub async fn run(options: Options) -> Result<(), String> {
         crossterm::cursor::Hide
     );
     let result = match entered {
-        Ok(()) => event_loop(&options, &mut app).await,
+        Ok(()) => event_loop(&mut options, &mut app).await,
         Err(e) => Err(format!("the terminal: {e}")),
     };
     restore();
     result
 }
 
-async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
+async fn event_loop(options: &mut Options, app: &mut App) -> Result<(), String> {
     let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
     let mut terminal = ratatui::Terminal::new(backend).map_err(|e| e.to_string())?;
     terminal.clear().map_err(|e| e.to_string())?;
@@ -1072,6 +1082,20 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
             let mut effects_next = Vec::new();
             for effect in effects.drain(..) {
                 match effect {
+                    Effect::Context(name) => match (options.connect)(&name) {
+                        Ok((client, namespace)) => {
+                            options.client = client;
+                            // Commands run for the dashboard use the new context too.
+                            if let Some(i) = options.kyb.iter().position(|a| a == "--context") {
+                                options.kyb.drain(i..(i + 2).min(options.kyb.len()));
+                            }
+                            options.kyb.extend(["--context".to_string(), name.clone()]);
+                            app.context = name;
+                            app.server = options.client.base.clone();
+                            effects_next.extend(app.switched(namespace));
+                        }
+                        Err(e) => app.status = e,
+                    },
                     Effect::StartPulse => {
                         if let Some(p) = pulser.take() {
                             p.abort();
@@ -1197,15 +1221,7 @@ async fn event_loop(options: &Options, app: &mut App) -> Result<(), String> {
                     }
                     other => {
                         let tx = tx.clone();
-                        let options = Options {
-                            client: options.client.clone(),
-                            context: String::new(),
-                            namespace: None,
-                            readonly: options.readonly,
-                            describe: options.describe.clone(),
-                            yaml: options.yaml,
-                            kyb: options.kyb.clone(),
-                        };
+                        let options = options.clone();
                         tokio::spawn(async move { perform(&options, other, tx).await });
                     }
                 }

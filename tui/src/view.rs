@@ -16,6 +16,10 @@ pub const HELP: &[(&str, &str)] = &[
         "show a kind (pods, deploy, svc, no, ...; -n NS, -A)",
     ),
     (":ns NAME", "switch namespace (:ns all for every one)"),
+    (
+        ":ctx [NAME]",
+        "list the kubeconfig's contexts, or switch to one",
+    ),
     ("0", "every namespace"),
     (
         "/TEXT",

@@ -64,8 +64,21 @@ pub async fn run(ctx: &Ctx, overrides: &Overrides, args: DashboardArgs) -> CliRe
                 .map_err(|e| e.to_string().trim_start_matches("error: ").to_string())
         })
     });
+    let contexts = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
+    let base = overrides.clone();
+    let connect: kyb_tui::ConnectFn = Arc::new(move |name: &str| {
+        let mut o = base.clone();
+        o.context = Some(name.to_string());
+        let kubeconfig = load_kubeconfig(o.kubeconfig.as_deref()).map_err(|e| e.to_string())?;
+        let rest = RestConfig::resolve(&kubeconfig, &o).map_err(|e| e.to_string())?;
+        let client = kyb_api::client::Client::new(&rest).map_err(|e| e.to_string())?;
+        let namespace = client.namespace.clone();
+        Ok((client, namespace))
+    });
     let options = kyb_tui::Options {
         kyb: kyb_with(overrides),
+        contexts,
+        connect,
         client: ctx.client.clone(),
         context,
         namespace: (!args.all_namespaces).then(|| ctx.namespace().to_string()),
