@@ -42,6 +42,31 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
+    /// A tmux server of its own, with a shell in a 160×40 window running `kyb dashboard` against `k`,
+    /// with `env` (`NAME=value ...`) set, and `echo EXITED-$?` after it.
+    fn dashboard(tag: &str, k: &Kybd, env: &str) -> Tmux {
+        let tmux = Tmux(format!("kyb-e2e-{tag}-{}", std::process::id()));
+        let shell = [
+            "new-session",
+            "-d",
+            "-s",
+            "dash",
+            "-x",
+            "160",
+            "-y",
+            "40",
+            "bash --norc --noprofile",
+        ];
+        assert!(tmux.run(&shell).status.success());
+        tmux.text(&format!(
+            "{env} KUBECONFIG={} {} dashboard; echo EXITED-$?",
+            k.kubeconfig.display(),
+            bin("kyb").display()
+        ));
+        tmux.keys(&["Enter"]);
+        tmux
+    }
+
     /// Waits until the screen shows `text`.
     fn shows(&self, text: &str) {
         converge(30, &format!("the screen showing {text:?}"), &true, || {
@@ -77,27 +102,7 @@ fn dashboard_views_filter_scale_delete_and_quit() {
     k.ok(&kc, &["run", "lonely", "--image=busybox"], None);
     converge(30, "three running pods", &3, || k.running_pods("").len());
 
-    let tmux = Tmux(format!("kyb-e2e-dash-{}", std::process::id()));
-    assert!(tmux
-        .run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "dash",
-            "-x",
-            "160",
-            "-y",
-            "40",
-            "bash --norc --noprofile"
-        ])
-        .status
-        .success());
-    tmux.text(&format!(
-        "KUBECONFIG={} {} dashboard; echo EXITED-$?",
-        k.kubeconfig.display(),
-        bin("kyb").display()
-    ));
-    tmux.keys(&["Enter"]);
+    let tmux = Tmux::dashboard("dash", &k, "");
     // The pods view comes first, live from the watch.
     tmux.shows("pods(default) [3]");
     tmux.shows("lonely");
@@ -286,6 +291,31 @@ fn dashboard_views_filter_scale_delete_and_quit() {
 }
 
 #[test]
+fn dashboard_names_a_mistake_in_its_config() {
+    let config = kyb_e2e::TempDir::new("dash-bad-config");
+    std::fs::create_dir_all(config.0.join("kybernet")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        config.0.join("kybernet/dashboard.yaml"),
+        "keys:\n  fly: f\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(bin("kyb"))
+        .args(["dashboard", "--server", "http://127.0.0.1:1"])
+        .env("XDG_CONFIG_HOME", &config.0)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "error: {}: keys: unknown action \"fly\"",
+            config.0.join("kybernet/dashboard.yaml").display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
 fn dashboard_without_a_server_says_so() {
     let out = Command::new(bin("kyb"))
         .args(["dashboard", "--server", "http://127.0.0.1:1"])
@@ -307,27 +337,20 @@ fn dashboard_streams_logs_and_forwards_ports() {
         k.running_pods("app=ticker").len()
     });
 
-    let tmux = Tmux(format!("kyb-e2e-logs-{}", std::process::id()));
-    assert!(tmux
-        .run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "dash",
-            "-x",
-            "160",
-            "-y",
-            "30",
-            "bash --norc --noprofile"
-        ])
-        .status
-        .success());
-    tmux.text(&format!(
-        "KUBECONFIG={} {} dashboard; echo EXITED-$?",
-        k.kubeconfig.display(),
-        bin("kyb").display()
-    ));
-    tmux.keys(&["Enter"]);
+    // Keys and colours from the config file: describe moved to i.
+    let config = kyb_e2e::TempDir::new("dash-config");
+    std::fs::create_dir_all(config.0.join("kybernet")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        config.0.join("kybernet/dashboard.yaml"),
+        "keys:\n  describe: i\ntheme:\n  selected: blue\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let env = format!("XDG_CONFIG_HOME={}", config.0.display());
+    let tmux = Tmux::dashboard("logs", &k, &env);
+    tmux.shows("pods(default) [2]");
+    tmux.text("i");
+    tmux.shows("Describe pod/ticker-");
+    tmux.keys(&["Escape"]);
     tmux.shows("pods(default) [2]");
     // A deployment's logs are its pods' lines together, each with its pod.
     tmux.text(":deploy");
@@ -404,27 +427,7 @@ fn dashboard_hands_the_terminal_to_a_shell_and_takes_it_back() {
     );
     k.ok(&kc, &["apply", "-f", "-"], Some(&pod));
     converge(60, "the pod running", &1, || k.running_pods("").len());
-    let tmux = Tmux(format!("kyb-e2e-shell-{}", std::process::id()));
-    assert!(tmux
-        .run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "dash",
-            "-x",
-            "120",
-            "-y",
-            "30",
-            "bash --norc --noprofile"
-        ])
-        .status
-        .success());
-    tmux.text(&format!(
-        "KUBECONFIG={} {} dashboard; echo EXITED-$?",
-        k.kubeconfig.display(),
-        bin("kyb").display()
-    ));
-    tmux.keys(&["Enter"]);
+    let tmux = Tmux::dashboard("shell", &k, "");
     tmux.shows("pods(default) [1]");
     tmux.text("x");
     // The shell has the terminal: its prompt, its answers, the main screen.

@@ -431,6 +431,7 @@ pub struct App {
     /// The kubeconfig's contexts, for `:ctx`.
     pub contexts: Vec<String>,
     pub pulse: Pulse,
+    pub theme: crate::config::Theme,
 }
 
 /// How many rows the list shows on a screen `height` lines high: less the header (2), the footer (1), the
@@ -491,6 +492,7 @@ impl App {
             kinds: Vec::new(),
             contexts: Vec::new(),
             pulse: Pulse::default(),
+            theme: crate::config::Theme::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! [`view`], the terminal, keys and I/O tasks in [`run`] (DESIGN §1: state, actions and rendering apart).
 
 pub mod app;
+pub mod config;
 pub mod run;
 pub mod view;
 

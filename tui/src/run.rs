@@ -43,13 +43,15 @@ pub struct Options {
     pub contexts: Vec<String>,
     /// A client for another context, with that context's namespace.
     pub connect: ConnectFn,
+    /// The keys and colours file; absent, the defaults.
+    pub config: Option<std::path::PathBuf>,
 }
 
 /// Connects to a kubeconfig context by name: its client and namespace.
 pub type ConnectFn = Arc<dyn Fn(&str) -> Result<(Client, String), String> + Send + Sync>;
 
-/// The key map: which action a key is, in the screen's current mode.
-pub fn action_for(mode: &Mode, key: KeyEvent) -> Option<Action> {
+/// The key map: which action a key is, in the screen's current mode (`keys`: the list's letters).
+pub fn action_for(keys: &crate::config::KeyMap, mode: &Mode, key: KeyEvent) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let typing = match mode {
         Mode::Command(_) | Mode::Filter(_) | Mode::Scale { .. } | Mode::Forward { .. } => true,
@@ -82,30 +84,7 @@ pub fn action_for(mode: &Mode, key: KeyEvent) -> Option<Action> {
         KeyCode::Char(c) if typing => Action::Input(c),
         KeyCode::Char('y') if matches!(mode, Mode::Confirm { .. }) => Action::Confirm(true),
         KeyCode::Char(_) if matches!(mode, Mode::Confirm { .. }) => Action::Confirm(false),
-        KeyCode::Char(c) => match c {
-            'q' => Action::Quit,
-            ':' => Action::StartCommand,
-            '/' => Action::StartFilter,
-            '?' => Action::Help,
-            'j' => Action::Down,
-            'k' => Action::Up,
-            'g' => Action::Top,
-            'G' => Action::Bottom,
-            'd' => Action::Describe,
-            'y' => Action::Yaml,
-            'l' => Action::Logs,
-            'x' => Action::Shell,
-            'e' => Action::Edit,
-            'r' => Action::Restart,
-            'c' => Action::Cordon(true),
-            'u' => Action::Cordon(false),
-            'F' => Action::Forward,
-            's' => Action::Scale,
-            '0' => Action::AllNamespaces,
-            'o' => Action::SortNext,
-            'O' => Action::SortReverse,
-            _ => return None,
-        },
+        KeyCode::Char(c) => return keys.0.get(&c).cloned(),
         _ => return None,
     })
 }
@@ -1004,6 +983,11 @@ pub async fn run(mut options: Options) -> Result<(), String> {
     let mut app = App::new(start);
     app.context = options.context.clone();
     app.server = options.client.base.clone();
+    let (keys_map, theme) = match &options.config {
+        Some(path) => crate::config::load(path)?,
+        None => Default::default(),
+    };
+    app.theme = theme;
     app.readonly = options.readonly;
     app.contexts = options.contexts.clone();
     app.version = options
@@ -1027,14 +1011,18 @@ pub async fn run(mut options: Options) -> Result<(), String> {
         crossterm::cursor::Hide
     );
     let result = match entered {
-        Ok(()) => event_loop(&mut options, &mut app).await,
+        Ok(()) => event_loop(&mut options, &mut app, &keys_map).await,
         Err(e) => Err(format!("the terminal: {e}")),
     };
     restore();
     result
 }
 
-async fn event_loop(options: &mut Options, app: &mut App) -> Result<(), String> {
+async fn event_loop(
+    options: &mut Options,
+    app: &mut App,
+    keys_map: &crate::config::KeyMap,
+) -> Result<(), String> {
     let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
     let mut terminal = ratatui::Terminal::new(backend).map_err(|e| e.to_string())?;
     terminal.clear().map_err(|e| e.to_string())?;
@@ -1243,9 +1231,14 @@ async fn event_loop(options: &mut Options, app: &mut App) -> Result<(), String> 
         };
         tokio::select! {
             key = keys.recv() => match key {
-                Some(Ok(Event::Key(k))) if k.kind == crossterm::event::KeyEventKind::Press => {
-                    if let Some(a) = action_for(&app.mode, k) {
-                        effects = app.update(a);
+                Some(Ok(Event::Key(mut k))) if k.kind == crossterm::event::KeyEventKind::Press => {
+                    // Esc and the next key read together arrive as Alt and that key: both are meant.
+                    if k.modifiers.contains(KeyModifiers::ALT) {
+                        effects = app.update(Action::Back);
+                        k.modifiers.remove(KeyModifiers::ALT);
+                    }
+                    if let Some(a) = action_for(keys_map, &app.mode, k) {
+                        effects.extend(app.update(a));
                     }
                     dirty = true;
                     drawn = std::time::Instant::now() - FRAME;
@@ -1299,26 +1292,43 @@ mod tests {
     fn keys_mean_different_things_by_mode() {
         let none = KeyModifiers::NONE;
         assert_eq!(
-            action_for(&Mode::Normal, key(KeyCode::Char('d'), none)),
+            action_for(
+                &crate::config::KeyMap::default(),
+                &Mode::Normal,
+                key(KeyCode::Char('d'), none)
+            ),
             Some(Action::Describe)
         );
         assert_eq!(
             action_for(
+                &crate::config::KeyMap::default(),
                 &Mode::Normal,
                 key(KeyCode::Char('d'), KeyModifiers::CONTROL)
             ),
             Some(Action::Delete)
         );
         assert_eq!(
-            action_for(&Mode::Filter(String::new()), key(KeyCode::Char('d'), none)),
+            action_for(
+                &crate::config::KeyMap::default(),
+                &Mode::Filter(String::new()),
+                key(KeyCode::Char('d'), none)
+            ),
             Some(Action::Input('d'))
         );
         assert_eq!(
-            action_for(&Mode::Command(String::new()), key(KeyCode::Enter, none)),
+            action_for(
+                &crate::config::KeyMap::default(),
+                &Mode::Command(String::new()),
+                key(KeyCode::Enter, none)
+            ),
             Some(Action::Submit)
         );
         assert_eq!(
-            action_for(&Mode::Normal, key(KeyCode::Enter, none)),
+            action_for(
+                &crate::config::KeyMap::default(),
+                &Mode::Normal,
+                key(KeyCode::Enter, none)
+            ),
             Some(Action::DrillDown)
         );
         let confirm = Mode::Confirm {
@@ -1326,21 +1336,40 @@ mod tests {
             effect: Box::new(Effect::Quit),
         };
         assert_eq!(
-            action_for(&confirm, key(KeyCode::Char('y'), none)),
+            action_for(
+                &crate::config::KeyMap::default(),
+                &confirm,
+                key(KeyCode::Char('y'), none)
+            ),
             Some(Action::Confirm(true))
         );
         assert_eq!(
-            action_for(&confirm, key(KeyCode::Char('n'), none)),
+            action_for(
+                &crate::config::KeyMap::default(),
+                &confirm,
+                key(KeyCode::Char('n'), none)
+            ),
             Some(Action::Confirm(false))
         );
-        assert_eq!(action_for(&Mode::Normal, key(KeyCode::F(5), none)), None);
+        assert_eq!(
+            action_for(
+                &crate::config::KeyMap::default(),
+                &Mode::Normal,
+                key(KeyCode::F(5), none)
+            ),
+            None
+        );
         let forward = Mode::Forward {
             namespace: String::new(),
             target: String::new(),
             input: String::new(),
         };
         assert_eq!(
-            action_for(&forward, key(KeyCode::Char('0'), none)),
+            action_for(
+                &crate::config::KeyMap::default(),
+                &forward,
+                key(KeyCode::Char('0'), none)
+            ),
             Some(Action::Input('0'))
         );
     }

@@ -96,17 +96,17 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
     let scope = if app.view.namespaced { ns } else { "all" };
     let head = vec![
         Line::from(vec![
-            Span::styled("Context: ", Style::new().fg(Color::Yellow)),
+            Span::styled("Context: ", Style::new().fg(app.theme.header)),
             Span::raw(format!("{}  ", app.context)),
-            Span::styled("Server: ", Style::new().fg(Color::Yellow)),
+            Span::styled("Server: ", Style::new().fg(app.theme.header)),
             Span::raw(format!("{}  ", app.server)),
-            Span::styled("Version: ", Style::new().fg(Color::Yellow)),
+            Span::styled("Version: ", Style::new().fg(app.theme.header)),
             Span::raw(app.version.clone()),
         ]),
         Line::from(vec![
-            Span::styled("Namespace: ", Style::new().fg(Color::Yellow)),
+            Span::styled("Namespace: ", Style::new().fg(app.theme.header)),
             Span::raw(format!("{ns}  ")),
-            Span::styled("Filter: ", Style::new().fg(Color::Yellow)),
+            Span::styled("Filter: ", Style::new().fg(app.theme.header)),
             Span::raw(app.filter.text.clone()),
             if app.readonly {
                 Span::styled("  [read-only]", Style::new().fg(Color::Red))
@@ -127,7 +127,7 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(Span::styled(title, Style::new().fg(Color::Cyan)));
+        .title(Span::styled(title, Style::new().fg(app.theme.title)));
     let shown = crate::app::rows_shown(frame.area().height);
     let at = app.selected.min(rows.len().saturating_sub(1));
     let first = crate::app::first_row(app.selected, rows.len(), shown);
@@ -170,10 +170,10 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
         .into_iter()
         .enumerate()
         .map(|(i, l)| {
-            let style = if i == selected {
-                Style::new().add_modifier(Modifier::REVERSED)
-            } else {
-                Style::new()
+            let style = match (i == selected, app.theme.selected) {
+                (false, _) => Style::new(),
+                (true, None) => Style::new().add_modifier(Modifier::REVERSED),
+                (true, Some(c)) => Style::new().bg(c),
             };
             TableRow::new(l).style(style)
         })
@@ -262,7 +262,7 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
                 area,
             );
         }
-        Mode::Logs(logs) => draw_logs(frame, logs),
+        Mode::Logs(logs) => draw_logs(frame, logs, app.theme.title),
         Mode::Pulse => draw_pulse(frame, app),
         Mode::Forward { target, input, .. } => {
             let area = centered(frame.area(), 60, 3);
@@ -410,7 +410,7 @@ fn draw_pulse(frame: &mut Frame, app: &App) {
 
 /// The logs view: the newest lines that fit (or, scrolled back, those above), wrapped or cut, with lines
 /// holding the search highlighted.
-fn draw_logs(frame: &mut Frame, logs: &crate::app::Logs) {
+fn draw_logs(frame: &mut Frame, logs: &crate::app::Logs, title_color: Color) {
     let area = frame.area();
     frame.render_widget(Clear, area);
     let mut flags = vec![if logs.follow { "follow" } else { "paused" }];
@@ -429,7 +429,7 @@ fn draw_logs(frame: &mut Frame, logs: &crate::app::Logs) {
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(Span::styled(title, Style::new().fg(Color::Cyan)));
+        .title(Span::styled(title, Style::new().fg(title_color)));
     let inner = block.inner(area);
     let (height, width) = (inner.height as usize, inner.width.max(1) as usize);
     let end = logs.lines.len().saturating_sub(logs.back);

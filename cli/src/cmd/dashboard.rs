@@ -79,6 +79,7 @@ pub async fn run(ctx: &Ctx, overrides: &Overrides, args: DashboardArgs) -> CliRe
         kyb: kyb_with(overrides),
         contexts,
         connect,
+        config: kyb_tui::config::default_path(),
         client: ctx.client.clone(),
         context,
         namespace: (!args.all_namespaces).then(|| ctx.namespace().to_string()),
