@@ -704,3 +704,55 @@ fn refuses_a_non_loopback_listen_address() {
         "{err}"
     );
 }
+
+/// A delete without preconditions never answers Conflict, even while others write the object (a kubelet's
+/// status updates, say): the server reads it again and deletes what is there, as kube's GuaranteedUpdate.
+/// With a resourceVersion precondition, a changed object is a Conflict.
+#[test]
+fn deletes_ride_over_concurrent_writes() {
+    let k = Kybd::api_only();
+    let pods = "/api/v1/namespaces/default/pods";
+    for i in 0..10 {
+        let name = format!("busy-{i}");
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"nodeName": "nowhere", "containers": [{"name": "c", "image": "busybox"}]}});
+        assert_eq!(post(&k, pods, pod).0, 201);
+        let path = format!("{pods}/{name}");
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let patch = json!({"metadata": {"labels": {"n": n.to_string()}}});
+                    k.http(
+                        "PATCH",
+                        &path,
+                        "application/merge-patch+json",
+                        patch.to_string().as_bytes(),
+                    );
+                    n += 1;
+                }
+            });
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let (code, body) = k.http("DELETE", &path, "application/json", b"");
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            assert_eq!(code, 200, "{body}");
+        });
+    }
+    // A stale resourceVersion precondition is refused.
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "pinned"},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]}});
+    let (_, made) = post(&k, pods, pod);
+    let stale = json!({"preconditions": {"resourceVersion": (rv(&made) - 1).to_string()}});
+    let (code, body) = k.http(
+        "DELETE",
+        &format!("{pods}/pinned"),
+        "application/json",
+        stale.to_string().as_bytes(),
+    );
+    assert_eq!(
+        (code, body["reason"].as_str()),
+        (409, Some("Conflict")),
+        "{body}"
+    );
+}

@@ -788,20 +788,58 @@ pub async fn delete(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Res
             return Err(precondition_failed("ResourceVersion", rv, have));
         }
     }
-    let out = delete_object(
-        api,
-        resource,
-        &current,
-        opts.grace,
-        opts.propagation,
-        req.dry_run()?,
-    )
-    .await?;
+    // With preconditions the object read is the one to delete: a change meanwhile is a Conflict.
+    let out = if opts.uid.is_some() || opts.resource_version.is_some() {
+        delete_once(
+            api,
+            resource,
+            &current,
+            opts.grace,
+            opts.propagation,
+            req.dry_run()?,
+        )
+        .await?
+    } else {
+        delete_object(
+            api,
+            resource,
+            &current,
+            opts.grace,
+            opts.propagation,
+            req.dry_run()?,
+        )
+        .await?
+    };
     respond(req, resource, &out, StatusCode::OK)
 }
 
-/// Deletes an object, or marks it for deletion when finalizers, a namespace's contents or a running pod's grace period must come first.
+/// Deletes an object, or marks it for deletion when finalizers, a namespace's contents or a running pod's
+/// grace period must come first. An object changed meanwhile (a kubelet's status write, say) is read again
+/// and the delete tried again, as kube's GuaranteedUpdate does: a delete without preconditions never
+/// answers Conflict.
 pub async fn delete_object(
+    api: &Api,
+    resource: &Resource,
+    current: &Value,
+    grace: Option<i64>,
+    propagation: Propagation,
+    dry_run: bool,
+) -> ApiResult<Value> {
+    let namespace = meta::str_field(current, "namespace").map(str::to_string);
+    let name = meta::name(current).unwrap_or_default().to_string();
+    let mut current = current.clone();
+    for _ in 0..8 {
+        match delete_once(api, resource, &current, grace, propagation, dry_run).await {
+            Err(e) if e.0.code == 409 => {
+                current = read(api, resource, namespace.as_deref(), &name).await?;
+            }
+            done => return done,
+        }
+    }
+    delete_once(api, resource, &current, grace, propagation, dry_run).await
+}
+
+async fn delete_once(
     api: &Api,
     resource: &Resource,
     current: &Value,
