@@ -189,6 +189,12 @@ fn dashboard_views_filter_scale_delete_and_quit() {
     tmux.shows("Describe pod/web-");
     tmux.shows("Controlled By:  ReplicaSet/web-");
     tmux.keys(&["Escape"]);
+    // Enter on a pod: its containers.
+    tmux.shows("pods(default) [4]");
+    tmux.keys(&["Enter"]);
+    tmux.shows("Containers pod/web-");
+    tmux.shows("NAME      IMAGE     READY   STATE");
+    tmux.keys(&["Escape"]);
     tmux.text("/lonely");
     tmux.keys(&["Enter"]);
     tmux.keys(&["Escape"]);

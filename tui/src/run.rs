@@ -803,6 +803,11 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
                 .get_json(&object_path(&view, &namespace, &name))
                 .await;
             report(match got {
+                // A pod's level below is its containers.
+                Ok(obj) if view.plural == "pods" => Ok(page(
+                    format!("Containers pod/{name}"),
+                    containers_page(&obj),
+                )),
                 Ok(obj) => pods_of(&view, &obj)
                     .map(Action::Open)
                     .ok_or_else(|| format!("{} has no pods to show", view.kind.to_lowercase())),
@@ -882,6 +887,73 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
         | Effect::Context(_)
         | Effect::Quit => {}
     }
+}
+
+/// A pod's containers (init ones first, marked) as a table: name, image, ready, state, restarts, ports.
+pub fn containers_page(pod: &Value) -> String {
+    let mut rows = vec![["NAME", "IMAGE", "READY", "STATE", "RESTARTS", "PORTS"].map(String::from)];
+    for (list, statuses, init) in [
+        ("initContainers", "initContainerStatuses", true),
+        ("containers", "containerStatuses", false),
+    ] {
+        for c in pod["spec"][list].as_array().into_iter().flatten() {
+            let name = c["name"].as_str().unwrap_or_default();
+            let status = pod["status"][statuses]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|s| s["name"] == name);
+            let state = status
+                .and_then(|s| s["state"].as_object())
+                .and_then(|m| m.iter().next())
+                .map(|(k, v)| match v["reason"].as_str() {
+                    Some(r) => format!("{k}: {r}"),
+                    None => k.clone(),
+                })
+                .unwrap_or_else(|| "waiting".into());
+            let ports: Vec<String> = c["ports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| {
+                    let port = p["containerPort"].as_i64()?;
+                    let proto = p["protocol"].as_str().unwrap_or("TCP");
+                    Some(match p["name"].as_str() {
+                        Some(n) => format!("{n}:{port}/{proto}"),
+                        None => format!("{port}/{proto}"),
+                    })
+                })
+                .collect();
+            rows.push([
+                if init {
+                    format!("init:{name}")
+                } else {
+                    name.to_string()
+                },
+                c["image"].as_str().unwrap_or_default().to_string(),
+                status.is_some_and(|s| s["ready"] == true).to_string(),
+                state,
+                status
+                    .and_then(|s| s["restartCount"].as_i64())
+                    .unwrap_or(0)
+                    .to_string(),
+                ports.join(","),
+            ]);
+        }
+    }
+    let widths: Vec<usize> = (0..6)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|r| {
+            let cells: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            cells.join("   ").trim_end().to_string() + "\n"
+        })
+        .collect()
 }
 
 /// The view of an object's pods: by its selector (workloads, services), or by node.
@@ -1371,6 +1443,21 @@ mod tests {
                 key(KeyCode::Char('0'), none)
             ),
             Some(Action::Input('0'))
+        );
+    }
+
+    #[test]
+    fn a_pods_containers_as_a_table() {
+        let pod = json!({"spec": {"initContainers": [{"name": "setup", "image": "busybox"}],
+            "containers": [{"name": "web", "image": "nginx:1", "ports": [{"name": "http", "containerPort": 80}]}]},
+            "status": {"initContainerStatuses": [{"name": "setup", "ready": false, "restartCount": 0,
+                "state": {"terminated": {"reason": "Completed"}}}],
+                "containerStatuses": [{"name": "web", "ready": true, "restartCount": 2, "state": {"running": {}}}]}});
+        assert_eq!(
+            containers_page(&pod),
+            "NAME         IMAGE     READY   STATE                   RESTARTS   PORTS\n\
+             init:setup   busybox   false   terminated: Completed   0\n\
+             web          nginx:1   true    running                 2          http:80/TCP\n"
         );
     }
 
