@@ -134,6 +134,31 @@ impl Drop for DockerCleanup {
     }
 }
 
+/// `kybd agent --runtime docker` as node `node` on a Docker network of that name, quiet, its proxy's
+/// metrics off.
+fn docker_agent(bin: &Path, url: &str, node: &str, root: &Path) -> Result<Proc, BoxError> {
+    let root = root.to_string_lossy();
+    Proc::component(
+        bin,
+        "agent",
+        url,
+        &[
+            "--runtime",
+            "docker",
+            "--node-name",
+            node,
+            "--docker-network",
+            node,
+            "--root-dir",
+            &root,
+            "--kubelet-port",
+            "0",
+            "--metrics-bind-address",
+            "",
+        ],
+    )
+}
+
 fn temp_dir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("kyb-bench-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -520,23 +545,7 @@ fn docker_bench(bin: &Path, pods: usize, clients: usize) -> Result<(), BoxError>
     let root = temp_dir("docker-agent");
     // Whatever happens, the containers and the network go (after the agent, declared below, stops).
     let _cleanup = DockerCleanup(node.clone(), root.clone(), bin.to_path_buf());
-    let agent_proc = Proc::component(
-        bin,
-        "agent",
-        &url,
-        &[
-            "--runtime",
-            "docker",
-            "--node-name",
-            &node,
-            "--docker-network",
-            &node,
-            "--root-dir",
-            &root.to_string_lossy(),
-            "--kubelet-port",
-            "0",
-        ],
-    )?;
+    let agent_proc = docker_agent(bin, &url, &node, &root)?;
     let a = agent();
     let deadline = Instant::now() + Duration::from_secs(60);
     while !a

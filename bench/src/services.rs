@@ -277,25 +277,7 @@ pub fn bench(bin: &Path) -> Result<(), BoxError> {
     let node = format!("kyb-bench-svc-{}", std::process::id());
     let root = temp_dir("services-agent");
     let _cleanup = DockerCleanup(node.clone(), root.clone(), bin.to_path_buf());
-    let agent_proc = Proc::component(
-        bin,
-        "agent",
-        &url,
-        &[
-            "--runtime",
-            "docker",
-            "--node-name",
-            &node,
-            "--docker-network",
-            &node,
-            "--root-dir",
-            &root.to_string_lossy(),
-            "--kubelet-port",
-            "0",
-            "--metrics-bind-address",
-            "",
-        ],
-    )?;
+    let agent_proc = super::docker_agent(bin, &url, &node, &root)?;
     let a = agent();
     let pods = format!("{url}/api/v1/namespaces/default/pods");
     until(60, || {

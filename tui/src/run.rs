@@ -671,6 +671,12 @@ fn kyb_command(options: &Options) -> Option<tokio::process::Command> {
     Some(command)
 }
 
+/// What a write came to, for the status line: `what` when it was done, else the server's words.
+fn told<T>(done: Result<T, kyb_api::client::ClientError>, what: String) -> Result<Action, String> {
+    done.map(|_| Action::Status(what))
+        .map_err(|e| e.to_string())
+}
+
 fn page(title: String, body: String) -> Action {
     Action::Page(Box::new(crate::app::Page {
         title,
@@ -763,13 +769,10 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
                     None,
                 )
                 .await;
-            report(match done {
-                Ok(_) => Ok(Action::Status(format!(
-                    "{}/{name} deleted",
-                    view.kind.to_lowercase()
-                ))),
-                Err(e) => Err(e.to_string()),
-            });
+            report(told(
+                done,
+                format!("{}/{name} deleted", view.kind.to_lowercase()),
+            ));
         }
         Effect::Scale {
             view,
@@ -786,13 +789,8 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
                     &body,
                 )
                 .await;
-            report(match done {
-                Ok(_) => Ok(Action::Status(format!(
-                    "{}/{name} scaled to {replicas}",
-                    view.kind.to_lowercase()
-                ))),
-                Err(e) => Err(e.to_string()),
-            });
+            let what = format!("{}/{name} scaled to {replicas}", view.kind.to_lowercase());
+            report(told(done, what));
         }
         Effect::DrillDown {
             view,
@@ -842,14 +840,12 @@ async fn perform(options: &Options, effect: Effect, tx: mpsc::UnboundedSender<Ac
                     &body,
                 )
                 .await;
-            report(match done {
-                Ok(_) => Ok(Action::Status(format!(
-                    "{}.{}/{name} restarted",
-                    view.kind.to_lowercase(),
-                    view.group
-                ))),
-                Err(e) => Err(e.to_string()),
-            });
+            let what = format!(
+                "{}.{}/{name} restarted",
+                view.kind.to_lowercase(),
+                view.group
+            );
+            report(told(done, what));
         }
         Effect::Run(args) => {
             let out = match kyb_command(options) {

@@ -789,26 +789,11 @@ pub async fn delete(api: &Arc<Api>, target: &Target, req: &Req) -> ApiResult<Res
         }
     }
     // With preconditions the object read is the one to delete: a change meanwhile is a Conflict.
-    let out = if opts.uid.is_some() || opts.resource_version.is_some() {
-        delete_once(
-            api,
-            resource,
-            &current,
-            opts.grace,
-            opts.propagation,
-            req.dry_run()?,
-        )
-        .await?
-    } else {
-        delete_object(
-            api,
-            resource,
-            &current,
-            opts.grace,
-            opts.propagation,
-            req.dry_run()?,
-        )
-        .await?
+    let retry = opts.uid.is_none() && opts.resource_version.is_none();
+    let (grace, propagation, dry_run) = (opts.grace, opts.propagation, req.dry_run()?);
+    let out = match retry {
+        true => delete_object(api, resource, &current, grace, propagation, dry_run).await?,
+        false => delete_once(api, resource, &current, grace, propagation, dry_run).await?,
     };
     respond(req, resource, &out, StatusCode::OK)
 }
