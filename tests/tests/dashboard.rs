@@ -106,6 +106,7 @@ fn dashboard_views_filter_scale_delete_and_quit() {
     // The pods view comes first, live from the watch.
     tmux.shows("pods(default) [3]");
     tmux.shows("lonely");
+    tmux.shows("Nodes: 2");
     assert_eq!(tmux.format("#{alternate_on}"), "1");
 
     // A filter keeps the matching rows.

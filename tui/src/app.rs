@@ -281,6 +281,8 @@ pub enum Action {
     Forwards(Vec<String>),
     /// A new reading for the pulse screen.
     Pulse(Box<PulseData>),
+    /// The nodes counted, for the header.
+    Nodes(usize),
     /// `0`: every namespace.
     AllNamespaces,
     /// Sort by the next column, or turn the order round.
@@ -420,6 +422,8 @@ pub struct App {
     pub context: String,
     pub server: String,
     pub version: String,
+    /// Nodes in the cluster, as last counted (None until then).
+    pub nodes: Option<usize>,
     pub readonly: bool,
     pub loaded: bool,
     /// Log streams opened so far, to tell their lines apart.
@@ -485,6 +489,7 @@ impl App {
             context: String::new(),
             server: String::new(),
             version: String::new(),
+            nodes: None,
             readonly: false,
             loaded: false,
             log_sessions: 0,
@@ -707,6 +712,10 @@ impl App {
                 kinds.sort();
                 kinds.dedup();
                 self.kinds = kinds;
+                return Vec::new();
+            }
+            Action::Nodes(n) => {
+                self.nodes = Some(n);
                 return Vec::new();
             }
             Action::Pulse(data) => {

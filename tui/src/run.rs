@@ -1106,6 +1106,20 @@ async fn event_loop(
     // Running port-forwards: what each is, and its `kyb port-forward` (killed when dropped).
     let mut forwards: Vec<(String, tokio::process::Child)> = Vec::new();
     let mut effects = app.start();
+    // The header's node count, every ten seconds.
+    let counter = {
+        let (client, tx) = (options.client.clone(), tx.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Ok(nodes) = list_all(&client, "/api/v1/nodes").await {
+                    if tx.send(Action::Nodes(nodes.len())).is_err() {
+                        return;
+                    }
+                }
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            }
+        })
+    };
     // What `:` completes: every served kind's names, and the screens.
     {
         let (client, tx) = (options.client.clone(), tx.clone());
@@ -1171,6 +1185,7 @@ async fn event_loop(
                         {
                             task.abort();
                         }
+                        counter.abort();
                         return Ok(());
                     }
                     Effect::Watch { view, generation } => {
@@ -1358,45 +1373,30 @@ mod tests {
 
     #[test]
     fn keys_mean_different_things_by_mode() {
+        let act =
+            |mode: &Mode, key: KeyEvent| action_for(&crate::config::KeyMap::default(), mode, key);
         let none = KeyModifiers::NONE;
         assert_eq!(
-            action_for(
-                &crate::config::KeyMap::default(),
-                &Mode::Normal,
-                key(KeyCode::Char('d'), none)
-            ),
+            act(&Mode::Normal, key(KeyCode::Char('d'), none)),
             Some(Action::Describe)
         );
         assert_eq!(
-            action_for(
-                &crate::config::KeyMap::default(),
+            act(
                 &Mode::Normal,
                 key(KeyCode::Char('d'), KeyModifiers::CONTROL)
             ),
             Some(Action::Delete)
         );
         assert_eq!(
-            action_for(
-                &crate::config::KeyMap::default(),
-                &Mode::Filter(String::new()),
-                key(KeyCode::Char('d'), none)
-            ),
+            act(&Mode::Filter(String::new()), key(KeyCode::Char('d'), none)),
             Some(Action::Input('d'))
         );
         assert_eq!(
-            action_for(
-                &crate::config::KeyMap::default(),
-                &Mode::Command(String::new()),
-                key(KeyCode::Enter, none)
-            ),
+            act(&Mode::Command(String::new()), key(KeyCode::Enter, none)),
             Some(Action::Submit)
         );
         assert_eq!(
-            action_for(
-                &crate::config::KeyMap::default(),
-                &Mode::Normal,
-                key(KeyCode::Enter, none)
-            ),
+            act(&Mode::Normal, key(KeyCode::Enter, none)),
             Some(Action::DrillDown)
         );
         let confirm = Mode::Confirm {
@@ -1404,40 +1404,21 @@ mod tests {
             effect: Box::new(Effect::Quit),
         };
         assert_eq!(
-            action_for(
-                &crate::config::KeyMap::default(),
-                &confirm,
-                key(KeyCode::Char('y'), none)
-            ),
+            act(&confirm, key(KeyCode::Char('y'), none)),
             Some(Action::Confirm(true))
         );
         assert_eq!(
-            action_for(
-                &crate::config::KeyMap::default(),
-                &confirm,
-                key(KeyCode::Char('n'), none)
-            ),
+            act(&confirm, key(KeyCode::Char('n'), none)),
             Some(Action::Confirm(false))
         );
-        assert_eq!(
-            action_for(
-                &crate::config::KeyMap::default(),
-                &Mode::Normal,
-                key(KeyCode::F(5), none)
-            ),
-            None
-        );
+        assert_eq!(act(&Mode::Normal, key(KeyCode::F(5), none)), None);
         let forward = Mode::Forward {
             namespace: String::new(),
             target: String::new(),
             input: String::new(),
         };
         assert_eq!(
-            action_for(
-                &crate::config::KeyMap::default(),
-                &forward,
-                key(KeyCode::Char('0'), none)
-            ),
+            act(&forward, key(KeyCode::Char('0'), none)),
             Some(Action::Input('0'))
         );
     }

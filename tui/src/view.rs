@@ -101,7 +101,13 @@ pub fn draw(frame: &mut Frame, app: &App, now: chrono::DateTime<chrono::Utc>) {
             Span::styled("Server: ", Style::new().fg(app.theme.header)),
             Span::raw(format!("{}  ", app.server)),
             Span::styled("Version: ", Style::new().fg(app.theme.header)),
-            Span::raw(app.version.clone()),
+            Span::raw(format!(
+                "{} (kyb {})  ",
+                app.version,
+                env!("CARGO_PKG_VERSION")
+            )),
+            Span::styled("Nodes: ", Style::new().fg(app.theme.header)),
+            Span::raw(app.nodes.map_or("-".to_string(), |n| n.to_string())),
         ]),
         Line::from(vec![
             Span::styled("Namespace: ", Style::new().fg(app.theme.header)),
