@@ -47,12 +47,17 @@ fn exec_runs_commands_in_containers_for_kyb_kubectl_and_python() {
             ],
             None,
         );
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
-        assert_eq!(
-            String::from_utf8_lossy(&out.stderr),
-            "oops\ncommand terminated with exit code 3\n"
+        let seen = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.code(),
         );
-        assert_eq!(out.status.code(), Some(3));
+        let want = (
+            "hi\n".to_string(),
+            "oops\ncommand terminated with exit code 3\n".to_string(),
+            Some(3),
+        );
+        assert_eq!(seen, want, "{}", client.display());
         // Piped stdin comes back.
         let echoed = k.ok(
             client,

@@ -287,13 +287,8 @@ fn cluster_ips_and_node_ports_come_from_the_flags() {
             .unwrap_or_default()
             .to_string()
     };
-    k.ok(
-        &kc,
-        &["create", "service", "clusterip", "any", "--tcp=80"],
-        None,
-    );
-    assert!(ip("any").starts_with("10.96.0."), "{}", ip("any"));
-    // A requested address is honoured; a taken or foreign one is refused with kube's words.
+    // A requested address is honoured (asked for first, so that no random one took it already); a taken
+    // or foreign one is refused with kube's words.
     k.ok(
         &kc,
         &[
@@ -307,6 +302,13 @@ fn cluster_ips_and_node_ports_come_from_the_flags() {
         None,
     );
     assert_eq!(ip("fixed"), "10.96.0.50");
+    // One allocated after the requested one never takes its address.
+    k.ok(
+        &kc,
+        &["create", "service", "clusterip", "any", "--tcp=80"],
+        None,
+    );
+    assert!(ip("any").starts_with("10.96.0."), "{}", ip("any"));
     let err = k.fails(
         &kc,
         &[
