@@ -662,6 +662,39 @@ mod tests {
     }
 
     #[test]
+    fn port_forward_prompt_and_list() {
+        let mut app = app();
+        app.update(Action::Forward);
+        for c in "8080:80".chars() {
+            app.update(Action::Input(c));
+        }
+        insta::assert_snapshot!("forward_prompt", screen(&app, 80, 10));
+        app.update(Action::Back);
+        app.update(Action::Forwards(vec![
+            "default/pod/web-0 8080:80".into(),
+            "default/svc/web 9090:80".into(),
+        ]));
+        app.update(Action::StartCommand);
+        for c in "pf".chars() {
+            app.update(Action::Input(c));
+        }
+        app.update(Action::Submit);
+        app.update(Action::Down);
+        insta::assert_snapshot!("forwards", screen(&app, 80, 10));
+    }
+
+    #[test]
+    fn xray_and_containers_pages() {
+        let mut app = app();
+        app.update(Action::Page(Box::new(crate::app::Page {
+            title: "Xray deployments(default)".into(),
+            body: "Deployment default/web 1/1 ready\n└─ ReplicaSet web-5d 1/1\n   └─ Pod web-5d-x Running\n      └─ Container web ready\n".into(),
+            ..Default::default()
+        })));
+        insta::assert_snapshot!("xray", screen(&app, 60, 8));
+    }
+
+    #[test]
     fn scale_prompt_and_command_line() {
         let mut app = app();
         app.view.plural = "deployments".into();
