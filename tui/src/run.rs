@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use kyb_api::client::{Client, Method, ACCEPT_TABLE};
+use kyb_api::client::{encode, Client, Method, ACCEPT_TABLE};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -99,17 +99,6 @@ fn collection(view: &View, namespace: Option<&str>) -> String {
         Some(ns) if view.namespaced => format!("{root}/namespaces/{}/{}", encode(ns), view.plural),
         _ => format!("{root}/{}", view.plural),
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn object_path(view: &View, namespace: &str, name: &str) -> String {

@@ -115,17 +115,7 @@ fn query(labels: Option<&str>, fields: Option<&str>, extra: &[(&str, String)]) -
     }
 }
 
-/// Percent-encoding for query values.
-pub fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+pub use kyb_api::client::encode;
 
 /// What one target returned: a Table (rows merged across pages and names) or objects.
 struct Fetched {

@@ -181,18 +181,6 @@ async fn kubelet(api: &Api, node: &str) -> ApiResult<Client> {
     Client::new(&config).map_err(|e| ApiError::from(Status::internal(e)))
 }
 
-/// A query value with everything but unreserved characters percent-escaped.
-fn escape(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Whether a request asks to upgrade a pod's `exec`, `attach` or `portforward` into a stream.
 pub fn is_stream_upgrade(req: &axum::http::Request<Body>) -> bool {
     let parts: Vec<&str> = req.uri().path().split('/').collect();
@@ -377,7 +365,7 @@ pub async fn pod_log(api: &Api, target: &Target, req: &Req) -> ApiResult<Respons
     }
     for key in ["tailLines", "limitBytes", "sinceSeconds", "sinceTime"] {
         if let Some(v) = req.query(key).filter(|v| !v.is_empty()) {
-            query.push(format!("{key}={}", escape(v)));
+            query.push(format!("{key}={}", kyb_api::client::encode(v)));
         }
     }
     let path = format!(
