@@ -106,41 +106,75 @@ fn object_path(view: &View, namespace: &str, name: &str) -> String {
     format!("{}/{}", collection(view, ns), encode(name))
 }
 
-/// Rows asked for at a time when listing, as kubectl's `--chunk-size`: a big list never sits in memory whole.
+/// Rows or items asked for at a time when listing.
 const PAGE: usize = 500;
 
-/// Lists a view as Tables, page by page: its columns, rows and resourceVersion.
+/// Reads a collection in pages of [`PAGE`], as kubectl's `--chunk-size`, so that a big list never sits in
+/// memory whole; `take` gets each page as it comes.
+async fn paged(
+    client: &Client,
+    path: &str,
+    accept: &str,
+    mut take: impl FnMut(Value),
+) -> Result<(), kyb_api::client::ClientError> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut next = String::new();
+    loop {
+        let page = match next.as_str() {
+            "" => format!("{path}{sep}limit={PAGE}"),
+            token => format!("{path}{sep}limit={PAGE}&continue={}", encode(token)),
+        };
+        let body = client
+            .send(Method::GET, &page, accept, None)
+            .await?
+            .json()?;
+        next = body["metadata"]["continue"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        take(body);
+        if next.is_empty() {
+            return Ok(());
+        }
+    }
+}
+
+/// Lists a view as Tables: its columns, rows and resourceVersion.
 async fn list(
     client: &Client,
     path: &str,
 ) -> Result<(Vec<crate::app::Column>, Vec<crate::app::Row>, String), kyb_api::client::ClientError> {
-    let (mut columns, mut rows) = (Vec::new(), Vec::new());
-    let mut next = String::new();
-    loop {
-        let page_path = match next.as_str() {
-            "" => path.to_string(),
-            token => format!("{path}&continue={}", encode(token)),
-        };
-        let table = client
-            .send(Method::GET, &page_path, ACCEPT_TABLE, None)
-            .await?
-            .json()?;
+    let (mut columns, mut rows, mut rv) = (Vec::new(), Vec::new(), String::new());
+    paged(client, path, ACCEPT_TABLE, |table| {
         if columns.is_empty() {
             columns = columns_of(&table);
         }
         rows.extend(table["rows"].as_array().into_iter().flatten().map(row_of));
-        let rv = table["metadata"]["resourceVersion"]
+        rv = table["metadata"]["resourceVersion"]
             .as_str()
             .unwrap_or_default()
             .to_string();
-        next = table["metadata"]["continue"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        if next.is_empty() {
-            return Ok((columns, rows, rv));
-        }
+    })
+    .await?;
+    Ok((columns, rows, rv))
+}
+
+/// Says on the status line what went wrong and waits, each time twice as long, up to 10 s; false once
+/// the dashboard is gone.
+async fn back_off(
+    tx: &mpsc::UnboundedSender<Action>,
+    error: impl std::fmt::Display,
+    pause: &mut Duration,
+) -> bool {
+    if tx
+        .send(Action::Status(format!("{error}; retrying")))
+        .is_err()
+    {
+        return false;
     }
+    tokio::time::sleep(*pause).await;
+    *pause = (*pause * 2).min(Duration::from_secs(10));
+    true
 }
 
 /// Lists the view as a Table, then watches it, relisting after a 410 and coming back with a growing pause
@@ -154,19 +188,18 @@ async fn watch(client: Client, view: View, generation: u64, tx: mpsc::UnboundedS
         query.push(format!("fieldSelector={}", encode(f)));
     }
     let base = collection(&view, view.namespace.as_deref());
-    let mut list_query = query.clone();
-    list_query.push(format!("limit={PAGE}"));
-    let list_path = format!("{base}?{}", list_query.join("&"));
+    let list_path = match query.is_empty() {
+        true => base.clone(),
+        false => format!("{base}?{}", query.join("&")),
+    };
     let mut pause = Duration::from_millis(250);
     loop {
         let (columns, rows, mut rv) = match list(&client, &list_path).await {
             Ok(listed) => listed,
             Err(e) => {
-                if tx.send(Action::Status(format!("{e}; retrying"))).is_err() {
+                if !back_off(&tx, &e, &mut pause).await {
                     return;
                 }
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(10));
                 continue;
             }
         };
@@ -194,11 +227,9 @@ async fn watch(client: Client, view: View, generation: u64, tx: mpsc::UnboundedS
                 Ok(s) => s,
                 Err(e) if e.status().is_some_and(|s| s.code == 410) => break,
                 Err(e) => {
-                    if tx.send(Action::Status(format!("{e}; retrying"))).is_err() {
+                    if !back_off(&tx, &e, &mut pause).await {
                         return;
                     }
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_secs(10));
                     break;
                 }
             };
@@ -375,23 +406,14 @@ async fn pods_for_logs(
 /// Every object of a collection, read in pages.
 async fn list_all(client: &Client, path: &str) -> Result<Vec<Value>, String> {
     let mut items = Vec::new();
-    let mut next = String::new();
-    loop {
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let page = match next.as_str() {
-            "" => format!("{path}{sep}limit={PAGE}"),
-            token => format!("{path}{sep}limit={PAGE}&continue={}", encode(token)),
-        };
-        let list = client.get_json(&page).await.map_err(|e| e.to_string())?;
-        items.extend(list["items"].as_array().into_iter().flatten().cloned());
-        next = list["metadata"]["continue"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        if next.is_empty() {
-            return Ok(items);
+    paged(client, path, "application/json", |mut list| {
+        if let Value::Array(page) = list["items"].take() {
+            items.extend(page);
         }
-    }
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(items)
 }
 
 /// One reading for the pulse screen: each node's requested against allocatable resources (from the pods
