@@ -98,12 +98,23 @@ impl Iptables {
             chains: HashMap::new(),
             last: String::new(),
         };
-        // Chains left by an agent of this node that did not stop cleanly are removed by the first sync.
+        // Chains left by an agent of this node that did not stop cleanly stay, serving, until the first
+        // sync (after Services and Endpoints are listed) rewrites them and removes those no longer wanted.
         for table in ["nat", "filter"] {
             let (chains, _) = ours(table, &me.tag)?;
             me.chains.insert(table, chains);
         }
-        me.sync(&HashMap::new(), &HashMap::new())?;
+        let roots = [
+            ("nat", me.chain("SERVICES", "")),
+            ("nat", me.chain("POSTROUTING", "")),
+            ("filter", me.chain("FILTER", "")),
+        ];
+        for (table, chain) in &roots {
+            if run("iptables", &["-w", "-t", table, "-S", chain], None).is_err() {
+                run("iptables", &["-w", "-t", table, "-N", chain], None)?;
+            }
+        }
+        me.ensure_jumps()?;
         Ok(me)
     }
 

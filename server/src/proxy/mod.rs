@@ -293,21 +293,23 @@ async fn run(
     metrics: Arc<Metrics>,
 ) {
     let state = Arc::new(State::default());
-    let (tx, mut changed) = tokio::sync::mpsc::unbounded_channel::<()>();
-    for (path, services) in [("/api/v1/services", true), ("/api/v1/endpoints", false)] {
+    // Each change says which feed it came from and whether it was a whole list.
+    let (tx, mut changed) = tokio::sync::mpsc::unbounded_channel::<(usize, bool)>();
+    for (feed_at, path) in ["/api/v1/services", "/api/v1/endpoints"]
+        .into_iter()
+        .enumerate()
+    {
         let mut feed = informer::start(client.clone(), path.to_string());
         let (state, tx) = (state.clone(), tx.clone());
         tokio::spawn(async move {
             while let Some(update) = feed.recv().await {
-                informer::apply(
-                    if services {
-                        &state.services
-                    } else {
-                        &state.endpoints
-                    },
-                    update,
-                );
-                if tx.send(()).is_err() {
+                let listed = matches!(update, informer::Update::Reset(_));
+                let map = match feed_at {
+                    0 => &state.services,
+                    _ => &state.endpoints,
+                };
+                informer::apply(map, update);
+                if tx.send((feed_at, listed)).is_err() {
                     return;
                 }
             }
@@ -318,9 +320,15 @@ async fn run(
     // Every minute the rules are written whole again, as kube-proxy's periodic sync does.
     let mut refresh = tokio::time::interval(std::time::Duration::from_secs(60));
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Nothing is written until both Services and Endpoints have been listed, as kube-proxy waits for its
+    // caches: rules from half the picture would refuse every Service for a moment.
+    let mut listed = [false; 2];
     loop {
         tokio::select! {
-            more = changed.recv() => if more.is_none() { break },
+            more = changed.recv() => match more {
+                Some((feed, whole)) => listed[feed] |= whole,
+                None => break,
+            },
             _ = refresh.tick() => {
                 if let Some(Ok(mut r)) = rules.as_ref().map(|r| r.lock()) {
                     r.refresh();
@@ -328,7 +336,12 @@ async fn run(
             }
         }
         // One sync for everything that arrived meanwhile.
-        while changed.try_recv().is_ok() {}
+        while let Ok((feed, whole)) = changed.try_recv() {
+            listed[feed] |= whole;
+        }
+        if !listed.iter().all(|l| *l) {
+            continue;
+        }
         let began = std::time::Instant::now();
         if let Some(rules) = &rules {
             let (rules, state) = (rules.clone(), state.clone());
