@@ -22,6 +22,13 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--`
     #[arg(last = true)]
     command: Vec<String>,
+    #[command(flatten)]
+    session: SessionFlags,
+}
+
+/// The flags exec and attach share.
+#[derive(Debug, Args)]
+pub struct SessionFlags {
     /// Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation, else the first container.
     #[arg(short = 'c', long)]
     container: Option<String>,
@@ -37,6 +44,36 @@ pub struct ExecArgs {
     /// How long to wait for a workload's pod to exist (e.g. 5s, 2m).
     #[arg(long, default_value = "1m")]
     pod_running_timeout: String,
+}
+
+/// Finds the target's container (waiting for a workload's pod), opens an `exec` or `attach` session to it
+/// and runs it on the local terminal: the command's exit code.
+pub(super) async fn run_session(
+    ctx: &Ctx,
+    target: &str,
+    f: &SessionFlags,
+    (verb, command): (&str, &[String]),
+) -> CliResult<u8> {
+    let waiting = if verb == "exec" { "exec into" } else { verb };
+    let (name, container) = super::logs::live_target(
+        ctx,
+        target,
+        f.container.as_deref(),
+        &f.pod_running_timeout,
+        (waiting, f.quiet),
+    )
+    .await?;
+    if verb == "attach" && f.stdin && f.tty && !f.quiet {
+        eprintln!("If you don't see a command prompt, try pressing enter.");
+    }
+    let (socket, v5) = open(ctx, &name, &container, (verb, command), f.stdin, f.tty).await?;
+    // The terminal is raw only while the session runs; the guard restores it on every way out.
+    let _raw = match f.tty && f.stdin {
+        true => Some(RawMode::enter()?),
+        false => None,
+    };
+    let input: Option<Input> = f.stdin.then(|| Box::new(tokio::io::stdin()) as Input);
+    session(socket, input, f.tty, v5, write_local).await
 }
 
 /// Puts the terminal in raw mode, and back when dropped: on success, error, and unwinding alike.
@@ -97,27 +134,7 @@ pub async fn run(ctx: &Ctx, a: ExecArgs) -> CliResult {
             "you must specify at least one command for the container".into(),
         ));
     }
-    let (name, container) = super::logs::live_target(
-        ctx,
-        target,
-        a.container.as_deref(),
-        &a.pod_running_timeout,
-        ("exec into", a.quiet),
-    )
-    .await?;
-    let (socket, v5) = open(ctx, &name, &container, ("exec", &a.command), a.stdin, a.tty).await?;
-    let code = {
-        // The terminal is raw only while the session runs; the guard restores it on every way out.
-        let _raw = match a.tty && a.stdin {
-            true => Some(RawMode::enter()?),
-            false => None,
-        };
-        let input: Option<Input> = a.stdin.then(|| Box::new(tokio::io::stdin()) as Input);
-        session(socket, input, a.tty, v5, |channel, data| {
-            write_local(channel, data)
-        })
-        .await?
-    };
+    let code = run_session(ctx, target, &a.session, ("exec", &a.command)).await?;
     if code != 0 {
         eprintln!("command terminated with exit code {code}");
         return Err(CliError::Exit(code));
