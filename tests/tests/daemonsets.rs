@@ -248,7 +248,19 @@ fn daemon_sets_follow_nodes_and_taints_and_roll_out() {
         .to_string();
     k.ok(&kyb, &["delete", "pod", &victim, "--wait=false"], None);
     let replaced = eventually(30, || (image_on("m-1") == ["busybox:1.38"]).then_some(()));
-    assert!(replaced.is_some(), "m-1 runs {:?}", image_on("m-1"));
+    assert!(
+        replaced.is_some(),
+        "m-1 runs {:?}; its pods: {}; the DaemonSet: {}",
+        image_on("m-1"),
+        k.get(&[
+            "pods",
+            "-l",
+            "app=agent",
+            "--field-selector",
+            "spec.nodeName=m-1"
+        ]),
+        k.get(&["ds", "agent"])
+    );
     assert_eq!(image_on("m-0"), ["busybox:1.36"]);
 
     // A nodeSelector picks nodes by label, as they are labelled.
